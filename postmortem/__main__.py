@@ -1,0 +1,3 @@
+from postmortem.cli import app
+
+app(prog_name="postmortem")

@@ -1,0 +1,7 @@
+-- Appends the valid staged error-log rows that are not exact duplicates of each other or of rows already
+-- loaded (a shipper's at-least-once redelivery). Only rows in the staged time range can be duplicates.
+-- reads: staged   params: $min_ts, $max_ts   returns: Count (rows inserted)
+insert into error_events
+select * exclude (line, raw, reason) from staged where reason is null
+except
+select * from error_events where ts between $min_ts and $max_ts

@@ -1,0 +1,72 @@
+-- The tables ingest writes and every query reads. Idempotent: safe to run on each connect.
+-- Times are TIMESTAMPTZ, stored as UTC instants; `extra` keeps a record's unknown fields as a JSON object.
+
+create sequence if not exists file_ids start 1;
+
+-- One row per file loaded: the ingest log, keyed by content fingerprint so a re-run loads nothing twice.
+create table if not exists files (
+    file_id        integer primary key default nextval('file_ids'),
+    path           varchar not null,
+    sha256         varchar not null unique,
+    kind           varchar not null,
+    format         varchar not null,
+    bytes          bigint not null,
+    lines_read     bigint not null,
+    blank          bigint not null,
+    loaded         bigint not null,
+    rejected       bigint not null,
+    duplicates     bigint not null,
+    min_ts         timestamptz,
+    max_ts         timestamptz,
+    tz             varchar not null,
+    clock_offset_s double not null,
+    ingested_at    timestamptz not null,
+    seconds        double not null
+);
+
+-- Every line that could not be loaded, with the reason: nothing the user gave us is lost.
+create table if not exists rejects (
+    file_id integer not null,
+    kind    varchar not null,
+    line    bigint not null,
+    reason  varchar not null,
+    raw     varchar
+);
+
+create table if not exists join_events (
+    ts       timestamptz not null,
+    space_id varchar not null,
+    user_id  varchar not null,
+    event    varchar not null,
+    role     varchar not null,
+    platform varchar,
+    region   varchar,
+    edge     varchar,
+    extra    json
+);
+
+create table if not exists error_events (
+    ts       timestamptz not null,
+    service  varchar not null,
+    level    varchar not null,
+    message  varchar not null,
+    code     varchar,
+    space_id varchar,
+    server   varchar,
+    user_id  varchar,
+    extra    json
+);
+
+create table if not exists glitch_events (
+    ts          timestamptz not null,
+    space_id    varchar not null,
+    user_id     varchar not null,
+    glitch      varchar not null,
+    duration_ms double,
+    packet_loss double,
+    jitter_ms   double,
+    platform    varchar,
+    region      varchar,
+    edge        varchar,
+    extra       json
+);
