@@ -1,0 +1,53 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from postmortem import db
+from postmortem.ingest import ingest
+
+ROOT = Path(__file__).parent.parent
+SAMPLE_LOGS = ROOT / "sample_logs"
+
+
+@pytest.fixture
+def con():
+    connection = db.connect(":memory:", threads=2)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory):
+    """The committed sample logs, ingested once for the whole session (read-only use)."""
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    with db.connect(path, threads=2) as connection:
+        ingest(connection, [SAMPLE_LOGS])
+    return path
+
+
+@pytest.fixture(scope="session")
+def truth():
+    return json.loads((SAMPLE_LOGS / ".truth.json").read_text())
+
+
+@pytest.fixture
+def sample_copy(tmp_path):
+    target = tmp_path / "logs"
+    shutil.copytree(SAMPLE_LOGS, target)
+    return target
+
+
+def write_lines(path: Path, lines: list) -> Path:
+    """Write JSON objects (dicts) or raw strings, one per line."""
+    path.write_text(
+        "".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines), encoding="utf-8"
+    )
+    return path

@@ -1,0 +1,341 @@
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import pytest
+import zstandard
+from conftest import write_lines
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from postmortem import db
+from postmortem.errors import InputError
+from postmortem.ingest import ingest, parse_duration
+
+GOOD_JOIN = {"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join"}
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def rejects(con):
+    return con.sql("select line, reason, raw from rejects order by file_id, line").fetchall()
+
+
+# --- each reject reason, with its line number and raw text ------------------------------------------
+
+REJECT_CASES = [
+    ("join", "{not json", "invalid JSON"),
+    ("join", "[1, 2]", "not a JSON object"),
+    ("join", '"just a string"', "not a JSON object"),
+    ("join", '{"space_id": "s1", "user_id": "u1", "event": "join"}', "missing required field ts"),
+    ("join", '{"ts": "2024-05-01T10:00:00Z", "user_id": "u1", "event": "join"}', "missing required field space_id"),
+    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "event": "join"}', "missing required field user_id"),
+    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1"}', "missing required field event"),
+    ("join", '{"ts": null, "space_id": "s1", "user_id": "u1", "event": "join"}', "missing required field ts"),
+    ("join", '{"ts": "yesterday", "space_id": "s1", "user_id": "u1", "event": "join"}',
+     "unparseable timestamp: yesterday"),
+    ("join", '{"ts": "2024-02-30T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join"}',
+     "unparseable timestamp: 2024-02-30T10:00:00Z"),
+    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "dance"}',
+     "unknown event: dance"),
+    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join", "role": "dj"}',
+     "unknown role: dj"),
+    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": {"id": 1}, "user_id": "u1", "event": "join"}',
+     "a field that must be a single value holds an object or array"),
+    ("error", '{"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "loud", "message": "m"}',
+     "unknown level: loud"),
+    ("error", '{"ts": "2024-05-01T10:00:00Z", "level": "error", "message": "m"}', "missing required field service"),
+    ("error", '{"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "error"}',
+     "missing required field message"),
+    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "packet_loss": "n/a"}',
+     "packet_loss is not a number: n/a"),
+    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "packet_loss": 1.5}',
+     "packet_loss outside 0..1: 1.5"),
+    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "jitter_ms": "lots"}',
+     "jitter_ms is not a number: lots"),
+    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "duration_ms": true}',
+     "duration_ms is not a number: true"),
+    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1"}', "missing required field glitch"),
+]
+
+
+@pytest.mark.parametrize(("kind", "bad", "reason"), REJECT_CASES)
+def test_each_reject_reason_is_recorded_with_line_and_raw_text(con, tmp_path, kind, bad, reason):
+    good = {
+        "join": GOOD_JOIN,
+        "error": {"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "error", "message": "m"},
+        "glitch": {"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo"},
+    }[kind]
+    path = write_lines(tmp_path / f"{kind}.jsonl", [good, "", bad])
+    (result,) = ingest(con, [path]).files
+    assert (result.loaded, result.rejected, result.blank, result.lines_read) == (1, 1, 1, 3)
+    assert rejects(con) == [(3, reason, bad)]
+
+
+def test_invalid_utf8_is_rejected_with_escaped_text(con, tmp_path):
+    path = tmp_path / "join.jsonl"
+    path.write_bytes(json.dumps(GOOD_JOIN).encode() + b'\n{"ts": "\xff\xfe"}\n')
+    ingest(con, [path])
+    assert rejects(con) == [(2, "not valid UTF-8", '{"ts": "\\xff\\xfe"}')]
+
+
+def test_csv_row_with_wrong_field_count_keeps_its_line(con, tmp_path):
+    path = tmp_path / "errors.csv"
+    path.write_text(
+        "ts,service,level,message\n"
+        '2024-05-01T10:00:00Z,relay,error,"two\nlines"\n'  # a quoted newline: one record on lines 2-3
+        "2024-05-01T10:01:00Z,relay,error\n"  # line 4: short
+        "2024-05-01T10:02:00Z,relay,,boom\n"  # line 5: empty required cell
+    )
+    (result,) = ingest(con, [path]).files
+    assert result.loaded == 1
+    assert con.sql("select message from error_events").fetchall() == [("two\nlines",)]
+    assert rejects(con) == [
+        (4, "CSV row has 3 fields, the header has 4", "2024-05-01T10:01:00Z,relay,error"),
+        (5, "missing required field level", "2024-05-01T10:02:00Z,relay,,boom"),
+    ]
+
+
+# --- aliases, normalisation, extra fields -------------------------------------------------------------
+
+def test_aliases_map_to_canonical_fields(con, tmp_path):
+    write_lines(tmp_path / "join.jsonl", [
+        {"timestamp": "2024-05-01T10:00:00Z", "space": "s1", "user": "a", "event": "join"},
+        {"time": "2024-05-01T10:00:01Z", "room_id": "s1", "uid": "b", "event": "JOIN", "role": "Speaker"},
+        {"@timestamp": "2024-05-01T10:00:02Z", "space_id": "s1", "user_id": "c", "event": "leave"},
+        {"event_time": "2024-05-01T10:00:03Z", "space_id": "s1", "user_id": 42, "event": "mic_on"},
+    ])
+    write_lines(tmp_path / "error.jsonl", [
+        {"ts": "2024-05-01T10:00:00Z", "component": "relay", "severity": "WARNING", "message": "m"},
+        {"ts": "2024-05-01T10:00:01Z", "service": "relay", "lvl": "err", "message": "m", "code": 503},
+        {"ts": "2024-05-01T10:00:02Z", "service": "relay", "level": "critical", "message": "m"},
+    ])
+    write_lines(tmp_path / "glitch.jsonl", [
+        {"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "a", "glitch_kind": "Screech"},
+        {"ts": "2024-05-01T10:00:01Z", "space_id": "s1", "user_id": "a", "type": "silence", "packet_loss": "0.5"},
+    ])
+    ingest(con, [tmp_path])
+    assert con.sql("select user_id, event, role from join_events order by ts").fetchall() == [
+        ("a", "join", "listener"), ("b", "join", "speaker"), ("c", "leave", "listener"), ("42", "mic_on", "listener"),
+    ]
+    assert con.sql("select level, code from error_events order by ts").fetchall() == [
+        ("warn", None), ("error", "503"), ("fatal", None),
+    ]
+    assert con.sql("select glitch, packet_loss from glitch_events order by ts").fetchall() == [
+        ("screech", None), ("silence", 0.5),
+    ]
+    assert rejects(con) == []
+
+
+def test_unknown_fields_are_kept_as_json(con, tmp_path):
+    write_lines(tmp_path / "join.jsonl", [{**GOOD_JOIN, "app_version": "9.1", "net": {"rtt": 40}}])
+    ingest(con, [tmp_path])
+    (extra,) = con.sql("select extra from join_events").fetchall()[0]
+    assert json.loads(extra) == {"app_version": "9.1", "net": {"rtt": 40}}
+
+
+# --- timestamps ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2024-05-01T10:00:00-04:00", utc(2024, 5, 1, 14)),  # the offset is honoured, not dropped
+    ("2024-05-01T10:00:00+0530", utc(2024, 5, 1, 4, 30)),
+    ("2024-05-01T10:00:00Z", utc(2024, 5, 1, 10)),
+    ("2024-05-01 10:00:00.250", utc(2024, 5, 1, 10, 0, 0, 250000)),  # naive = UTC by default
+    (1714557600, utc(2024, 5, 1, 10)),  # epoch seconds
+    (1714557600250, utc(2024, 5, 1, 10, 0, 0, 250000)),  # milliseconds
+    (1714557600250001, utc(2024, 5, 1, 10, 0, 0, 250001)),  # microseconds
+    ("1714557600", utc(2024, 5, 1, 10)),  # a number as text, e.g. from CSV
+    (1714557600.5, utc(2024, 5, 1, 10, 0, 0, 500000)),
+])
+def test_timestamp_forms_land_on_the_right_utc_instant(con, tmp_path, value, expected):
+    write_lines(tmp_path / "join.jsonl", [{**GOOD_JOIN, "ts": value}])
+    ingest(con, [tmp_path])
+    assert con.sql("select ts from join_events").fetchall() == [(expected,)]
+
+
+def test_naive_timestamps_follow_tz_and_clock_offset_shifts(con, tmp_path):
+    write_lines(tmp_path / "join.jsonl", [{**GOOD_JOIN, "ts": "2024-05-01 10:00:00"},
+                                          {**GOOD_JOIN, "ts": "2024-05-01T10:00:00Z", "user_id": "u2"}])
+    ingest(con, [tmp_path], tz="America/New_York", clock_offset_s=parse_duration("-90s"))
+    # 10:00 New York (EDT, UTC-4) = 14:00 UTC; minus 90 s. The Z line ignores --tz but still shifts.
+    assert con.sql("select user_id, ts from join_events order by user_id").fetchall() == [
+        ("u1", utc(2024, 5, 1, 13, 58, 30)), ("u2", utc(2024, 5, 1, 9, 58, 30)),
+    ]
+    assert con.sql("select tz, clock_offset_s from files").fetchall() == [("America/New_York", -90.0)]
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("-90s", -90), ("+2m", 120), ("1h30m", 5400), ("-1.5", -1.5)])
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+def test_bad_duration_and_zone_are_input_errors(con, tmp_path):
+    with pytest.raises(InputError, match="cannot read duration"):
+        parse_duration("soon")
+    path = write_lines(tmp_path / "join.jsonl", [GOOD_JOIN])
+    with pytest.raises(InputError, match="unknown time zone 'Mars/Olympus'"):
+        ingest(con, [path], tz="Mars/Olympus")
+
+
+# --- duplicates and idempotence ------------------------------------------------------------------------
+
+def test_exact_duplicates_are_dropped_and_counted_within_and_across_files(con, tmp_path):
+    other = {**GOOD_JOIN, "user_id": "u2"}
+    a = write_lines(tmp_path / "a_join.jsonl", [GOOD_JOIN, GOOD_JOIN, other])
+    b = write_lines(tmp_path / "b_join.jsonl", [other, {**other, "role": "speaker"}, GOOD_JOIN])
+    first, second = ingest(con, [a, b]).files
+    assert (first.loaded, first.duplicates) == (2, 1)
+    assert (second.loaded, second.duplicates) == (1, 2)  # only the speaker line is new
+    assert con.sql("select count(*) from join_events").fetchall()[0] == (3,)
+
+
+def test_ingesting_the_same_content_again_loads_nothing(con, tmp_path):
+    path = write_lines(tmp_path / "join.jsonl", [GOOD_JOIN])
+    ingest(con, [path])
+    copy = tmp_path / "copy" / "renamed_join.jsonl"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    again = ingest(con, [path, copy]).files
+    assert [f.status for f in again] == ["already loaded", "already loaded"]
+    assert con.sql("select count(*) from join_events").fetchall()[0] == (1,)
+    assert con.sql("select count(*) from files").fetchall()[0] == (1,)
+
+
+# --- formats and kinds ---------------------------------------------------------------------------------
+
+def test_compressed_csv_and_parquet_inputs(con, tmp_path):
+    body = (json.dumps(GOOD_JOIN) + "\n").encode()
+    (tmp_path / "a.join.jsonl.gz").write_bytes(gzip.compress(body))
+    (tmp_path / "b.join.ndjson.zst").write_bytes(zstandard.ZstdCompressor().compress(body.replace(b"u1", b"u2")))
+    (tmp_path / "c_join.csv.gz").write_bytes(gzip.compress(b"ts,space_id,user_id,event\n1714557600,s1,u3,join\n"))
+    con.sql("copy (select '2024-05-01T10:00:00Z'::timestamptz as ts, 's1' as space_id, 'u4' as user_id,"
+            " 'join' as event) to '" + str(tmp_path / "d.parquet") + "' (format parquet)")
+    summary = ingest(con, [tmp_path])
+    assert [f.kind for f in summary.files] == ["join"] * 4
+    assert con.sql("select user_id from join_events order by user_id").fetchall() == [
+        ("u1",), ("u2",), ("u3",), ("u4",),
+    ]
+    assert con.sql("select distinct ts from join_events").fetchall() == [(utc(2024, 5, 1, 10),)]
+
+
+def test_kind_is_told_by_fields_when_the_name_says_nothing(con, tmp_path):
+    write_lines(tmp_path / "a.jsonl", [GOOD_JOIN])
+    write_lines(tmp_path / "b.jsonl", [{"ts": 1714557600, "space": "s1", "user_id": "u", "type": "echo"}])
+    (tmp_path / "c.csv").write_text("time,component,severity,message\n1714557600,relay,error,boom\n")
+    assert [f.kind for f in ingest(con, [tmp_path]).files] == ["join", "glitch", "error"]
+
+
+def test_unrecognisable_file_names_kind_option(con, tmp_path):
+    path = write_lines(tmp_path / "mystery.jsonl", [{"a": 1}])
+    with pytest.raises(InputError, match=r"mystery.jsonl: cannot tell .* pass --kind"):
+        ingest(con, [path])
+    assert ingest(con, [path], kind="glitch").files[0].rejected == 1
+
+
+@pytest.mark.parametrize(("paths", "message"), [
+    (["/no/such/file.jsonl"], "no such file or directory"),
+    (["/no/such/*.jsonl"], "no files match"),
+])
+def test_missing_paths_are_input_errors(con, paths, message):
+    with pytest.raises(InputError, match=message):
+        ingest(con, paths)
+
+
+def test_directory_without_logs_is_an_input_error(con, tmp_path):
+    (tmp_path / "notes.txt").write_text("hi")
+    with pytest.raises(InputError, match="nothing loadable in"):
+        ingest(con, [tmp_path])
+
+
+def test_sample_logs_load_with_the_planted_rejects_and_duplicates(sample_db, truth):
+    with db.connect(sample_db, read_only=True) as con:
+        got = dict(con.sql("select kind, sum(rejected) from files group by kind").fetchall())
+        dups = dict(con.sql("select kind, sum(duplicates) from files group by kind").fetchall())
+        assert con.sql("select count(*) from join_events where space_id = 'sp-main'").fetchall()[0][0] > 2000
+    assert got == truth["planted_rejects"]
+    assert dups == truth["planted_duplicates"]
+
+
+# --- nothing is lost: every line is loaded, rejected, a duplicate or blank ------------------------------
+
+line_strategy = st.one_of(
+    st.builds(lambda u, t: json.dumps({**GOOD_JOIN, "user_id": u, "ts": t}),
+              st.sampled_from(["a", "b", "c"]), st.integers(1714557600, 1714557610)),
+    st.sampled_from(["", "   ", "{oops", "[]", "null", '{"ts": 1}', json.dumps({**GOOD_JOIN, "event": "x"})]),
+    st.text(max_size=20).filter(lambda s: "\n" not in s and "\r" not in s),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(line_strategy, max_size=25), min_size=1, max_size=3))
+def test_every_line_is_accounted_for(tmp_path_factory, batches):
+    folder = tmp_path_factory.mktemp("prop")
+    with db.connect(":memory:") as con:
+        for i, lines in enumerate(batches):
+            path = folder / f"{i}_join.jsonl"
+            path.write_text("".join(line + "\n" for line in lines) + f"// file {i}\n", encoding="utf-8")
+            (f,) = ingest(con, [path]).files
+            if f.status == "already loaded":
+                continue
+            assert f.lines_read == len(lines) + 1
+            assert f.loaded + f.rejected + f.duplicates + f.blank == f.lines_read
+            assert con.sql("select count(*) from rejects where file_id = (select max(file_id) from files)"
+                           ).fetchall()[0][0] == f.rejected
+
+
+# --- crashes and locks ---------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path):
+    small = write_lines(tmp_path / "a_join.jsonl", [GOOD_JOIN])
+    big = tmp_path / "b_join.jsonl"
+    line = json.dumps({**GOOD_JOIN, "user_id": "v{}"}) + "\n"
+    with open(big, "w") as f:
+        f.writelines(line.replace("{}", str(i)) for i in range(1_500_000))
+    database = tmp_path / "pm.duckdb"
+    ingest_cmd = [sys.executable, "-m", "postmortem", "ingest", "--db", str(database)]
+    subprocess.run([*ingest_cmd, str(small)], check=True, capture_output=True, timeout=120)
+
+    proc = subprocess.Popen([*ingest_cmd, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2.0)
+    assert proc.poll() is None, "ingest finished before it could be killed; make the file bigger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with db.connect(database, read_only=True) as con:
+        assert con.sql("select path from files").fetchall() == [(str(small),)]
+        assert con.sql("select count(*) from join_events").fetchall()[0] == (1,)
+
+    rerun = subprocess.run([*ingest_cmd, str(big)], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    with db.connect(database, read_only=True) as con:
+        assert con.sql("select count(*) from join_events").fetchall()[0] == (1_500_001,)
+        assert con.sql("select count(*) from files").fetchall()[0] == (2,)
+
+
+def test_locked_database_gives_one_line_error(tmp_path, runner):
+    from postmortem.cli import app
+
+    database = tmp_path / "pm.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+         str(database)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        path = write_lines(tmp_path / "join.jsonl", [GOOD_JOIN])
+        result = runner.invoke(app, ["ingest", str(path), "--db", str(database)])
+        assert result.exit_code == 1
+        assert f"database {database} is in use by another postmortem process (PID {holder.pid})" in result.output
+        assert "Traceback" not in result.output
+    finally:
+        holder.kill()
+        holder.wait()
