@@ -33,7 +33,7 @@ def one_line_errors(command):
         try:
             return command(*args, **kwargs)
         except PostmortemError as err:
-            terminal.err.print(f"error: {err}", markup=False)
+            typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -62,7 +62,7 @@ def ingest_cmd(
         summary = ingest_mod.ingest(con, paths, kind=kind, tz=tz, clock_offset_s=offset, on_progress=bar)
     terminal.ingest_summary(summary)
     if strict and summary.rejected:
-        terminal.err.print(f"error: {summary.rejected} line(s) rejected (--strict)")
+        typer.echo(f"error: {summary.rejected} line(s) rejected (--strict)", err=True)
         raise typer.Exit(2)
 
 

@@ -50,7 +50,7 @@ def translate(err: BaseException, path: str | os.PathLike) -> DatabaseError:
         pid = re.search(r"PID (\d+)", text)
         holder = f" (PID {pid.group(1)})" if pid else ""
         return DatabaseError(
-            f"database {path} is in use by another postmortem process{holder}; "
+            f"database {path} is in use by another process{holder}; "
             "wait for it to finish or pass --db to use another file"
         )
     if "No space left" in text:

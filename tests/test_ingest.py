@@ -334,7 +334,7 @@ def test_locked_database_gives_one_line_error(tmp_path, runner):
         path = write_lines(tmp_path / "join.jsonl", [GOOD_JOIN])
         result = runner.invoke(app, ["ingest", str(path), "--db", str(database)])
         assert result.exit_code == 1
-        assert f"database {database} is in use by another postmortem process (PID {holder.pid})" in result.output
+        assert f"database {database} is in use by another process (PID {holder.pid})" in result.output
         assert "Traceback" not in result.output
     finally:
         holder.kill()
