@@ -38,6 +38,7 @@ def connect(
         if not read_only:
             queries.execute_script(con, "schema/tables")
         queries.execute_script(con, "schema/macros")
+        queries.execute_script(con, "schema/views")
     except duckdb.Error as err:
         raise translate(err, path) from None
     return con

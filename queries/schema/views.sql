@@ -1,0 +1,169 @@
+-- Definitions every question shares: room bounds, presence sessions, per-minute room health, degradation.
+-- Temporary views and macros, recreated on every connection (read-only ones included); they hold no data.
+
+-- A room's bounds and host. started_at: its `start` event, else its first event. ended_at: its `end` event,
+-- else its last event. host: who issued `start`, else the first user with role host.
+create or replace temp view space_bounds as
+select
+    space_id,
+    coalesce(min(ts) filter (where event = 'start'), min(ts)) as started_at,
+    coalesce(min(ts) filter (where event = 'end'), max(ts)) as ended_at,
+    coalesce(first(user_id order by ts, user_id) filter (where event = 'start'),
+             first(user_id order by ts, user_id) filter (where role = 'host')) as host
+from join_events
+group by space_id;
+
+-- Each join/leave classified by the user's state before it. A user is in from a join until the next leave,
+-- so the state after an event is simply its own type: a join while in is a rejoin (a reconnect without a
+-- leave), a leave while out is an orphan. At equal timestamps leaves apply before joins.
+create or replace temp view presence_events as
+with ordered as (
+    select
+        space_id, user_id, ts, event, role,
+        lag(event) over (partition by space_id, user_id order by ts, event = 'join') as previous
+    from join_events
+    where event in ('join', 'leave')
+)
+select
+    *,
+    case
+        when event = 'join' and previous is distinct from 'join' then 'session_start'
+        when event = 'join' then 'rejoin'
+        when previous = 'join' then 'session_end'
+        else 'orphan_leave'
+    end as transition
+from ordered;
+
+-- Presence intervals [joined_at, left_at): from a session start to the next leave; everyone leaves at the
+-- room's ended_at. Sessions that would start at or after ended_at are not presence.
+create or replace temp view sessions as
+with transitions as (
+    select
+        space_id, user_id, role, ts, transition,
+        lead(ts) over (partition by space_id, user_id order by ts, transition = 'session_start') as next_ts
+    from presence_events
+    where transition in ('session_start', 'session_end')
+)
+select
+    t.space_id, t.user_id, t.role,
+    t.ts as joined_at,
+    least(coalesce(t.next_ts, b.ended_at), b.ended_at) as left_at,
+    t.next_ts is null or t.next_ts >= b.ended_at as closed_by_end
+from transitions as t
+join space_bounds as b using (space_id)
+where t.transition = 'session_start' and least(coalesce(t.next_ts, b.ended_at), b.ended_at) > t.ts;
+
+-- Per room and minute (UTC, from its started_at's minute to its ended_at's minute): users present at any
+-- moment of the minute, join/leave traffic, glitch reports and error-level records naming the room.
+create or replace temp view space_minutes as
+with grid as (
+    select space_id, unnest(generate_series(date_trunc('minute', started_at), date_trunc('minute', ended_at),
+                                            interval 1 minute)) as minute
+    from space_bounds
+),
+session_minutes as (
+    select
+        space_id, user_id, joined_at,
+        date_trunc('minute', joined_at) as first_minute,
+        date_trunc('minute', left_at - interval 1 microsecond) as last_minute
+    from sessions
+),
+-- A user whose consecutive sessions meet in one minute is one user in that minute, not two.
+met as (
+    select space_id, first_minute as minute, count(*) as n
+    from (
+        select space_id, first_minute,
+               lag(last_minute) over (partition by space_id, user_id order by joined_at) as previous_last
+        from session_minutes
+    )
+    where previous_last = first_minute
+    group by all
+),
+arrivals as (select space_id, first_minute as minute, count(*) as n from session_minutes group by all),
+departures as (
+    select space_id, last_minute + interval 1 minute as minute, count(*) as n from session_minutes group by all
+),
+traffic as (
+    select
+        space_id, date_trunc('minute', ts) as minute,
+        count(*) filter (where event = 'join') as joins,
+        count(*) filter (where event = 'leave') as leaves,
+        count(*) filter (where transition = 'rejoin') as rejoins,
+        count(*) filter (where transition = 'orphan_leave') as orphan_leaves
+    from presence_events
+    group by all
+),
+glitches as (
+    select
+        space_id, date_trunc('minute', ts) as minute,
+        count(*) as glitch_reports,
+        count(distinct user_id) as glitch_users,
+        count(*) filter (where glitch = 'screech') as screech_reports,
+        count(*) filter (where glitch = 'silence') as silence_reports
+    from glitch_events
+    group by all
+),
+errors as (
+    select space_id, date_trunc('minute', ts) as minute, count(*) as errors
+    from error_events
+    where level in ('error', 'fatal') and space_id is not null
+    group by all
+),
+final as (
+    select
+        g.space_id, g.minute,
+        cast(sum(coalesce(a.n, 0) - coalesce(d.n, 0)) over (partition by g.space_id order by g.minute)
+             - coalesce(m.n, 0) as bigint) as present_users,
+        coalesce(t.joins, 0) as joins,
+        coalesce(t.leaves, 0) as leaves,
+        coalesce(t.rejoins, 0) as rejoins,
+        coalesce(t.orphan_leaves, 0) as orphan_leaves,
+        coalesce(gl.glitch_reports, 0) as glitch_reports,
+        coalesce(gl.glitch_users, 0) as glitch_users,
+        coalesce(gl.screech_reports, 0) as screech_reports,
+        coalesce(gl.silence_reports, 0) as silence_reports,
+        coalesce(e.errors, 0) as errors,
+        round(coalesce(gl.glitch_users, 0) / nullif(present_users, 0), 4) as glitch_share
+    from grid as g
+    left join arrivals as a using (space_id, minute)
+    left join departures as d using (space_id, minute)
+    left join met as m using (space_id, minute)
+    left join traffic as t using (space_id, minute)
+    left join glitches as gl using (space_id, minute)
+    left join errors as e using (space_id, minute)
+)
+select * from final;
+
+-- Sustained degradation per room: minutes whose glitch share is at least `factor` times the room's baseline
+-- (the median share over its first `baseline_minutes` minutes) and at least `floor_share`, with at least
+-- `min_reporters` users reporting (so a 20-person room is not "degraded" by one report), in runs of at
+-- least `sustain_minutes` consecutive minutes. One row per run.
+create or replace temp macro degraded_runs(factor, floor_share, baseline_minutes, sustain_minutes, min_reporters) as table
+with baseline as (
+    select m.space_id, coalesce(median(m.glitch_share), 0) as baseline_share
+    from space_minutes as m
+    join space_bounds as b using (space_id)
+    where m.minute < date_trunc('minute', b.started_at) + to_minutes(cast(baseline_minutes as bigint))
+    group by all
+),
+flagged as (
+    select
+        m.space_id, m.minute, m.glitch_users, b.baseline_share,
+        greatest(factor * b.baseline_share, floor_share) as threshold,
+        m.glitch_share >= greatest(factor * b.baseline_share, floor_share)
+            and m.glitch_users >= min_reporters as degraded
+    from space_minutes as m
+    join baseline as b using (space_id)
+),
+islands as (
+    select *, minute - to_minutes(row_number() over (partition by space_id, degraded order by minute)) as island
+    from flagged
+)
+select
+    space_id, any_value(baseline_share) as baseline_share, any_value(threshold) as threshold,
+    min(minute) as run_start, max(minute) + interval 1 minute as run_end, count(*) as minutes,
+    sum(glitch_users) as degraded_user_minutes
+from islands
+where degraded
+group by space_id, island
+having count(*) >= sustain_minutes;
