@@ -42,7 +42,7 @@ final as (
     select
         b.space_id, b.host, b.started_at, b.ended_at,
         epoch(b.ended_at) - epoch(b.started_at) as duration_s,
-        coalesce(p.peak_concurrent, 0) as peak_concurrent, p.peak_at,
+        cast(coalesce(p.peak_concurrent, 0) as bigint) as peak_concurrent, p.peak_at,
         coalesce(a.unique_users, 0) as unique_users,
         coalesce(a.unique_listeners, 0) as unique_listeners,
         coalesce(c.rejoins, 0) as rejoins,
