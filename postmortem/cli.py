@@ -6,10 +6,13 @@ import functools
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
-from postmortem import db, ingest as ingest_mod, terminal
-from postmortem.errors import PostmortemError
+from postmortem import db, export, queries, terminal
+from postmortem import ingest as ingest_mod
+from postmortem.errors import InputError, PostmortemError
+from postmortem.summary import Detection, build_summary, timeline_events
 
 app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -81,3 +84,124 @@ def simulate(
 
     truth = run(out_dir, listeners=listeners, seed=seed)
     terminal.out.print(f"wrote {out_dir}: incident room {truth.incident_space}, replacement {truth.replacement_space}")
+
+
+Space = Annotated[str | None, typer.Option(help="The incident room; default: the one whose audio degraded worst.")]
+Factor = Annotated[float, typer.Option(help="A degraded minute has this many times the baseline glitch share.")]
+BaselineMinutes = Annotated[int, typer.Option(help="Minutes at a room's start that set its glitch baseline.")]
+Window = Annotated[int, typer.Option(help="Minutes after the failed room ended in which a replacement may start.")]
+
+
+def _detection(factor: float, baseline_minutes: int, switchover_window: int) -> Detection:
+    return Detection(factor=factor, baseline_minutes=baseline_minutes, window_minutes=switchover_window)
+
+
+@app.command()
+@one_line_errors
+def query(
+    name: Annotated[str | None, typer.Argument(help="A query in queries/, e.g. spaces.", show_default=False)] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value for a $name in the query.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the queries and what each answers.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db_path: DbOption = Path(db.DEFAULT_DB),
+):
+    """Run one named query from queries/ and print its rows.
+
+    Example: postmortem query switchover -p from_space=sp-main -p window_minutes=60
+    """
+    if list_ or name is None:
+        for query_name in queries.names():
+            terminal.out.print(f"{query_name}  {queries.describe(query_name)}", markup=False)
+        return
+    _check_format(fmt, ("table", "csv", "json"))
+    with db.connect(db_path, read_only=True) as con:
+        frame = queries.run(con, name, **queries.parse_params(param or []))
+    _print_frame(frame, fmt)
+
+
+@app.command()
+@one_line_errors
+def sql(
+    statement: Annotated[str, typer.Argument(help="A SELECT (the database is opened read-only).")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db_path: DbOption = Path(db.DEFAULT_DB),
+):
+    """Run ad hoc SQL, read-only, against the database. The views sessions, space_bounds, space_minutes exist.
+
+    Example: postmortem sql "select space_id, count(*) from join_events group by all"
+    """
+    _check_format(fmt, ("table", "csv", "json"))
+    with db.connect(db_path, read_only=True) as con:
+        frame = queries.run_sql(con, statement)
+    _print_frame(frame, fmt)
+
+
+@app.command()
+@one_line_errors
+def timeline(
+    fmt: Annotated[str, typer.Option("--format", help="table, json or timesketch (JSONL).")] = "table",
+    output: Annotated[str, typer.Option("--output", "-o", help="File to write; - is stdout.")] = "-",
+    space: Space = None,
+    factor: Factor = Detection.factor,
+    baseline_minutes: BaselineMinutes = Detection.baseline_minutes,
+    switchover_window: Window = Detection.window_minutes,
+    db_path: DbOption = Path(db.DEFAULT_DB),
+):
+    """Print the reconstructed incident timeline (UTC), or export it for Timesketch.
+
+    Example: postmortem timeline --format timesketch -o timeline.jsonl
+    """
+    _check_format(fmt, ("table", "json", "timesketch"))
+    with db.connect(db_path, read_only=True) as con:
+        facts = build_summary(con, space=space, detection=_detection(factor, baseline_minutes, switchover_window))
+        events = timeline_events(con, facts)
+    if fmt == "table":
+        terminal.frame(pl.DataFrame(events, schema=TIMELINE_SCHEMA), title="Timeline (UTC)")
+    elif fmt == "json":
+        export.write_text(export.summary_json({"events": events}), output)
+    else:
+        export.write_text(export.timesketch_lines(events), output)
+
+
+TIMELINE_SCHEMA = {
+    "ts": pl.Datetime("us", "UTC"), "space_id": pl.String, "kind": pl.String, "actor": pl.String,
+    "detail": pl.String,
+}
+
+
+@app.command()
+@one_line_errors
+def report(
+    fmt: Annotated[str, typer.Option("--format", help="json (more formats: see --help).")] = "json",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="File to write; - is stdout.")] = None,
+    space: Space = None,
+    factor: Factor = Detection.factor,
+    baseline_minutes: BaselineMinutes = Detection.baseline_minutes,
+    switchover_window: Window = Detection.window_minutes,
+    db_path: DbOption = Path(db.DEFAULT_DB),
+    threads: Threads = db.DEFAULT_THREADS,
+    memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
+):
+    """Write the postmortem: the machine-readable summary as JSON.
+
+    Example: postmortem report --format json -o summary.json
+    """
+    _check_format(fmt, ("json",))
+    target = output or f"postmortem.{fmt}"
+    with db.connect(db_path, read_only=True, threads=threads, memory_limit=memory_limit) as con:
+        facts = build_summary(con, space=space, detection=_detection(factor, baseline_minutes, switchover_window))
+    export.write_text(export.summary_json(facts), target)
+    if target != "-":
+        terminal.err.print(f"wrote {target}")
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(allowed)}")
+
+
+def _print_frame(frame: pl.DataFrame, fmt: str) -> None:
+    if fmt == "table":
+        terminal.frame(frame)
+    else:
+        export.write_text(export.frame_text(frame, fmt), "-")

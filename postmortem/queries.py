@@ -76,3 +76,38 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
 def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Run a multi-statement file that takes no parameters (schema, macros)."""
     con.execute(load(name))
+
+
+def parse_params(pairs: list[str]) -> dict:
+    """`k=v` strings from the command line; numbers become numbers, `null` becomes NULL."""
+    params: dict = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise QueryError(f"parameter {pair!r} is not of the form name=value")
+        value: object = text
+        if text == "null":
+            value = None
+        else:
+            for cast in (int, float):
+                try:
+                    value = cast(text)
+                    break
+                except ValueError:
+                    continue
+        params[key.strip().lstrip("$")] = value
+    return params
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
+    """Ad hoc SQL typed by the user; callers open the connection read-only."""
+    try:
+        rel = con.sql(sql)
+    except duckdb.Error as err:
+        raise QueryError(str(err).strip().splitlines()[0]) from None
+    if rel is None:
+        raise QueryError("the statement returned no rows; `postmortem sql` runs queries, not commands")
+    try:
+        return rel.pl()
+    except duckdb.Error as err:
+        raise QueryError(str(err).strip().splitlines()[0]) from None

@@ -10,6 +10,7 @@ import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from postmortem.ingest import IngestSummary
 
@@ -47,7 +48,7 @@ def ingest_summary(summary: IngestSummary) -> None:
                    "to (UTC)", "seconds"):
         files.add_column(column, justify="left" if column in ("file", "kind", "status") else "right")
     for f in summary.files:
-        files.add_row(str(f.path), f.kind, f.status, f"{f.lines_read:,}", f"{f.loaded:,}", f"{f.rejected:,}",
+        files.add_row(Text(str(f.path)), f.kind, f.status, f"{f.lines_read:,}", f"{f.loaded:,}", f"{f.rejected:,}",
                       f"{f.duplicates:,}", f"{f.blank:,}", _when(f.min_ts), _when(f.max_ts), f"{f.seconds:.2f}")
     out.print(files)
     kinds = Table(title="By kind", title_justify="left")
@@ -66,5 +67,6 @@ def frame(df: pl.DataFrame, title: str | None = None) -> None:
     for name, dtype in df.schema.items():
         table.add_column(name, justify="right" if dtype.is_numeric() else "left")
     for row in df.iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in row))
+        # Text, not markup: log values are attacker-controlled and must print as typed.
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     out.print(table)
