@@ -1,0 +1,318 @@
+"""Each definition on a tiny hand-written log, with the expected answer worked out by hand."""
+
+import json
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+from conftest import write_lines
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from postmortem import db, queries
+from postmortem.errors import QueryError
+from postmortem.ingest import ingest
+from postmortem.summary import Detection, build_summary, to_json_ready
+
+
+def t(hhmmss: str) -> datetime:
+    return datetime.fromisoformat(f"2024-05-01T{hhmmss}+00:00").astimezone(UTC)
+
+
+def ev(ts, space, user, event, role="listener"):
+    return {"ts": f"2024-05-01T{ts}Z", "space_id": space, "user_id": user, "event": event, "role": role}
+
+
+# Room A: presence edge cases.  Room B: no start/end events, host known only by role.
+PRESENCE_LOG = [
+    ev("10:00:00", "A", "h", "start", "host"),
+    ev("10:00:00", "A", "h", "join", "host"),
+    ev("10:01:00", "A", "u1", "join"),
+    ev("10:02:00", "A", "u2", "join"),
+    ev("10:02:30", "A", "u1", "join"),  # reconnect without a leave: a rejoin, changes nothing
+    ev("10:03:00", "A", "u3", "leave"),  # leave while out: an orphan, ignored
+    ev("10:04:00", "A", "u4", "join"),  # equal timestamps: u2's leave applies first
+    ev("10:04:00", "A", "u2", "leave"),
+    ev("10:04:00", "A", "u5", "join", "speaker"),
+    ev("10:05:00", "A", "u2", "join"),
+    ev("10:06:00", "A", "u1", "leave"),
+    ev("10:07:10", "A", "u6", "join"),  # two sessions inside one minute: one user in that minute
+    ev("10:07:20", "A", "u6", "leave"),
+    ev("10:07:40", "A", "u6", "join"),
+    ev("10:10:00", "A", "h", "end", "host"),  # everyone still in leaves here
+    ev("10:11:00", "A", "u9", "join"),  # after the end: not presence
+    ev("10:20:00", "B", "x", "join"),
+    ev("10:21:00", "B", "y", "join", "host"),
+    ev("10:22:00", "B", "x", "leave"),
+    ev("10:25:00", "B", "y", "leave", "host"),
+]
+
+
+@pytest.fixture
+def presence(con, tmp_path):
+    ingest(con, [write_lines(tmp_path / "join.jsonl", PRESENCE_LOG)])
+    return con
+
+
+def test_every_query_file_loads_with_a_header_and_runs(sample_db):
+    params = {
+        "from_space": "sp-main", "to_space": "sp-rescue", "space_id": "sp-main", "start": t("00:00:00"),
+        "end": datetime(2030, 1, 1, tzinfo=UTC), "degraded_at": datetime(2026, 3, 14, 21, 12, tzinfo=UTC),
+        "baseline_start": datetime(2026, 3, 14, 21, tzinfo=UTC), "window_end": datetime(2026, 3, 14, 21, 21, tzinfo=UTC),
+        "lead_minutes": 10, "limit": 10, "factor": 5, "floor_share": 0.05, "baseline_minutes": 10,
+        "sustain_minutes": 2, "min_reporters": 5, "window_minutes": 60, "threshold": 0.05,
+    }
+    names = queries.names()
+    assert len(names) >= 20
+    with db.connect(sample_db, read_only=True) as con:
+        for name in names:
+            assert queries.describe(name), f"{name}.sql has no header comment"
+            assert "order by" in queries.load(name).lower(), f"{name}.sql has no order by"
+            frame = queries.run(con, name, **params)
+            assert frame.height > 0, name
+
+
+def test_missing_and_unknown_parameters_are_named(con):
+    with pytest.raises(QueryError, match=r"needs parameter\(s\): \$from_space, \$window_minutes"):
+        queries.run(con, "switchover")
+    with pytest.raises(QueryError, match="unknown query 'nope'"):
+        queries.run(con, "nope")
+    # Extra keys are not passed on (DuckDB would reject them).
+    assert queries.run(con, "spaces", unused=1).height == 0
+
+
+def test_parameters_ignore_comments_and_strings():
+    assert queries.parameters("select $a, '$b' -- $c\n, \"$d\", $a, $e_2") == ["a", "e_2"]
+
+
+def test_spaces_bounds_host_peak_and_audience(presence):
+    rows = {r["space_id"]: r for r in queries.run(presence, "spaces").to_dicts()}
+    a, b = rows["A"], rows["B"]
+    assert (a["started_at"], a["ended_at"], a["host"]) == (t("10:00:00"), t("10:10:00"), "h")
+    # 10:04 is 3 - u2 + u4 + u5 = 4 (leaves first; joins first would have shown 5 too early);
+    # 10:05 u2 returns: h, u1, u2, u4, u5 = 5, first reached then (u6 at 10:07:10 only matches it after u1 left).
+    assert (a["peak_concurrent"], a["peak_at"]) == (5, t("10:05:00"))
+    assert (a["unique_users"], a["unique_listeners"]) == (7, 5)  # h u1 u2 u4 u5 u6 u9; listeners u1 u2 u4 u6 u9
+    assert (a["rejoins"], a["orphan_leaves"]) == (1, 1)
+    # B: no start/end: first and last events; host by role.
+    assert (b["started_at"], b["ended_at"], b["host"]) == (t("10:20:00"), t("10:25:00"), "y")
+    assert (b["peak_concurrent"], b["peak_at"]) == (2, t("10:21:00"))
+    assert (b["unique_users"], b["unique_listeners"]) == (2, 1)
+
+
+def test_sessions_close_at_the_end_and_ignore_joins_after_it(presence):
+    got = presence.sql("select user_id, joined_at, left_at, closed_by_end from sessions where space_id = 'A'"
+                       " order by user_id, joined_at").fetchall()
+    assert got == [
+        ("h", t("10:00:00"), t("10:10:00"), True),
+        ("u1", t("10:01:00"), t("10:06:00"), False),
+        ("u2", t("10:02:00"), t("10:04:00"), False),
+        ("u2", t("10:05:00"), t("10:10:00"), True),
+        ("u4", t("10:04:00"), t("10:10:00"), True),
+        ("u5", t("10:04:00"), t("10:10:00"), True),
+        ("u6", t("10:07:10"), t("10:07:20"), False),
+        ("u6", t("10:07:40"), t("10:10:00"), True),
+    ]
+
+
+def test_present_users_per_minute(presence):
+    frame = queries.run(presence, "timeline", from_space="A", to_space=None)
+    # A minute counts users present at any moment in it. u2 left at 10:04:00 sharp (absent from 10:04);
+    # u1 left at 10:06:00 sharp; u6 has two sessions in 10:07 but is one user; at 10:10 the room is over.
+    assert frame["present_users"].to_list() == [1, 2, 3, 3, 4, 5, 4, 5, 5, 5, 0]
+    assert frame.filter(pl.col("minute") == t("10:02:00"))["rejoins"].to_list() == [1]
+    assert frame.filter(pl.col("minute") == t("10:03:00"))["orphan_leaves"].to_list() == [1]
+
+
+# --- switch-over -----------------------------------------------------------------------------------------
+
+SWITCH_LOG = [
+    ev("10:30:00", "EARLY", "s1", "start", "host"),  # shares s1 but started before F: not a switch-over
+    ev("11:00:00", "F", "hf", "start", "host"),
+    ev("11:00:05", "F", "s1", "join", "speaker"),
+    ev("11:01:00", "F", "l1", "join"),
+    ev("11:01:00", "F", "l2", "join"),
+    ev("11:02:00", "F", "l3", "join"),
+    ev("11:03:00", "F", "s2", "join", "cohost"),
+    ev("11:20:00", "F", "hf", "end", "host"),
+    ev("11:21:00", "D", "hd", "start", "host"),  # the decoy: right after F, shares only a listener
+    ev("11:21:30", "D", "l1", "join"),
+    ev("11:25:00", "T", "ht", "start", "host"),
+    ev("11:24:59", "T", "l2", "join"),  # before T started: does not count as following
+    ev("11:26:00", "T", "s1", "join", "speaker"),
+    ev("11:26:30", "T", "s2", "join", "speaker"),
+    ev("11:27:00", "T", "l1", "join"),
+    ev("11:40:00", "T", "l3", "join"),
+    ev("11:41:00", "T", "l3", "join"),  # a second join of the same listener counts once
+    ev("12:30:00", "LATE", "s1", "start", "host"),  # shares s1 but more than 60 min after F ended
+]
+
+
+@pytest.fixture
+def switch(con, tmp_path):
+    ingest(con, [write_lines(tmp_path / "join.jsonl", SWITCH_LOG)])
+    return con
+
+
+def test_switchover_skips_the_decoy_and_counts_followers(switch):
+    (row,) = queries.run(switch, "switchover", from_space="F", window_minutes=60).to_dicts()
+    assert row == {
+        "from_space": "F", "to_space": "T", "from_host": "hf", "to_host": "ht",
+        "from_ended_at": t("11:20:00"), "to_started_at": t("11:25:00"),
+        "gap_seconds": 300.0,  # 11:25:00 - 11:20:00
+        "speakers_moved": ["s1", "s2"],  # a role change (cohost -> speaker) still counts
+        "listeners_followed": 2,  # l1 and l3; l2 joined T before it started
+        "from_unique_listeners": 3,
+        "follow_rate": 0.6667,  # 2 / 3, 4 decimals
+    }
+
+
+def test_no_switchover_when_only_the_decoy_is_in_the_window(switch):
+    assert queries.run(switch, "switchover", from_space="F", window_minutes=4).height == 0
+
+
+def test_funnel_counts_listeners_at_each_step(switch):
+    frame = queries.run(switch, "funnel", from_space="F", to_space="T")
+    # 3 listeners; all present at 11:20; l1 (11:27) within 15 not 5 min of 11:20; l3 (11:40) within 60; l2
+    # joined T at 11:24:59, within 5 min of the end (the funnel counts arrivals, not "after T started").
+    assert frame["listeners"].to_list() == [3, 3, 1, 2, 3]
+
+
+# --- degradation, phases, detection ------------------------------------------------------------------------
+
+def _glitches(minute: str, users: range, kind="screech"):
+    return [{"ts": f"2024-05-01T12:{minute}:30Z", "space_id": "G", "user_id": f"g{i}", "glitch": kind}
+            for i in users]
+
+
+@pytest.fixture
+def degraded(con, tmp_path):
+    joins = [ev("12:00:00", "G", "gh", "start", "host"), ev("12:00:00", "G", "gh", "join", "host")]
+    joins += [ev("12:00:00", "G", f"g{i}", "join") for i in range(10)]
+    joins += [ev("12:15:00", "G", "gh", "end", "host")]
+    glitches = (
+        _glitches("03", range(1))  # baseline noise: median share over 12:00-12:09 stays 0
+        + _glitches("05", range(6))  # a one-minute spike: not sustained
+        + _glitches("10", range(6)) + _glitches("11", range(6))
+        + _glitches("12", range(6), "silence")  # mostly silence: down from here
+    )
+    errors = [
+        {"ts": "2024-05-01T11:50:00Z", "service": "relay", "level": "error", "message": "old", "space_id": "G"},
+        {"ts": "2024-05-01T12:09:30Z", "service": "relay", "level": "error", "message": "lead", "space_id": "G"},
+        {"ts": "2024-05-01T12:10:10Z", "service": "fanout", "level": "fatal", "message": "late", "space_id": "G"},
+    ]
+    ingest(con, [write_lines(tmp_path / "join.jsonl", joins), write_lines(tmp_path / "glitch.jsonl", glitches),
+                 write_lines(tmp_path / "error.jsonl", errors)])
+    return con
+
+
+def test_incident_is_the_sustained_degradation(degraded):
+    (row,) = queries.run(degraded, "incident_ranking", factor=5, floor_share=0.05, baseline_minutes=10,
+                         sustain_minutes=2, min_reporters=5).to_dicts()
+    # 11 present (host + 10); 6/11 = 0.545 >= max(5 x 0, 0.05) in 12:10, 12:11, 12:12: one 3-minute run.
+    assert row == {"space_id": "G", "degraded_at": t("12:10:00"), "degraded_minutes": 3,
+                   "degraded_user_minutes": 18, "baseline_share": 0.0, "threshold": 0.05}
+    # With a 4-minute sustain rule nothing qualifies.
+    assert queries.run(degraded, "incident_ranking", factor=5, floor_share=0.05, baseline_minutes=10,
+                       sustain_minutes=4, min_reporters=5).height == 0
+
+
+def test_summary_phases_anchors_and_detection(degraded):
+    summary = build_summary(degraded)
+    incident = summary["incident"]
+    assert [(p["phase"], p["start"], p["end"]) for p in incident["phases"]] == [
+        ("healthy", t("12:00:00"), t("12:10:00")),
+        ("degraded", t("12:10:00"), t("12:12:00")),
+        ("down", t("12:12:00"), t("12:15:00")),  # no replacement: down until the room ended
+    ]
+    assert summary["switchover"] is None
+    assert incident["detected"]["detected_at"] == t("12:09:30")  # errors led by 30 s; 11:50 is too early
+    anchors = summary["anchors"]
+    assert anchors["time_to_detect_s"] == -30.0
+    assert anchors["mitigated"] is None and anchors["time_to_mitigate_s"] is None
+    assert anchors["impact_duration_s"] == 300.0  # 12:10 -> 12:15, never resolved
+    assert summary["errors"] == {"total": 3, "by_service": {"fanout": 1, "relay": 2}}
+    assert summary["glitches"] == {"total": 25, "by_kind": {"screech": 19, "silence": 6}}
+
+
+def test_space_override_and_unknown_space(degraded):
+    from postmortem.errors import InputError
+
+    with pytest.raises(InputError, match="no room 'nope'"):
+        build_summary(degraded, space="nope")
+
+
+def test_summary_json_on_sample_logs_matches_the_simulation(sample_db, truth):
+    with db.connect(sample_db, read_only=True) as con:
+        summary = to_json_ready(build_summary(con, detection=Detection()))
+    assert summary["incident"]["space_id"] == truth["incident_space"]
+    # Degradation is found within the first minute of the simulated onset.
+    onset = datetime.fromisoformat(truth["onset"])
+    degraded_at = datetime.fromisoformat(summary["incident"]["degraded_at"])
+    assert 0 <= (degraded_at - onset).total_seconds() < 60
+    s = summary["switchover"]
+    assert s["to_space"] == truth["replacement_space"] != truth["decoy_space"]
+    assert s["gap_seconds"] == truth["gap_seconds"]
+    assert s["speakers_moved"] == truth["speakers_moved"]
+    assert s["listeners_followed"] == truth["listeners_followed"]
+    assert s["follow_rate"] == round(truth["listeners_followed"] / truth["from_unique_listeners"], 4)
+    assert summary["data_quality"]["rejected"] == truth["planted_rejects"]
+    assert summary["data_quality"]["duplicates"] == truth["planted_duplicates"]
+    stable = {"space_id", "host", "started_at", "ended_at", "peak_concurrent", "peak_at", "unique_users",
+              "unique_listeners"}
+    assert all(stable <= set(space) for space in summary["spaces"])
+    json.dumps(summary)  # serialisable as is
+
+
+# --- presence and peak against a plain-Python reference ------------------------------------------------------
+
+def reference_presence(events):
+    """events: (ts_seconds, user, event). The definitions, written as a loop."""
+    starts = [e[0] for e in events if e[2] == "start"]
+    ends = [e[0] for e in events if e[2] == "end"]
+    started = min(starts) if starts else min(e[0] for e in events)
+    ended = min(ends) if ends else max(e[0] for e in events)
+    intervals, state, since = [], {}, {}
+    for ts, user, event in sorted(events, key=lambda e: (e[0], e[2] == "join")):
+        if event == "join" and not state.get(user):
+            state[user], since[user] = True, ts
+        elif event == "leave" and state.get(user):
+            state[user] = False
+            intervals.append((since[user], min(ts, ended)))
+    intervals += [(since[u], ended) for u, inside in state.items() if inside]
+    intervals = [(a, b) for a, b in intervals if b > a]
+    points = sorted([(a, 1) for a, _ in intervals] + [(b, -1) for _, b in intervals])
+    peak, peak_at, present = 0, None, 0
+    for ts, delta in points:
+        present += delta
+        if present > peak:
+            peak, peak_at = present, ts
+    return started, ended, peak, peak_at
+
+
+event_stream = st.lists(
+    st.tuples(st.integers(0, 30), st.sampled_from(["a", "b", "c", "d"]),
+              st.sampled_from(["join", "join", "leave", "leave", "start", "end", "mic_on"])),
+    min_size=1, max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=event_stream)
+def test_presence_and_peak_match_the_reference(events):
+    base = int(datetime(2024, 5, 1, tzinfo=UTC).timestamp())
+    with db.connect(":memory:") as con:
+        frame = pl.DataFrame(
+            {"ts": [datetime.fromtimestamp(base + s, UTC) for s, _, _ in events],
+             "space_id": ["R"] * len(events), "user_id": [u for _, u, _ in events],
+             "event": [e for _, _, e in events], "role": ["listener"] * len(events)},
+        )
+        con.register("generated", frame)
+        con.execute("insert into join_events select ts, space_id, user_id, event, role, null, null, null, null"
+                    " from generated")
+        (row,) = queries.run(con, "spaces").to_dicts()
+    started, ended, peak, peak_at = reference_presence(events)
+    assert row["started_at"].timestamp() - base == started
+    assert row["ended_at"].timestamp() - base == ended
+    assert row["peak_concurrent"] == peak
+    assert (None if row["peak_at"] is None else row["peak_at"].timestamp() - base) == peak_at
