@@ -12,12 +12,15 @@ import typer
 from postmortem import db, export, queries, terminal
 from postmortem import ingest as ingest_mod
 from postmortem.errors import InputError, PostmortemError
+from postmortem.notes import TEMPLATE
+from postmortem.output import write_report
 from postmortem.summary import Detection, build_summary, timeline_events
 
 app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,
     help="Incident postmortem analytics for live audio rooms: ingest logs, rebuild the timeline, report.",
 )
 
@@ -172,8 +175,12 @@ TIMELINE_SCHEMA = {
 @app.command()
 @one_line_errors
 def report(
-    fmt: Annotated[str, typer.Option("--format", help="json (more formats: see --help).")] = "json",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="File to write; - is stdout.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "html",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="File to write (- is stdout); "
+                                               "default postmortem.html / .md / .json.")] = None,
+    notes: Annotated[Path | None, typer.Option(help="incident.toml with title, severity, narrative, actions.")] = None,
+    display_tz: Annotated[str | None, typer.Option(help="Also show times in this IANA zone.")] = None,
+    static: Annotated[bool, typer.Option(help="HTML with static SVG charts and no JavaScript.")] = False,
     space: Space = None,
     factor: Factor = Detection.factor,
     baseline_minutes: BaselineMinutes = Detection.baseline_minutes,
@@ -182,17 +189,30 @@ def report(
     threads: Threads = db.DEFAULT_THREADS,
     memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
 ):
-    """Write the postmortem: the machine-readable summary as JSON.
+    """Write the postmortem: a single-file HTML report, Markdown for wikis, or the JSON summary.
 
-    Example: postmortem report --format json -o summary.json
+    Example: postmortem report -o incident.html --notes incident.toml --display-tz America/New_York
     """
-    _check_format(fmt, ("json",))
-    target = output or f"postmortem.{fmt}"
-    with db.connect(db_path, read_only=True, threads=threads, memory_limit=memory_limit) as con:
-        facts = build_summary(con, space=space, detection=_detection(factor, baseline_minutes, switchover_window))
-    export.write_text(export.summary_json(facts), target)
-    if target != "-":
-        terminal.err.print(f"wrote {target}")
+    _check_format(fmt, ("html", "md", "json"))
+    written = write_report(
+        db_path, fmt=fmt, output=output, notes_path=notes, display_tz=display_tz, static=static, space=space,
+        detection=_detection(factor, baseline_minutes, switchover_window), threads=threads,
+        memory_limit=memory_limit,
+    )
+    if written != "-":
+        terminal.err.print(f"wrote {written}")
+
+
+@app.command("notes-template")
+@one_line_errors
+def notes_template(
+    output: Annotated[str, typer.Option("--output", "-o", help="File to write; - is stdout.")] = "incident.toml",
+):
+    """Write a commented example notes file to fill in for `report --notes`.
+
+    Example: postmortem notes-template -o incident.toml
+    """
+    export.write_text(TEMPLATE, output)
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:

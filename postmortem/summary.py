@@ -36,7 +36,8 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _rows(frame: pl.DataFrame) -> list[dict]:
+def rows(frame: pl.DataFrame) -> list[dict]:
+    """Frame rows as dicts with times as ISO-8601 UTC strings (for charts and JSON)."""
     return [{k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in frame.to_dicts()]
 
 
@@ -60,7 +61,11 @@ def find_incident(con: duckdb.DuckDBPyConnection, detection: Detection, space: s
 
 
 def build_summary(
-    con: duckdb.DuckDBPyConnection, *, space: str | None = None, detection: Detection = Detection()
+    con: duckdb.DuckDBPyConnection,
+    *,
+    space: str | None = None,
+    detection: Detection = Detection(),
+    anchor_overrides: dict | None = None,
 ) -> dict:
     """Everything the report states, as plain data (datetimes kept as datetimes; see `to_json_ready`)."""
     spaces = queries.run(con, "spaces")
@@ -97,7 +102,7 @@ def build_summary(
             "detected": detected,
         },
         "switchover": switchover,
-        "anchors": anchors(incident, switchover, phases, detected),
+        "anchors": anchors(incident, switchover, phases, detected, anchor_overrides or {}),
         "errors": {
             "total": int(errors["errors"].sum() + errors["fatal"].sum()) if errors.height else 0,
             "by_service": {r["service"]: r["errors"] + r["fatal"] for r in errors.to_dicts()},
@@ -114,13 +119,14 @@ def build_summary(
     }
 
 
-def anchors(incident, switchover, phases, detected) -> dict:
-    """Impact start, detected, mitigated, resolved, and the durations between them (seconds)."""
+def anchors(incident, switchover, phases, detected, overrides: dict) -> dict:
+    """Impact start, detected, mitigated, resolved (each overridable from the notes), and the durations
+    between them in seconds. Without a resolution, impact lasts until the end of the down phase."""
     by_phase = {p["phase"]: p for p in phases}
-    impact = incident["degraded_at"] if incident else None
-    detected_at = detected["detected_at"] if detected else None
-    mitigated = switchover["to_started_at"] if switchover else None
-    resolved = by_phase["recovered"]["start"] if "recovered" in by_phase else None
+    impact = overrides.get("impact_start", incident["degraded_at"] if incident else None)
+    detected_at = overrides.get("detected", detected["detected_at"] if detected else None)
+    mitigated = overrides.get("mitigated", switchover["to_started_at"] if switchover else None)
+    resolved = overrides.get("resolved", by_phase["recovered"]["start"] if "recovered" in by_phase else None)
 
     def seconds(a, b):
         return (b - a).total_seconds() if a and b else None
@@ -133,6 +139,7 @@ def anchors(incident, switchover, phases, detected) -> dict:
         "time_to_detect_s": seconds(impact, detected_at),
         "time_to_mitigate_s": seconds(impact, mitigated),
         "impact_duration_s": seconds(impact, resolved or (by_phase.get("down") or {}).get("end")),
+        "overridden": sorted(overrides),
     }
 
 

@@ -1,0 +1,316 @@
+"""The postmortem document: a template context of plain data, rendered to one offline HTML file or Markdown.
+
+The context is built from the summary and a handful of aggregated queries, so a test can check every
+number without rendering. Charts travel as Vega-Lite specs, embedded with `|tojson` inside
+`<script type="application/json">` (log text can never close the script) and drawn by one inlined
+vega-embed bundle; `--static` swaps them for server-rendered SVG and no JavaScript at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import vl_convert
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from postmortem import charts, queries
+from postmortem.errors import InputError
+from postmortem.summary import iso, rows, timeline_events
+
+GLOSSARY = [
+    ("started_at / ended_at", "A room's `start` event, else its first event; its `end` event, else its last event."),
+    ("host", "The user who issued `start`, else the first user with role host."),
+    ("present", "A user is in a room from a join until their next leave; a join while in changes nothing (a "
+                "reconnect), a leave while out is ignored (an orphan); everyone leaves when the room ends."),
+    ("peak concurrent", "The most users present at once, any role, at event resolution; at equal timestamps leaves "
+                        "apply before joins. Peak at: when it was first reached."),
+    ("unique users / listeners", "Distinct users with a join; distinct users who joined with role listener."),
+    ("glitch share", "Distinct users reporting a glitch in a minute ÷ users present at any moment of that minute."),
+    ("incident room", "The room with the most glitch-reporting user-minutes inside sustained degradation."),
+    ("degraded at", "Start of the first run of at least {sustain_minutes} consecutive minutes whose glitch share is "
+                    "at least {factor}× the room's baseline (median share over its first {baseline_minutes} "
+                    "minutes), at least {floor_share:.0%}, with at least {min_reporters} users reporting."),
+    ("phases", "healthy until degraded; degraded until the first minute whose reports are mostly `silence` (or the "
+               "end); down until the replacement starts; recovering until the replacement's glitch share stays "
+               "below the incident threshold for {sustain_minutes} minutes; then recovered."),
+    ("switch-over", "The earliest room starting after the failed room started and at most {window_minutes} min after "
+                    "it ended that shares a host, cohost or speaker with it. Gap = its start − the failed room's end."),
+    ("listeners followed / follow rate", "Distinct users who joined the failed room as listener and joined the "
+                                         "replacement after it started; ÷ the failed room's unique listeners."),
+    ("detected", "First error- or fatal-level record naming the incident room, from {lead_minutes} min before "
+                 "degradation on (errors may lead)."),
+    ("mitigated / resolved", "The replacement room's start; the start of its recovered phase."),
+    ("time to detect / mitigate", "Detected − impact start; mitigated − impact start."),
+    ("customer-impact duration", "Impact start to resolved (or to the end of the down phase if never resolved)."),
+    ("users affected", "Users present in the incident room at any moment from impact start to its end."),
+    ("lift", "A value's share of records in the degraded window ÷ its share in the baseline before it (one "
+             "pseudo-record added per value so new values do not divide by zero)."),
+    ("counts", "Errors and glitches are counted after exact duplicate records were dropped at ingest."),
+]
+SECTIONS = [("root_cause", "Root cause"), ("trigger", "Trigger"), ("went_well", "What went well"),
+            ("went_badly", "What went badly"), ("lessons", "Lessons")]
+
+
+@cache
+def environment() -> Environment:
+    return Environment(loader=PackageLoader("postmortem"), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+@cache
+def vega_bundle() -> str:
+    """vega, vega-lite and vega-embed in one script (from vl-convert: no network, no CDN)."""
+    return vl_convert.javascript_bundle()
+
+
+def zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {name!r}; use an IANA name such as America/New_York") from None
+
+
+class Clock:
+    """Formats instants in UTC, and also in the reader's zone when one is given."""
+
+    def __init__(self, display_tz: str | None):
+        self.tz = zone(display_tz)
+
+    def __call__(self, value: datetime | None, seconds: bool = True) -> str:
+        if value is None:
+            return "—"
+        fmt = "%H:%M:%S" if seconds else "%H:%M"
+        text = value.astimezone(UTC).strftime(fmt) + " UTC"
+        if self.tz:
+            text += " (" + value.astimezone(self.tz).strftime(fmt + " %Z") + ")"
+        return text
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    sign = "−" if seconds < 0 else ""
+    s = abs(round(seconds))
+    if s < 60:
+        return f"{sign}{s} s"
+    if s < 3600:
+        return f"{sign}{s // 60} min {s % 60:02d} s"
+    return f"{sign}{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def _space(facts: dict, space_id: str | None) -> dict:
+    return next((s for s in facts["spaces"] if s["space_id"] == space_id), {})
+
+
+def executive_summary(facts: dict, clock: Clock) -> str:
+    incident, move = facts["incident"], facts["switchover"]
+    if incident is None:
+        return "No room's audio degraded by the definitions in the glossary; no incident room was identified."
+    room = _space(facts, incident["space_id"])
+    if incident["degraded_at"] is None:
+        return (f"Room {incident['space_id']} (host {room.get('host')}) was chosen as the incident room, but its "
+                "glitch reports never rose to a sustained degradation by the definitions in the glossary.")
+    kinds = ", then ".join(
+        k for k in ("screech", "silence") if facts["glitches"]["by_kind"].get(k)
+    ) or "glitches"
+    text = (f"At {clock(incident['degraded_at'], seconds=False)} audio in {room.get('host')}'s room "
+            f"{incident['space_id']} degraded ({kinds}); {room.get('peak_concurrent', 0):,} users were present at "
+            f"its peak. The room ended at {clock(room.get('ended_at'), seconds=False)}.")
+    if move:
+        to_room = _space(facts, move["to_space"])
+        text += (f" A replacement room by {move['to_host']} started {move['gap_seconds'] / 60:.1f} minutes later "
+                 f"and {move['follow_rate']:.0%} of the listeners followed ({move['listeners_followed']:,} of "
+                 f"{move['from_unique_listeners']:,}); it peaked at {to_room.get('peak_concurrent', 0):,} users.")
+    else:
+        text += f" No replacement room started within {facts['definitions']['window_minutes']} minutes of the end."
+    return text
+
+
+def build_context(con: duckdb.DuckDBPyConnection, facts: dict, notes: dict, *, display_tz: str | None = None,
+                  generated_at: datetime | None = None) -> dict:
+    """Everything the templates show, as plain data. `generated_at` is injectable for byte-stable output."""
+    clock = Clock(display_tz)
+    generated_at = generated_at or datetime.now(UTC)
+    incident, move, anchor = facts["incident"], facts["switchover"], facts["anchors"]
+    from_space = incident["space_id"] if incident else None
+    to_space = move["to_space"] if move else None
+    from_room, to_room = _space(facts, from_space), _space(facts, to_space)
+    phases = incident["phases"] if incident else []
+    start = phases[0]["start"] if phases else from_room.get("started_at")
+    end = phases[-1]["end"] if phases else from_room.get("ended_at")
+    impact_end = anchor["resolved"] or next((p["end"] for p in phases if p["phase"] == "down"), None)
+
+    cards, charts_out, tables = [], {}, {}
+
+    def card(key: str, label: str, value, display: str, note: str = "") -> None:
+        cards.append({"key": key, "label": label, "value": value, "display": display, "note": note})
+
+    if from_room:
+        card(f"spaces.{from_space}.peak_concurrent", f"Peak in {from_space}", from_room["peak_concurrent"],
+             f"{from_room['peak_concurrent']:,}", clock(from_room["peak_at"], seconds=False))
+    if to_room:
+        card(f"spaces.{to_space}.peak_concurrent", f"Peak in {to_space}", to_room["peak_concurrent"],
+             f"{to_room['peak_concurrent']:,}", clock(to_room["peak_at"], seconds=False))
+    card("anchors.time_to_detect_s", "Time to detect", anchor["time_to_detect_s"],
+         duration(anchor["time_to_detect_s"]), "negative: errors led the audio failure"
+         if (anchor["time_to_detect_s"] or 0) < 0 else "")
+    card("anchors.time_to_mitigate_s", "Time to mitigate", anchor["time_to_mitigate_s"],
+         duration(anchor["time_to_mitigate_s"]), "switch-over room started")
+    card("anchors.impact_duration_s", "Customer impact", anchor["impact_duration_s"],
+         duration(anchor["impact_duration_s"]))
+    if move:
+        card("switchover.follow_rate", "Listeners who followed", move["follow_rate"], f"{move['follow_rate']:.1%}",
+             f"{move['listeners_followed']:,} of {move['from_unique_listeners']:,}")
+
+    if incident and incident["degraded_at"] and impact_end:
+        window = dict(from_space=from_space, to_space=to_space, start=incident["degraded_at"], end=impact_end)
+        affected = queries.run(con, "affected", space_id=from_space, start=incident["degraded_at"],
+                               end=from_room["ended_at"]).row(0, named=True)
+        counts = queries.run(con, "window_counts", **window).row(0, named=True)
+        card("window.users_affected", "Users affected", affected["users_present"],
+             f"{affected['users_present']:,}", f"{affected['users_reporting']:,} reported a glitch")
+        card("window.errors", "Errors in the window", counts["errors"], f"{counts['errors']:,}")
+        card("window.glitches", "Glitch reports in the window", counts["glitches"], f"{counts['glitches']:,}")
+
+    if from_space:
+        span = dict(from_space=from_space, to_space=to_space)
+        minutes = rows(queries.run(con, "timeline", **span))
+        errors_minute = [r for r in rows(queries.run(con, "errors_per_minute", **span, start=start, end=end))
+                         if r["level"] in ("error", "fatal")]
+        events = timeline_events(con, facts)
+        markers = [{"ts": iso(e["ts"]), "label": _marker_label(e)} for e in events if _is_marker(e)]
+        charts_out["timeline"] = charts.failure_timeline(
+            minutes, [{**p, "start": iso(p["start"]), "end": iso(p["end"])} for p in phases], markers, errors_minute)
+        charts_out["glitches"] = charts.glitches_over_time(rows(queries.run(con, "glitches_per_minute", **span)))
+        breakdown = rows(queries.run(con, "error_breakdown", **span, start=start, end=end))
+        tables["errors"] = breakdown
+        if breakdown:
+            charts_out["errors"] = charts.errors_by_service(
+                [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in breakdown[:20]])
+        tables["glitch_kinds"] = rows(queries.run(con, "glitch_breakdown", space_id=from_space))
+        if incident["degraded_at"]:
+            blast = rows(queries.run(con, "blast_radius", space_id=from_space, start=incident["degraded_at"],
+                                     end=from_room["ended_at"]))
+            tables["blast"] = blast
+            if blast:
+                charts_out["blast"] = charts.blast_radius(blast)
+            factors = rows(queries.run(con, "contributing_factors", space_id=from_space,
+                                       baseline_start=from_room["started_at"], degraded_at=incident["degraded_at"],
+                                       window_end=from_room["ended_at"]))
+            tables["factors"] = factors[:15]
+            if factors:
+                charts_out["factors"] = charts.contributing_factors(
+                    [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors[:15]])
+        key_events = [{"when": clock(e["ts"]), "ts": iso(e["ts"]), "space_id": e["space_id"], "kind": e["kind"],
+                       "actor": e["actor"] or "", "detail": e["detail"] or "", "source": "logs"}
+                      for e in events if e["kind"] not in ("speaker mic on", "speaker mic off")]
+    else:
+        key_events = []
+    key_events += [{"when": clock(e["ts"]), "ts": iso(e["ts"]), "space_id": "", "kind": "note", "actor": "",
+                    "detail": e["text"], "source": "notes"} for e in notes.get("timeline", [])]
+    key_events.sort(key=lambda e: (e["ts"], e["source"]))
+    if move:
+        charts_out["funnel"] = charts.funnel(rows(queries.run(con, "funnel", from_space=from_space,
+                                                             to_space=to_space)))
+
+    definitions = facts["definitions"]
+    return {
+        "title": notes.get("title") or (f"Postmortem: audio failure in {from_space}" if from_space
+                                        else "Postmortem"),
+        "severity": notes.get("severity") or "unrated",
+        "status": notes.get("status") or "draft",
+        "owners": notes.get("owners", []),
+        "date": start.astimezone(UTC).strftime("%Y-%m-%d") if start else "",
+        "window": f"{clock(start)} – {clock(end)}" if start else "—",
+        "generated_at": iso(generated_at),
+        "display_tz": display_tz or "",
+        "executive_summary": notes.get("summary") or executive_summary(facts, clock),
+        "summary_is_generated": "summary" not in notes,
+        "cards": cards,
+        "charts": charts_out,
+        "switchover": None if not move else {
+            "from_space": move["from_space"], "to_space": move["to_space"], "from_host": move["from_host"],
+            "to_host": move["to_host"], "from_ended_at": clock(move["from_ended_at"]),
+            "to_started_at": clock(move["to_started_at"]), "gap": duration(move["gap_seconds"]),
+            "speakers_moved": move["speakers_moved"],
+            "listeners_followed": f"{move['listeners_followed']:,}", "follow_rate": f"{move['follow_rate']:.1%}",
+        },
+        "anchors": [{"name": name.replace("_", " "), "when": clock(anchor[name]),
+                     "overridden": name in anchor["overridden"]}
+                    for name in ("impact_start", "detected", "mitigated", "resolved")],
+        "phases": [{"phase": p["phase"], "space_id": p["space_id"], "start": clock(p["start"]),
+                    "end": clock(p["end"])} for p in phases],
+        "tables": tables,
+        "key_events": key_events,
+        "sections": [{"title": title, "body": notes.get(key)} for key, title in SECTIONS],
+        "action_items": notes.get("action_items", []),
+        "spaces": [{**s, "started": clock(s["started_at"]), "ended": clock(s["ended_at"])} for s in facts["spaces"]],
+        "data_quality": {
+            "kinds": rows(queries.run(con, "data_quality")),
+            "files": rows(queries.run(con, "files")),
+            "reject_reasons": rows(queries.run(con, "reject_reasons", limit=10)),
+        },
+        "glossary": [(term, text.format(**definitions)) for term, text in GLOSSARY],
+    }
+
+
+def _is_marker(event: dict) -> bool:
+    return event["kind"] in ("room start", "room end", "switch-over", "detected") or \
+        event["kind"] in ("phase: degraded", "phase: down", "phase: recovered")
+
+
+def _marker_label(event: dict) -> str:
+    if event["kind"] in ("room start", "room end"):
+        return f"{event['space_id']} {event['kind'].split()[1]}"
+    if event["kind"].startswith("phase"):
+        return event["kind"].removeprefix("phase: ")
+    return event["kind"]
+
+
+def render_html(context: dict, *, static: bool = False) -> str:
+    """One self-contained page. Scripts are allowed only by hash in the page's CSP, so markup that slipped
+    through escaping still could not run; no network access is allowed at all."""
+    svgs = {name: _svg(spec) for name, spec in context["charts"].items()} if static else {}
+    init = environment().get_template("_init.js").render()
+    bundle = "" if static else vega_bundle()
+    hashes = [] if static else [_csp_hash(bundle), _csp_hash(init)]
+    return environment().get_template("report.html").render(
+        **context, static=static, svgs=svgs, bundle=bundle, init_script=init, script_hashes=hashes,
+    )
+
+
+def render_markdown(context: dict, chart_dir: Path, link_prefix: str) -> str:
+    """Markdown for wikis; each chart becomes an SVG file in `chart_dir`, linked relative to the page."""
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    images = {}
+    for name, spec in context["charts"].items():
+        (chart_dir / f"{name}.svg").write_text(_svg(spec), encoding="utf-8")
+        images[name] = f"{link_prefix}{name}.svg"
+    return environment().get_template("report.md").render(**context, images=images, md=md_escape)
+
+
+def md_escape(value) -> Markup:
+    """Log text in Markdown: no HTML, no links, no table breaks. Marked safe so the (HTML) autoescape of
+    the environment does not escape it a second time."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("\n", " ").replace("&", "&amp;")
+    return Markup(re.sub(r"([`*_{}\[\]()#+!|<>~])", r"\\\1", text))
+
+
+def _svg(spec: dict) -> str:
+    return vl_convert.vegalite_to_svg(spec)
+
+
+def _csp_hash(script: str) -> str:
+    import base64
+
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
