@@ -302,8 +302,9 @@ def md_escape(value) -> Markup:
     """Log text in Markdown: no HTML, no links, no table breaks. Marked safe so the (HTML) autoescape of
     the environment does not escape it a second time."""
     text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("\n", " ").replace("&", "&amp;")
-    return Markup(re.sub(r"([`*_{}\[\]()#+!|<>~])", r"\\\1", text))
+    text = text.replace("\\", "\\\\").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(re.sub(r"([`*_{}\[\]()#+!|~])", r"\\\1", text))
 
 
 def _svg(spec: dict) -> str:
