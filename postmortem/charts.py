@@ -10,14 +10,22 @@ from __future__ import annotations
 import altair as alt
 
 PHASE_COLORS = {
-    "healthy": "#d9f0d3", "degraded": "#fdd49e", "down": "#fcae91", "recovering": "#c6dbef", "recovered": "#e5f5e0",
+    "healthy": "#d9f0d3",
+    "degraded": "#fdd49e",
+    "down": "#fcae91",
+    "recovering": "#c6dbef",
+    "recovered": "#e5f5e0",
 }
 WIDTH = 860
 
 
 def _time(field: str, title: str | None = None, axis: bool = True) -> alt.X:
-    return alt.X(f"{field}:T", title=title, scale=alt.Scale(type="utc"),
-                 axis=alt.Axis(format="%H:%M", labelAngle=0) if axis else None)
+    return alt.X(
+        f"{field}:T",
+        title=title,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%H:%M", labelAngle=0) if axis else None,
+    )
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict:
@@ -32,106 +40,218 @@ def failure_timeline(minutes: list[dict], phases: list[dict], markers: list[dict
     def x(field: str, title=None):
         return alt.X(f"{field}:T", title=title, scale=x_scale, axis=alt.Axis(format="%H:%M", labelAngle=0))
 
-    bands = alt.Chart(alt.Data(values=phases)).mark_rect(opacity=0.5).encode(
-        x=x("start"), x2="end:T",
-        color=alt.Color("phase:N", scale=alt.Scale(domain=list(PHASE_COLORS), range=list(PHASE_COLORS.values())),
-                        legend=alt.Legend(title="phase", orient="top")),
-        tooltip=["phase:N", "space_id:N", alt.Tooltip("start:T", format="%H:%M:%S", title="start (UTC)"),
-                 alt.Tooltip("end:T", format="%H:%M:%S", title="end (UTC)")],
+    bands = (
+        alt.Chart(alt.Data(values=phases))
+        .mark_rect(opacity=0.5)
+        .encode(
+            x=x("start"),
+            x2="end:T",
+            color=alt.Color(
+                "phase:N",
+                scale=alt.Scale(domain=list(PHASE_COLORS), range=list(PHASE_COLORS.values())),
+                legend=alt.Legend(title="phase", orient="top"),
+            ),
+            tooltip=[
+                "phase:N",
+                "space_id:N",
+                alt.Tooltip("start:T", format="%H:%M:%S", title="start (UTC)"),
+                alt.Tooltip("end:T", format="%H:%M:%S", title="end (UTC)"),
+            ],
+        )
     )
-    presence = alt.Chart(alt.Data(values=minutes)).mark_line(interpolate="step-after").encode(
-        x=x("minute", None), y=alt.Y("present_users:Q", title="users present"),
-        color=alt.Color("space_id:N", title="room", legend=alt.Legend(orient="top")),
-        tooltip=["space_id:N", alt.Tooltip("minute:T", format="%H:%M", title="minute (UTC)"), "present_users:Q"],
+    presence = (
+        alt.Chart(alt.Data(values=minutes))
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=x("minute", None),
+            y=alt.Y("present_users:Q", title="users present"),
+            color=alt.Color("space_id:N", title="room", legend=alt.Legend(orient="top")),
+            tooltip=[
+                "space_id:N",
+                alt.Tooltip("minute:T", format="%H:%M", title="minute (UTC)"),
+                "present_users:Q",
+            ],
+        )
     )
-    rules = alt.Chart(alt.Data(values=markers)).mark_rule(color="#444", strokeDash=[4, 3]).encode(
-        x=x("ts"), tooltip=[alt.Tooltip("ts:T", format="%H:%M:%S", title="UTC"), "label:N"],
+    rules = (
+        alt.Chart(alt.Data(values=markers))
+        .mark_rule(color="#444", strokeDash=[4, 3])
+        .encode(
+            x=x("ts"),
+            tooltip=[alt.Tooltip("ts:T", format="%H:%M:%S", title="UTC"), "label:N"],
+        )
     )
-    top = alt.layer(bands, presence, rules).resolve_scale(color="independent").properties(
-        width=WIDTH, height=220, title="Who was in each room")
+    top = (
+        alt.layer(bands, presence, rules)
+        .resolve_scale(color="independent")
+        .properties(width=WIDTH, height=220, title="Who was in each room")
+    )
     # Labels sit in their own strip, staggered over three lines so neighbours do not overprint.
     staggered = [{**m, "line": i % 3} for i, m in enumerate(sorted(markers, key=lambda m: m["ts"]))]
-    labels = alt.Chart(alt.Data(values=staggered)).mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
-        x=x("ts", None), y=alt.Y("line:O", axis=None), text="label:N",
-    ).properties(width=WIDTH, height=42)
-    ticks = alt.Chart(alt.Data(values=staggered)).mark_tick(color="#444", thickness=1).encode(
-        x=x("ts", None), y=alt.Y("line:O", axis=None))
+    labels = (
+        alt.Chart(alt.Data(values=staggered))
+        .mark_text(align="left", dx=3, fontSize=10, color="#333")
+        .encode(
+            x=x("ts", None),
+            y=alt.Y("line:O", axis=None),
+            text="label:N",
+        )
+        .properties(width=WIDTH, height=42)
+    )
+    ticks = (
+        alt.Chart(alt.Data(values=staggered))
+        .mark_tick(color="#444", thickness=1)
+        .encode(x=x("ts", None), y=alt.Y("line:O", axis=None))
+    )
     strip = alt.layer(ticks, labels).properties(width=WIDTH, height=42, title="Key events")
 
-    share = alt.Chart(alt.Data(values=minutes)).mark_line(interpolate="step-after").encode(
-        x=x("minute", None),
-        y=alt.Y("glitch_share:Q", title="share reporting glitches", axis=alt.Axis(format="%")),
-        color=alt.Color("space_id:N", title="room", legend=alt.Legend(orient="top")),
-        tooltip=["space_id:N", alt.Tooltip("minute:T", format="%H:%M"), alt.Tooltip("glitch_share:Q", format=".1%")],
-    ).properties(width=WIDTH, height=110, title="Share of present users reporting a glitch")
+    share = (
+        alt.Chart(alt.Data(values=minutes))
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=x("minute", None),
+            y=alt.Y("glitch_share:Q", title="share reporting glitches", axis=alt.Axis(format="%")),
+            color=alt.Color("space_id:N", title="room", legend=alt.Legend(orient="top")),
+            tooltip=[
+                "space_id:N",
+                alt.Tooltip("minute:T", format="%H:%M"),
+                alt.Tooltip("glitch_share:Q", format=".1%"),
+            ],
+        )
+        .properties(width=WIDTH, height=110, title="Share of present users reporting a glitch")
+    )
 
-    error_bars = alt.Chart(alt.Data(values=errors)).mark_bar().encode(
-        x=x("minute", "UTC"), y=alt.Y("sum(records):Q", title="error-level records"),
-        color=alt.Color("service:N", title="service", legend=alt.Legend(orient="bottom")),
-        tooltip=["service:N", alt.Tooltip("minute:T", format="%H:%M"), "sum(records):Q"],
-    ).properties(width=WIDTH, height=110, title="Errors per minute by service")
-    return _spec(alt.vconcat(strip, top, share, error_bars, spacing=12)
-                 .resolve_scale(x="shared", color="independent"))
+    error_bars = (
+        alt.Chart(alt.Data(values=errors))
+        .mark_bar()
+        .encode(
+            x=x("minute", "UTC"),
+            y=alt.Y("sum(records):Q", title="error-level records"),
+            color=alt.Color("service:N", title="service", legend=alt.Legend(orient="bottom")),
+            tooltip=["service:N", alt.Tooltip("minute:T", format="%H:%M"), "sum(records):Q"],
+        )
+        .properties(width=WIDTH, height=110, title="Errors per minute by service")
+    )
+    return _spec(alt.vconcat(strip, top, share, error_bars, spacing=12).resolve_scale(x="shared", color="independent"))
 
 
 def funnel(steps: list[dict]) -> dict:
-    chart = alt.Chart(alt.Data(values=steps)).mark_bar(color="#4c78a8").encode(
-        y=alt.Y("step:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
-        x=alt.X("listeners:Q", title="listeners"),
-        tooltip=["step:N", "listeners:Q", alt.Tooltip("share_of_start:Q", format=".1%")],
+    chart = (
+        alt.Chart(alt.Data(values=steps))
+        .mark_bar(color="#4c78a8")
+        .encode(
+            y=alt.Y("step:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("listeners:Q", title="listeners"),
+            tooltip=["step:N", "listeners:Q", alt.Tooltip("share_of_start:Q", format=".1%")],
+        )
     )
     text = chart.mark_text(align="left", dx=4).encode(text=alt.Text("share_of_start:Q", format=".0%"))
-    return _spec((chart + text).properties(width=560, height=30 * max(len(steps), 1),
-                                            title="Audience migration (listeners)"))
+    return _spec(
+        (chart + text).properties(width=560, height=30 * max(len(steps), 1), title="Audience migration (listeners)")
+    )
 
 
 def errors_by_service(rows: list[dict]) -> dict:
-    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-        x=alt.X("records:Q", title="error- and fatal-level records"),
-        color=alt.Color("level:N", scale=alt.Scale(domain=["error", "fatal"], range=["#f58518", "#b30000"])),
-        tooltip=["service:N", "code:N", "level:N", "records:Q", "servers:Q", "sample_message:N"],
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("records:Q", title="error- and fatal-level records"),
+            color=alt.Color("level:N", scale=alt.Scale(domain=["error", "fatal"], range=["#f58518", "#b30000"])),
+            tooltip=[
+                "service:N",
+                "code:N",
+                "level:N",
+                "records:Q",
+                "servers:Q",
+                "sample_message:N",
+            ],
+        )
     )
     return _spec(chart.properties(width=560, height=22 * max(len(rows), 1), title="Errors by service and code"))
 
 
 def glitches_over_time(rows: list[dict]) -> dict:
-    chart = alt.Chart(alt.Data(values=rows)).mark_area().encode(
-        x=_time("minute", "UTC"), y=alt.Y("reports:Q", stack="zero", title="reports per minute"),
-        color=alt.Color("glitch:N", title="glitch"),
-        row=alt.Row("space_id:N", title=None),
-        tooltip=["space_id:N", "glitch:N", alt.Tooltip("minute:T", format="%H:%M"), "reports:Q", "users:Q"],
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_area()
+        .encode(
+            x=_time("minute", "UTC"),
+            y=alt.Y("reports:Q", stack="zero", title="reports per minute"),
+            color=alt.Color("glitch:N", title="glitch"),
+            row=alt.Row("space_id:N", title=None),
+            tooltip=[
+                "space_id:N",
+                "glitch:N",
+                alt.Tooltip("minute:T", format="%H:%M"),
+                "reports:Q",
+                "users:Q",
+            ],
+        )
     )
-    return _spec(chart.properties(width=WIDTH - 60, height=120, title="Glitch reports by kind")
-                 .resolve_scale(y="independent"))
+    return _spec(
+        chart.properties(width=WIDTH - 60, height=120, title="Glitch reports by kind").resolve_scale(y="independent")
+    )
 
 
 def blast_radius(rows: list[dict]) -> dict:
     """One bar chart per dimension, stacked (a faceted chart with an independent y scale and a colour
     gradient trips a Vega bug in vl-convert's renderer)."""
-    color = alt.Color("share_reporting:Q", title="share reporting", scale=alt.Scale(scheme="orangered", domain=[0, 1]),
-                      legend=alt.Legend(format=".0%"))
+    color = alt.Color(
+        "share_reporting:Q",
+        title="share reporting",
+        scale=alt.Scale(scheme="orangered", domain=[0, 1]),
+        legend=alt.Legend(format=".0%"),
+    )
     panels = []
     for dimension in dict.fromkeys(r["dimension"] for r in rows):
         subset = [r for r in rows if r["dimension"] == dimension]
-        panels.append(alt.Chart(alt.Data(values=subset)).mark_bar().encode(
-            y=alt.Y("value:N", sort="-x", title=dimension),
-            x=alt.X("users_present:Q", title="users present while degraded"),
-            color=color,
-            tooltip=["dimension:N", "value:N", "users_present:Q", "users_reporting:Q",
-                     alt.Tooltip("share_reporting:Q", format=".1%")],
-        ).properties(width=480, height=18 * len(subset)))
+        panels.append(
+            alt.Chart(alt.Data(values=subset))
+            .mark_bar()
+            .encode(
+                y=alt.Y("value:N", sort="-x", title=dimension),
+                x=alt.X("users_present:Q", title="users present while degraded"),
+                color=color,
+                tooltip=[
+                    "dimension:N",
+                    "value:N",
+                    "users_present:Q",
+                    "users_reporting:Q",
+                    alt.Tooltip("share_reporting:Q", format=".1%"),
+                ],
+            )
+            .properties(width=480, height=18 * len(subset))
+        )
     return _spec(alt.vconcat(*panels).properties(title="Blast radius"))
 
 
 def contributing_factors(rows: list[dict]) -> dict:
-    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-        x=alt.X("lift:Q", title="times over-represented vs. baseline"),
-        color=alt.Color("source:N", title="seen in"),
-        tooltip=["source:N", "dimension:N", "value:N", "lift:Q", "window_records:Q", "baseline_records:Q",
-                 alt.Tooltip("window_share:Q", format=".1%"), alt.Tooltip("baseline_share:Q", format=".1%")],
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("lift:Q", title="times over-represented vs. baseline"),
+            color=alt.Color("source:N", title="seen in"),
+            tooltip=[
+                "source:N",
+                "dimension:N",
+                "value:N",
+                "lift:Q",
+                "window_records:Q",
+                "baseline_records:Q",
+                alt.Tooltip("window_share:Q", format=".1%"),
+                alt.Tooltip("baseline_share:Q", format=".1%"),
+            ],
+        )
     )
     rule = alt.Chart(alt.Data(values=[{"one": 1}])).mark_rule(strokeDash=[3, 3]).encode(x="one:Q")
-    return _spec((chart + rule).properties(width=560, height=22 * max(len(rows), 1),
-                                            title="Contributing factors (lift in the degraded window)"))
+    return _spec(
+        (chart + rule).properties(
+            width=560,
+            height=22 * max(len(rows), 1),
+            title="Contributing factors (lift in the degraded window)",
+        )
+    )

@@ -27,7 +27,11 @@ app = typer.Typer(
 DbOption = Annotated[Path, typer.Option("--db", envvar="POSTMORTEM_DB", help="DuckDB file.")]
 Threads = Annotated[int, typer.Option(envvar="POSTMORTEM_THREADS", help="DuckDB worker threads.")]
 MemoryLimit = Annotated[
-    str, typer.Option(envvar="POSTMORTEM_MEMORY_LIMIT", help="DuckDB memory limit; beyond it DuckDB spills to disk.")
+    str,
+    typer.Option(
+        envvar="POSTMORTEM_MEMORY_LIMIT",
+        help="DuckDB memory limit; beyond it DuckDB spills to disk.",
+    ),
 ]
 
 
@@ -64,7 +68,10 @@ def ingest_cmd(
     Example: postmortem ingest sample_logs/
     """
     offset = ingest_mod.parse_duration(clock_offset)
-    with db.connect(db_path, threads=threads, memory_limit=memory_limit) as con, terminal.progress_bar() as bar:
+    with (
+        db.connect(db_path, threads=threads, memory_limit=memory_limit) as con,
+        terminal.progress_bar() as bar,
+    ):
         summary = ingest_mod.ingest(con, paths, kind=kind, tz=tz, clock_offset_s=offset, on_progress=bar)
     terminal.ingest_summary(summary)
     if strict and summary.rejected:
@@ -103,7 +110,9 @@ def _detection(factor: float, baseline_minutes: int, switchover_window: int) -> 
 @one_line_errors
 def query(
     name: Annotated[str | None, typer.Argument(help="A query in queries/, e.g. spaces.", show_default=False)] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value for a $name in the query.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value for a $name in the query.")
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the queries and what each answers.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     db_path: DbOption = Path(db.DEFAULT_DB),
@@ -167,7 +176,10 @@ def timeline(
 
 
 TIMELINE_SCHEMA = {
-    "ts": pl.Datetime("us", "UTC"), "space_id": pl.String, "kind": pl.String, "actor": pl.String,
+    "ts": pl.Datetime("us", "UTC"),
+    "space_id": pl.String,
+    "kind": pl.String,
+    "actor": pl.String,
     "detail": pl.String,
 }
 
@@ -176,8 +188,14 @@ TIMELINE_SCHEMA = {
 @one_line_errors
 def report(
     fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "html",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="File to write (- is stdout); "
-                                               "default postmortem.html / .md / .json.")] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write (- is stdout); default postmortem.html / .md / .json.",
+        ),
+    ] = None,
     notes: Annotated[Path | None, typer.Option(help="incident.toml with title, severity, narrative, actions.")] = None,
     display_tz: Annotated[str | None, typer.Option(help="Also show times in this IANA zone.")] = None,
     static: Annotated[bool, typer.Option(help="HTML with static SVG charts and no JavaScript.")] = False,
@@ -195,8 +213,15 @@ def report(
     """
     _check_format(fmt, ("html", "md", "json"))
     written = write_report(
-        db_path, fmt=fmt, output=output, notes_path=notes, display_tz=display_tz, static=static, space=space,
-        detection=_detection(factor, baseline_minutes, switchover_window), threads=threads,
+        db_path,
+        fmt=fmt,
+        output=output,
+        notes_path=notes,
+        display_tz=display_tz,
+        static=static,
+        space=space,
+        detection=_detection(factor, baseline_minutes, switchover_window),
+        threads=threads,
         memory_limit=memory_limit,
     )
     if written != "-":

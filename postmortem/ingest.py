@@ -65,7 +65,14 @@ class IngestSummary:
         for f in self.files:
             t = totals.setdefault(
                 f.kind,
-                {"files": 0, "loaded": 0, "rejected": 0, "duplicates": 0, "min_ts": None, "max_ts": None},
+                {
+                    "files": 0,
+                    "loaded": 0,
+                    "rejected": 0,
+                    "duplicates": 0,
+                    "min_ts": None,
+                    "max_ts": None,
+                },
             )
             t["files"] += 1
             for key in ("loaded", "rejected", "duplicates"):
@@ -79,9 +86,7 @@ class IngestSummary:
 
 def parse_duration(text: str) -> float:
     """`-90s`, `+2m`, `1h30m`, `-1.5` (seconds) -> seconds."""
-    match = re.fullmatch(
-        r"\s*([+-])?\s*(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?\s*", text
-    )
+    match = re.fullmatch(r"\s*([+-])?\s*(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?\s*", text)
     if not match or not any(match.groups()[1:]):
         raise InputError(f"cannot read duration {text!r}; use e.g. +90s, -2m, 1h30m")
     sign, hours, minutes, seconds = match.groups()
@@ -111,7 +116,8 @@ def resolve_paths(paths: Iterable[str | Path]) -> list[LogFile]:
                 logs = [
                     log
                     for p in sorted(path.rglob("*"))
-                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
                     and (log := sources.recognise(p))
                 ]
                 if not logs:
@@ -175,8 +181,9 @@ def ingest(
     kinds = {log: kind or detect_kind(con, log) for log in logs}
     summary = IngestSummary()
     for log in logs:
-        summary.files.append(load_file(con, log, kinds[log], tz=tz, clock_offset_s=clock_offset_s,
-                                       on_progress=on_progress))
+        summary.files.append(
+            load_file(con, log, kinds[log], tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress)
+        )
     return summary
 
 
@@ -215,11 +222,21 @@ def load_file(
         file_id = con.execute(
             queries.load("ingest/record_file"),
             {
-                "path": str(log.path), "sha256": digest, "kind": kind, "format": log.format,
-                "bytes": log.bytes, "lines_read": result.lines_read, "blank": result.blank,
-                "loaded": result.loaded, "rejected": result.rejected, "duplicates": result.duplicates,
-                "min_ts": result.min_ts, "max_ts": result.max_ts, "tz": tz,
-                "clock_offset_s": clock_offset_s, "seconds": result.seconds,
+                "path": str(log.path),
+                "sha256": digest,
+                "kind": kind,
+                "format": log.format,
+                "bytes": log.bytes,
+                "lines_read": result.lines_read,
+                "blank": result.blank,
+                "loaded": result.loaded,
+                "rejected": result.rejected,
+                "duplicates": result.duplicates,
+                "min_ts": result.min_ts,
+                "max_ts": result.max_ts,
+                "tz": tz,
+                "clock_offset_s": clock_offset_s,
+                "seconds": result.seconds,
             },
         ).fetchall()[0][0]
         con.execute(queries.load("ingest/rejects"), {"file_id": file_id, "kind": kind}).fetchall()
@@ -241,13 +258,11 @@ def load_file(
 
 def _stage(con, log: LogFile, kind: str, tz: str, clock_offset_s: float, on_progress) -> None:
     """Fill `source_lines` from the file, then validate it into `staged`."""
-    con.execute(
-        "create or replace temp table source_lines"
-        " (line bigint, raw varchar, doc varchar, pre_reason varchar)"
-    )
+    con.execute("create or replace temp table source_lines (line bigint, raw varchar, doc varchar, pre_reason varchar)")
     if log.format == "parquet":
         con.execute(
-            "insert into source_lines " + queries.load("ingest/parquet_lines"), {"path": str(log.path)}
+            "insert into source_lines " + queries.load("ingest/parquet_lines"),
+            {"path": str(log.path)},
         )
     else:
         batches = sources.csv_batches(log) if log.format == "csv" else sources.line_batches(log)

@@ -9,8 +9,17 @@ from pathlib import Path
 
 from postmortem.errors import InputError
 
-TEXT_KEYS = ("title", "severity", "status", "summary", "root_cause", "trigger", "lessons", "went_well",
-             "went_badly")
+TEXT_KEYS = (
+    "title",
+    "severity",
+    "status",
+    "summary",
+    "root_cause",
+    "trigger",
+    "lessons",
+    "went_well",
+    "went_badly",
+)
 ANCHOR_KEYS = ("impact_start", "detected", "mitigated", "resolved")
 ACTION_KEYS = {"what": True, "owner": False, "due": False, "status": False}
 TIMELINE_KEYS = {"ts": True, "text": True}
@@ -107,12 +116,14 @@ def load_notes(path: str | Path | None) -> dict:
         due = item.get("due")
         if due is not None and not isinstance(due, date | str):
             raise InputError("notes: action_items.due must be a date")
-        notes["action_items"].append({
-            "what": _text(item["what"], "action_items.what"),
-            "owner": _text(item.get("owner", ""), "action_items.owner"),
-            "due": due.isoformat() if isinstance(due, date) else (due or ""),
-            "status": _text(item.get("status", ""), "action_items.status"),
-        })
+        notes["action_items"].append(
+            {
+                "what": _text(item["what"], "action_items.what"),
+                "owner": _text(item.get("owner", ""), "action_items.owner"),
+                "due": due.isoformat() if isinstance(due, date) else (due or ""),
+                "status": _text(item.get("status", ""), "action_items.status"),
+            }
+        )
     notes["timeline"] = [
         {"ts": _when(e["ts"], "timeline.ts"), "text": _text(e["text"], "timeline.text")}
         for e in (_table(entry, "timeline", TIMELINE_KEYS) for entry in raw.get("timeline", []))

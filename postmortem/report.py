@@ -25,43 +25,99 @@ from postmortem.errors import InputError
 from postmortem.summary import iso, rows, timeline_events
 
 GLOSSARY = [
-    ("started_at / ended_at", "A room's `start` event, else its first event; its `end` event, else its last event."),
+    (
+        "started_at / ended_at",
+        "A room's `start` event, else its first event; its `end` event, else its last event.",
+    ),
     ("host", "The user who issued `start`, else the first user with role host."),
-    ("present", "A user is in a room from a join until their next leave; a join while in changes nothing (a "
-                "reconnect), a leave while out is ignored (an orphan); everyone leaves when the room ends."),
-    ("peak concurrent", "The most users present at once, any role, at event resolution; at equal timestamps leaves "
-                        "apply before joins. Peak at: when it was first reached."),
-    ("unique users / listeners", "Distinct users with a join; distinct users who joined with role listener."),
-    ("glitch share", "Distinct users reporting a glitch in a minute ÷ users present at any moment of that minute."),
-    ("incident room", "The room with the most glitch-reporting user-minutes inside sustained degradation."),
-    ("degraded at", "Start of the first run of at least {sustain_minutes} consecutive minutes whose glitch share is "
-                    "at least {factor}× the room's baseline (median share over its first {baseline_minutes} "
-                    "minutes), at least {floor_share:.0%}, with at least {min_reporters} users reporting."),
-    ("phases", "healthy until degraded; degraded until the first minute whose reports are mostly `silence` (or the "
-               "end); down until the replacement starts; recovering until the replacement's glitch share stays "
-               "below the incident threshold for {sustain_minutes} minutes; then recovered."),
-    ("switch-over", "The earliest room starting after the failed room started and at most {window_minutes} min after "
-                    "it ended that shares a host, cohost or speaker with it. Gap = its start − the failed room's end."),
-    ("listeners followed / follow rate", "Distinct users who joined the failed room as listener and joined the "
-                                         "replacement after it started; ÷ the failed room's unique listeners."),
-    ("detected", "First error- or fatal-level record naming the incident room, from {lead_minutes} min before "
-                 "degradation on (errors may lead)."),
+    (
+        "present",
+        "A user is in a room from a join until their next leave; a join while in changes nothing (a "
+        "reconnect), a leave while out is ignored (an orphan); everyone leaves when the room ends.",
+    ),
+    (
+        "peak concurrent",
+        "The most users present at once, any role, at event resolution; at equal timestamps leaves "
+        "apply before joins. Peak at: when it was first reached.",
+    ),
+    (
+        "unique users / listeners",
+        "Distinct users with a join; distinct users who joined with role listener.",
+    ),
+    (
+        "glitch share",
+        "Distinct users reporting a glitch in a minute ÷ users present at any moment of that minute.",
+    ),
+    (
+        "incident room",
+        "The room with the most glitch-reporting user-minutes inside sustained degradation.",
+    ),
+    (
+        "degraded at",
+        "Start of the first run of at least {sustain_minutes} consecutive minutes whose glitch share is "
+        "at least {factor}× the room's baseline (median share over its first {baseline_minutes} "
+        "minutes), at least {floor_share:.0%}, with at least {min_reporters} users reporting.",
+    ),
+    (
+        "phases",
+        "healthy until degraded; degraded until the first minute whose reports are mostly `silence` (or the "
+        "end); down until the replacement starts; recovering until the replacement's glitch share stays "
+        "below the incident threshold for {sustain_minutes} minutes; then recovered.",
+    ),
+    (
+        "switch-over",
+        "The earliest room starting after the failed room started and at most {window_minutes} min after "
+        "it ended that shares a host, cohost or speaker with it. Gap = its start − the failed room's end.",
+    ),
+    (
+        "listeners followed / follow rate",
+        "Distinct users who joined the failed room as listener and joined the "
+        "replacement after it started; ÷ the failed room's unique listeners.",
+    ),
+    (
+        "detected",
+        "First error- or fatal-level record naming the incident room, from {lead_minutes} min before "
+        "degradation on (errors may lead).",
+    ),
     ("mitigated / resolved", "The replacement room's start; the start of its recovered phase."),
     ("time to detect / mitigate", "Detected − impact start; mitigated − impact start."),
-    ("customer-impact duration", "Impact start to resolved (or to the end of the down phase if never resolved)."),
-    ("users affected", "Users present in the incident room at any moment from impact start to its end."),
-    ("lift", "A value's share of records in the degraded window ÷ its share in the baseline before it (one "
-             "pseudo-record added per value so new values do not divide by zero)."),
-    ("counts", "Errors and glitches are counted after exact duplicate records were dropped at ingest."),
+    (
+        "customer-impact duration",
+        "Impact start to resolved (or to the end of the down phase if never resolved).",
+    ),
+    (
+        "users affected",
+        "Users present in the incident room at any moment from impact start to its end.",
+    ),
+    (
+        "lift",
+        "A value's share of records in the degraded window ÷ its share in the baseline before it (one "
+        "pseudo-record added per value so new values do not divide by zero).",
+    ),
+    (
+        "counts",
+        "Errors and glitches are counted after exact duplicate records were dropped at ingest.",
+    ),
 ]
-SECTIONS = [("root_cause", "Root cause"), ("trigger", "Trigger"), ("went_well", "What went well"),
-            ("went_badly", "What went badly"), ("lessons", "Lessons")]
+SECTIONS = [
+    ("root_cause", "Root cause"),
+    ("trigger", "Trigger"),
+    ("went_well", "What went well"),
+    ("went_badly", "What went badly"),
+    ("lessons", "Lessons"),
+]
 
 
 @cache
 def environment() -> Environment:
-    return Environment(loader=PackageLoader("postmortem"), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return Environment(
+        loader=PackageLoader("postmortem"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 @cache
@@ -117,26 +173,36 @@ def executive_summary(facts: dict, clock: Clock) -> str:
         return "No room's audio degraded by the definitions in the glossary; no incident room was identified."
     room = _space(facts, incident["space_id"])
     if incident["degraded_at"] is None:
-        return (f"Room {incident['space_id']} (host {room.get('host')}) was chosen as the incident room, but its "
-                "glitch reports never rose to a sustained degradation by the definitions in the glossary.")
-    kinds = ", then ".join(
-        k for k in ("screech", "silence") if facts["glitches"]["by_kind"].get(k)
-    ) or "glitches"
-    text = (f"At {clock(incident['degraded_at'], seconds=False)} audio in {room.get('host')}'s room "
-            f"{incident['space_id']} degraded ({kinds}); {room.get('peak_concurrent', 0):,} users were present at "
-            f"its peak. The room ended at {clock(room.get('ended_at'), seconds=False)}.")
+        return (
+            f"Room {incident['space_id']} (host {room.get('host')}) was chosen as the incident room, but its "
+            "glitch reports never rose to a sustained degradation by the definitions in the glossary."
+        )
+    kinds = ", then ".join(k for k in ("screech", "silence") if facts["glitches"]["by_kind"].get(k)) or "glitches"
+    text = (
+        f"At {clock(incident['degraded_at'], seconds=False)} audio in {room.get('host')}'s room "
+        f"{incident['space_id']} degraded ({kinds}); {room.get('peak_concurrent', 0):,} users were present at "
+        f"its peak. The room ended at {clock(room.get('ended_at'), seconds=False)}."
+    )
     if move:
         to_room = _space(facts, move["to_space"])
-        text += (f" A replacement room by {move['to_host']} started {move['gap_seconds'] / 60:.1f} minutes later "
-                 f"and {move['follow_rate']:.0%} of the listeners followed ({move['listeners_followed']:,} of "
-                 f"{move['from_unique_listeners']:,}); it peaked at {to_room.get('peak_concurrent', 0):,} users.")
+        text += (
+            f" A replacement room by {move['to_host']} started {move['gap_seconds'] / 60:.1f} minutes later "
+            f"and {move['follow_rate']:.0%} of the listeners followed ({move['listeners_followed']:,} of "
+            f"{move['from_unique_listeners']:,}); it peaked at {to_room.get('peak_concurrent', 0):,} users."
+        )
     else:
         text += f" No replacement room started within {facts['definitions']['window_minutes']} minutes of the end."
     return text
 
 
-def build_context(con: duckdb.DuckDBPyConnection, facts: dict, notes: dict, *, display_tz: str | None = None,
-                  generated_at: datetime | None = None) -> dict:
+def build_context(
+    con: duckdb.DuckDBPyConnection,
+    facts: dict,
+    notes: dict,
+    *,
+    display_tz: str | None = None,
+    generated_at: datetime | None = None,
+) -> dict:
     """Everything the templates show, as plain data. `generated_at` is injectable for byte-stable output."""
     clock = Clock(display_tz)
     generated_at = generated_at or datetime.now(UTC)
@@ -155,77 +221,161 @@ def build_context(con: duckdb.DuckDBPyConnection, facts: dict, notes: dict, *, d
         cards.append({"key": key, "label": label, "value": value, "display": display, "note": note})
 
     if from_room:
-        card(f"spaces.{from_space}.peak_concurrent", f"Peak in {from_space}", from_room["peak_concurrent"],
-             f"{from_room['peak_concurrent']:,}", clock(from_room["peak_at"], seconds=False))
+        card(
+            f"spaces.{from_space}.peak_concurrent",
+            f"Peak in {from_space}",
+            from_room["peak_concurrent"],
+            f"{from_room['peak_concurrent']:,}",
+            clock(from_room["peak_at"], seconds=False),
+        )
     if to_room:
-        card(f"spaces.{to_space}.peak_concurrent", f"Peak in {to_space}", to_room["peak_concurrent"],
-             f"{to_room['peak_concurrent']:,}", clock(to_room["peak_at"], seconds=False))
-    card("anchors.time_to_detect_s", "Time to detect", anchor["time_to_detect_s"],
-         duration(anchor["time_to_detect_s"]), "negative: errors led the audio failure"
-         if (anchor["time_to_detect_s"] or 0) < 0 else "")
-    card("anchors.time_to_mitigate_s", "Time to mitigate", anchor["time_to_mitigate_s"],
-         duration(anchor["time_to_mitigate_s"]), "switch-over room started")
-    card("anchors.impact_duration_s", "Customer impact", anchor["impact_duration_s"],
-         duration(anchor["impact_duration_s"]))
+        card(
+            f"spaces.{to_space}.peak_concurrent",
+            f"Peak in {to_space}",
+            to_room["peak_concurrent"],
+            f"{to_room['peak_concurrent']:,}",
+            clock(to_room["peak_at"], seconds=False),
+        )
+    card(
+        "anchors.time_to_detect_s",
+        "Time to detect",
+        anchor["time_to_detect_s"],
+        duration(anchor["time_to_detect_s"]),
+        "negative: errors led the audio failure" if (anchor["time_to_detect_s"] or 0) < 0 else "",
+    )
+    card(
+        "anchors.time_to_mitigate_s",
+        "Time to mitigate",
+        anchor["time_to_mitigate_s"],
+        duration(anchor["time_to_mitigate_s"]),
+        "switch-over room started",
+    )
+    card(
+        "anchors.impact_duration_s",
+        "Customer impact",
+        anchor["impact_duration_s"],
+        duration(anchor["impact_duration_s"]),
+    )
     if move:
-        card("switchover.follow_rate", "Listeners who followed", move["follow_rate"], f"{move['follow_rate']:.1%}",
-             f"{move['listeners_followed']:,} of {move['from_unique_listeners']:,}")
+        card(
+            "switchover.follow_rate",
+            "Listeners who followed",
+            move["follow_rate"],
+            f"{move['follow_rate']:.1%}",
+            f"{move['listeners_followed']:,} of {move['from_unique_listeners']:,}",
+        )
 
     if incident and incident["degraded_at"] and impact_end:
         window = dict(from_space=from_space, to_space=to_space, start=incident["degraded_at"], end=impact_end)
-        affected = queries.run(con, "affected", space_id=from_space, start=incident["degraded_at"],
-                               end=from_room["ended_at"]).row(0, named=True)
+        affected = queries.run(
+            con,
+            "affected",
+            space_id=from_space,
+            start=incident["degraded_at"],
+            end=from_room["ended_at"],
+        ).row(0, named=True)
         counts = queries.run(con, "window_counts", **window).row(0, named=True)
-        card("window.users_affected", "Users affected", affected["users_present"],
-             f"{affected['users_present']:,}", f"{affected['users_reporting']:,} reported a glitch")
+        card(
+            "window.users_affected",
+            "Users affected",
+            affected["users_present"],
+            f"{affected['users_present']:,}",
+            f"{affected['users_reporting']:,} reported a glitch",
+        )
         card("window.errors", "Errors in the window", counts["errors"], f"{counts['errors']:,}")
-        card("window.glitches", "Glitch reports in the window", counts["glitches"], f"{counts['glitches']:,}")
+        card(
+            "window.glitches",
+            "Glitch reports in the window",
+            counts["glitches"],
+            f"{counts['glitches']:,}",
+        )
 
     if from_space:
         span = dict(from_space=from_space, to_space=to_space)
         minutes = rows(queries.run(con, "timeline", **span))
-        errors_minute = [r for r in rows(queries.run(con, "errors_per_minute", **span, start=start, end=end))
-                         if r["level"] in ("error", "fatal")]
+        errors_minute = [
+            r
+            for r in rows(queries.run(con, "errors_per_minute", **span, start=start, end=end))
+            if r["level"] in ("error", "fatal")
+        ]
         events = timeline_events(con, facts)
         markers = [{"ts": iso(e["ts"]), "label": _marker_label(e)} for e in events if _is_marker(e)]
         charts_out["timeline"] = charts.failure_timeline(
-            minutes, [{**p, "start": iso(p["start"]), "end": iso(p["end"])} for p in phases], markers, errors_minute)
+            minutes,
+            [{**p, "start": iso(p["start"]), "end": iso(p["end"])} for p in phases],
+            markers,
+            errors_minute,
+        )
         charts_out["glitches"] = charts.glitches_over_time(rows(queries.run(con, "glitches_per_minute", **span)))
         breakdown = rows(queries.run(con, "error_breakdown", **span, start=start, end=end))
         tables["errors"] = breakdown
         if breakdown:
             charts_out["errors"] = charts.errors_by_service(
-                [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in breakdown[:20]])
+                [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in breakdown[:20]]
+            )
         tables["glitch_kinds"] = rows(queries.run(con, "glitch_breakdown", space_id=from_space))
         if incident["degraded_at"]:
-            blast = rows(queries.run(con, "blast_radius", space_id=from_space, start=incident["degraded_at"],
-                                     end=from_room["ended_at"]))
+            blast = rows(
+                queries.run(
+                    con,
+                    "blast_radius",
+                    space_id=from_space,
+                    start=incident["degraded_at"],
+                    end=from_room["ended_at"],
+                )
+            )
             tables["blast"] = blast
             if blast:
                 charts_out["blast"] = charts.blast_radius(blast)
-            factors = rows(queries.run(con, "contributing_factors", space_id=from_space,
-                                       baseline_start=from_room["started_at"], degraded_at=incident["degraded_at"],
-                                       window_end=from_room["ended_at"]))
+            factors = rows(
+                queries.run(
+                    con,
+                    "contributing_factors",
+                    space_id=from_space,
+                    baseline_start=from_room["started_at"],
+                    degraded_at=incident["degraded_at"],
+                    window_end=from_room["ended_at"],
+                )
+            )
             tables["factors"] = factors[:15]
             if factors:
                 charts_out["factors"] = charts.contributing_factors(
-                    [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors[:15]])
-        key_events = [{"when": clock(e["ts"]), "ts": iso(e["ts"]), "space_id": e["space_id"], "kind": e["kind"],
-                       "actor": e["actor"] or "", "detail": e["detail"] or "", "source": "logs"}
-                      for e in events if e["kind"] not in ("speaker mic on", "speaker mic off")]
+                    [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors[:15]]
+                )
+        key_events = [
+            {
+                "when": clock(e["ts"]),
+                "ts": iso(e["ts"]),
+                "space_id": e["space_id"],
+                "kind": e["kind"],
+                "actor": e["actor"] or "",
+                "detail": e["detail"] or "",
+                "source": "logs",
+            }
+            for e in events
+            if e["kind"] not in ("speaker mic on", "speaker mic off")
+        ]
     else:
         key_events = []
-    key_events += [{"when": clock(e["ts"]), "ts": iso(e["ts"]), "space_id": "", "kind": "note", "actor": "",
-                    "detail": e["text"], "source": "notes"} for e in notes.get("timeline", [])]
+    key_events += [
+        {
+            "when": clock(e["ts"]),
+            "ts": iso(e["ts"]),
+            "space_id": "",
+            "kind": "note",
+            "actor": "",
+            "detail": e["text"],
+            "source": "notes",
+        }
+        for e in notes.get("timeline", [])
+    ]
     key_events.sort(key=lambda e: (e["ts"], e["source"]))
     if move:
-        charts_out["funnel"] = charts.funnel(rows(queries.run(con, "funnel", from_space=from_space,
-                                                             to_space=to_space)))
+        charts_out["funnel"] = charts.funnel(rows(queries.run(con, "funnel", from_space=from_space, to_space=to_space)))
 
     definitions = facts["definitions"]
     return {
-        "title": notes.get("title") or (f"Postmortem: audio failure in {from_space}" if from_space
-                                        else "Postmortem"),
+        "title": notes.get("title") or (f"Postmortem: audio failure in {from_space}" if from_space else "Postmortem"),
         "severity": notes.get("severity") or "unrated",
         "status": notes.get("status") or "draft",
         "owners": notes.get("owners", []),
@@ -237,18 +387,37 @@ def build_context(con: duckdb.DuckDBPyConnection, facts: dict, notes: dict, *, d
         "summary_is_generated": "summary" not in notes,
         "cards": cards,
         "charts": charts_out,
-        "switchover": None if not move else {
-            "from_space": move["from_space"], "to_space": move["to_space"], "from_host": move["from_host"],
-            "to_host": move["to_host"], "from_ended_at": clock(move["from_ended_at"]),
-            "to_started_at": clock(move["to_started_at"]), "gap": duration(move["gap_seconds"]),
+        "switchover": None
+        if not move
+        else {
+            "from_space": move["from_space"],
+            "to_space": move["to_space"],
+            "from_host": move["from_host"],
+            "to_host": move["to_host"],
+            "from_ended_at": clock(move["from_ended_at"]),
+            "to_started_at": clock(move["to_started_at"]),
+            "gap": duration(move["gap_seconds"]),
             "speakers_moved": move["speakers_moved"],
-            "listeners_followed": f"{move['listeners_followed']:,}", "follow_rate": f"{move['follow_rate']:.1%}",
+            "listeners_followed": f"{move['listeners_followed']:,}",
+            "follow_rate": f"{move['follow_rate']:.1%}",
         },
-        "anchors": [{"name": name.replace("_", " "), "when": clock(anchor[name]),
-                     "overridden": name in anchor["overridden"]}
-                    for name in ("impact_start", "detected", "mitigated", "resolved")],
-        "phases": [{"phase": p["phase"], "space_id": p["space_id"], "start": clock(p["start"]),
-                    "end": clock(p["end"])} for p in phases],
+        "anchors": [
+            {
+                "name": name.replace("_", " "),
+                "when": clock(anchor[name]),
+                "overridden": name in anchor["overridden"],
+            }
+            for name in ("impact_start", "detected", "mitigated", "resolved")
+        ],
+        "phases": [
+            {
+                "phase": p["phase"],
+                "space_id": p["space_id"],
+                "start": clock(p["start"]),
+                "end": clock(p["end"]),
+            }
+            for p in phases
+        ],
         "tables": tables,
         "key_events": key_events,
         "sections": [{"title": title, "body": notes.get(key)} for key, title in SECTIONS],
@@ -264,8 +433,11 @@ def build_context(con: duckdb.DuckDBPyConnection, facts: dict, notes: dict, *, d
 
 
 def _is_marker(event: dict) -> bool:
-    return event["kind"] in ("room start", "room end", "switch-over", "detected") or \
-        event["kind"] in ("phase: degraded", "phase: down", "phase: recovered")
+    return event["kind"] in ("room start", "room end", "switch-over", "detected") or event["kind"] in (
+        "phase: degraded",
+        "phase: down",
+        "phase: recovered",
+    )
 
 
 def _marker_label(event: dict) -> str:
@@ -283,8 +455,17 @@ def render_html(context: dict, *, static: bool = False) -> str:
     init = environment().get_template("_init.js").render()
     bundle = "" if static else vega_bundle()
     hashes = [] if static else [_csp_hash(bundle), _csp_hash(init)]
-    return environment().get_template("report.html").render(
-        **context, static=static, svgs=svgs, bundle=bundle, init_script=init, script_hashes=hashes,
+    return (
+        environment()
+        .get_template("report.html")
+        .render(
+            **context,
+            static=static,
+            svgs=svgs,
+            bundle=bundle,
+            init_script=init,
+            script_hashes=hashes,
+        )
     )
 
 

@@ -35,10 +35,26 @@ FOLLOW_SHARE = 0.62
 MAIN, RESCUE, DECOY = "sp-main", "sp-rescue", "sp-decoy"
 OTHERS = ("sp-music", "sp-news", "sp-sports")
 HOST, HOST2 = "u-host", "u-host2"
-SPEAKERS = {"u-cohost": "cohost", "u-spk1": "speaker", "u-spk2": "speaker", "u-spk3": "speaker", "u-spk4": "speaker"}
-MOVED = {"u-cohost": "cohost", "u-spk1": "speaker", "u-spk2": "speaker"}  # speak again in the replacement
+SPEAKERS = {
+    "u-cohost": "cohost",
+    "u-spk1": "speaker",
+    "u-spk2": "speaker",
+    "u-spk3": "speaker",
+    "u-spk4": "speaker",
+}
+MOVED = {
+    "u-cohost": "cohost",
+    "u-spk1": "speaker",
+    "u-spk2": "speaker",
+}  # speak again in the replacement
 PLATFORMS = (("ios", 0.45), ("android", 0.4), ("web", 0.15))
-REGIONS = (("us-east-1", 0.35), ("us-west-2", 0.2), ("eu-west-1", 0.25), ("ap-south-1", 0.12), ("sa-east-1", 0.08))
+REGIONS = (
+    ("us-east-1", 0.35),
+    ("us-west-2", 0.2),
+    ("eu-west-1", 0.25),
+    ("ap-south-1", 0.12),
+    ("sa-east-1", 0.08),
+)
 BAD_EDGE = "edge-eu-west-1-b"  # the edge in front of relay-07
 BASELINE_GLITCHES = ("jitter", "dropout", "echo")
 
@@ -90,14 +106,28 @@ class Writer:
         self._line("join", self.join, json.dumps(rec, separators=(",", ":")) + "\n")
 
     def report(self, t, space, user, glitch, where, loss, jitter):
-        rec = {"ts": int(t * 1000), "space_id": space, "user_id": user, "glitch": glitch,
-               "duration_ms": self.rng.randint(200, 4000), "packet_loss": round(loss, 3),
-               "jitter_ms": round(jitter, 1), **where}
+        rec = {
+            "ts": int(t * 1000),
+            "space_id": space,
+            "user_id": user,
+            "glitch": glitch,
+            "duration_ms": self.rng.randint(200, 4000),
+            "packet_loss": round(loss, 3),
+            "jitter_ms": round(jitter, 1),
+            **where,
+        }
         self._line("glitch", self.glitch, json.dumps(rec, separators=(",", ":")) + "\n")
 
     def log_error(self, t, service, level, message, code="", space="", server=""):
-        row = [datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds"), service, level, message,
-               code, space, server]
+        row = [
+            datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds"),
+            service,
+            level,
+            message,
+            code,
+            space,
+            server,
+        ]
         self.error.writerow(row)
         if self.rng.random() < 0.002:
             self.error.writerow(row)
@@ -107,9 +137,21 @@ class Writer:
         """Truncated JSON, a missing field, a bad timestamp, a short CSV row: the shapes real logs have."""
         for i in range(count):
             self.join.write('{"ts":"2026-03-14T21:05:00Z","space_id":"sp-main","user_id":"L\n')
-            self.join.write(json.dumps({"ts": "not-a-time", "space_id": MAIN, "user_id": f"x{i}", "event": "join"}) + "\n")
-            self.glitch.write(json.dumps({"ts": T0 * 1000, "space_id": MAIN, "user_id": f"x{i}", "glitch": "echo",
-                                          "packet_loss": "n/a"}) + "\n")
+            self.join.write(
+                json.dumps({"ts": "not-a-time", "space_id": MAIN, "user_id": f"x{i}", "event": "join"}) + "\n"
+            )
+            self.glitch.write(
+                json.dumps(
+                    {
+                        "ts": T0 * 1000,
+                        "space_id": MAIN,
+                        "user_id": f"x{i}",
+                        "glitch": "echo",
+                        "packet_loss": "n/a",
+                    }
+                )
+                + "\n"
+            )
             self.error.writerow([iso(T0), "chat", "info"])
         self.rejects = {"join": 2 * count, "glitch": count, "error": count}
 
@@ -144,8 +186,16 @@ def _glitch_rate(space: str, t: float, edge: str) -> tuple[float, str]:
     return 0.01, ""
 
 
-def _listener(w: Writer, rng: random.Random, space: str, user: str, start: float, stop: float, end: float,
-              storm: bool) -> list[tuple[float, float]]:
+def _listener(
+    w: Writer,
+    rng: random.Random,
+    space: str,
+    user: str,
+    start: float,
+    stop: float,
+    end: float,
+    storm: bool,
+) -> list[tuple[float, float]]:
     """One listener's session in a room: events and glitch reports; returns the intervals present."""
     where = _where(rng)
     w.room(start, space, user, "join", "listener", where)
@@ -175,9 +225,15 @@ def _listener(w: Writer, rng: random.Random, space: str, user: str, start: float
             ts = minute + rng.uniform(0, 60)
             if ts < min(stop, end):
                 bad = kind != ""
-                w.report(ts, space, user, kind or rng.choice(BASELINE_GLITCHES), where,
-                         rng.uniform(0.2, 0.9) if bad else rng.uniform(0, 0.05),
-                         rng.uniform(80, 400) if bad else rng.uniform(5, 40))
+                w.report(
+                    ts,
+                    space,
+                    user,
+                    kind or rng.choice(BASELINE_GLITCHES),
+                    where,
+                    rng.uniform(0.2, 0.9) if bad else rng.uniform(0, 0.05),
+                    rng.uniform(80, 400) if bad else rng.uniform(5, 40),
+                )
         minute += 60
     return intervals
 
@@ -188,8 +244,13 @@ def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7) -> Truth
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     w = Writer(out, rng)
-    truth = Truth(onset=iso(ONSET), silence=iso(SILENCE), ended_at=iso(END),
-                  replacement_started_at=iso(RESCUE_START), speakers_moved=sorted(MOVED))
+    truth = Truth(
+        onset=iso(ONSET),
+        silence=iso(SILENCE),
+        ended_at=iso(END),
+        replacement_started_at=iso(RESCUE_START),
+        speakers_moved=sorted(MOVED),
+    )
 
     # The failed room: host, speakers popping in and out, mics toggling once the audio goes bad.
     w.room(T0, MAIN, HOST, "start", "host")
@@ -214,20 +275,53 @@ def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7) -> Truth
     # Errors: background noise everywhere, then the relay, the fan-out service and the edge fail.
     for t in range(T0 - 600, RESCUE_END, 20):
         service = rng.choice(("auth", "chat", "fanout", "audio-relay", "edge-gateway"))
-        w.log_error(t + rng.uniform(0, 20), service, rng.choice(("info", "info", "warning")), "routine",
-                    space=rng.choice(("", *OTHERS)))
+        w.log_error(
+            t + rng.uniform(0, 20),
+            service,
+            rng.choice(("info", "info", "warning")),
+            "routine",
+            space=rng.choice(("", *OTHERS)),
+        )
     first_relay_error = ONSET + 45
     for t in range(first_relay_error, END, 2):
-        w.log_error(t + rng.uniform(0, 2), "audio-relay", "error", "relay overloaded: dropping frames",
-                    "RELAY_OVERLOAD", MAIN, "relay-07")
+        w.log_error(
+            t + rng.uniform(0, 2),
+            "audio-relay",
+            "error",
+            "relay overloaded: dropping frames",
+            "RELAY_OVERLOAD",
+            MAIN,
+            "relay-07",
+        )
     for t in range(ONSET + 120, END + 60, 3):
-        w.log_error(t + rng.uniform(0, 3), "fanout", "err", "fan-out timeout to relay-07", "FANOUT_TIMEOUT",
-                    MAIN, f"fanout-{rng.randint(1, 4)}")
+        w.log_error(
+            t + rng.uniform(0, 3),
+            "fanout",
+            "err",
+            "fan-out timeout to relay-07",
+            "FANOUT_TIMEOUT",
+            MAIN,
+            f"fanout-{rng.randint(1, 4)}",
+        )
     for t in range(ONSET + 180, END, 5):
-        w.log_error(t + rng.uniform(0, 5), "edge-gateway", "error", "upstream 502 from relay-07", "EDGE_502",
-                    MAIN, BAD_EDGE)
-    w.log_error(SILENCE + 2, "audio-relay", "critical", "relay-07 crashed: out of memory", "RELAY_OOM", MAIN,
-                "relay-07")
+        w.log_error(
+            t + rng.uniform(0, 5),
+            "edge-gateway",
+            "error",
+            "upstream 502 from relay-07",
+            "EDGE_502",
+            MAIN,
+            BAD_EDGE,
+        )
+    w.log_error(
+        SILENCE + 2,
+        "audio-relay",
+        "critical",
+        "relay-07 crashed: out of memory",
+        "RELAY_OOM",
+        MAIN,
+        "relay-07",
+    )
 
     # The replacement room: another host, three of the speakers move over.
     w.room(RESCUE_START, RESCUE, HOST2, "start", "host")
@@ -272,7 +366,16 @@ def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7) -> Truth
         w.room(start + 1, space, f"u-{space}-host", "join", "host")
         for i in range(max(20, listeners // 20)):
             arrive = start + rng.uniform(0, 60 * 60)
-            _listener(w, rng, space, f"O{n}{i:06d}", arrive, arrive + rng.expovariate(1 / 1200), stop, False)
+            _listener(
+                w,
+                rng,
+                space,
+                f"O{n}{i:06d}",
+                arrive,
+                arrive + rng.expovariate(1 / 1200),
+                stop,
+                False,
+            )
         w.room(stop, space, f"u-{space}-host", "end", "host")
 
     w.plant_bad_lines(max(1, listeners // 1000))

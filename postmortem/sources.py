@@ -20,8 +20,6 @@ from pathlib import Path
 import polars as pl
 import zstandard
 
-from postmortem.errors import InputError
-
 TEXT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
 BATCH_BYTES = 16 << 20

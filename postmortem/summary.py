@@ -44,8 +44,12 @@ def rows(frame: pl.DataFrame) -> list[dict]:
 def find_incident(con: duckdb.DuckDBPyConnection, detection: Detection, space: str | None) -> dict | None:
     """The incident room's detection row; `space` overrides the ranking."""
     ranking = queries.run(
-        con, "incident_ranking", factor=detection.factor, floor_share=detection.floor_share,
-        baseline_minutes=detection.baseline_minutes, sustain_minutes=detection.sustain_minutes,
+        con,
+        "incident_ranking",
+        factor=detection.factor,
+        floor_share=detection.floor_share,
+        baseline_minutes=detection.baseline_minutes,
+        sustain_minutes=detection.sustain_minutes,
         min_reporters=detection.min_reporters,
     )
     if space is None:
@@ -56,8 +60,14 @@ def find_incident(con: duckdb.DuckDBPyConnection, detection: Detection, space: s
     chosen = ranking.filter(pl.col("space_id") == space)
     if chosen.height:
         return chosen.row(0, named=True)
-    return {"space_id": space, "degraded_at": None, "degraded_minutes": 0, "degraded_user_minutes": 0,
-            "baseline_share": None, "threshold": None}
+    return {
+        "space_id": space,
+        "degraded_at": None,
+        "degraded_minutes": 0,
+        "degraded_user_minutes": 0,
+        "baseline_share": None,
+        "threshold": None,
+    }
 
 
 def build_summary(
@@ -74,31 +84,62 @@ def build_summary(
     phases: list[dict] = []
     detected = None
     if incident is not None:
-        moved = queries.run(con, "switchover", from_space=incident["space_id"],
-                            window_minutes=detection.window_minutes)
+        moved = queries.run(
+            con,
+            "switchover",
+            from_space=incident["space_id"],
+            window_minutes=detection.window_minutes,
+        )
         switchover = moved.row(0, named=True) if moved.height else None
         if incident["degraded_at"] is not None:
             phases = queries.run(
-                con, "phases", from_space=incident["space_id"],
+                con,
+                "phases",
+                from_space=incident["space_id"],
                 to_space=switchover["to_space"] if switchover else None,
-                degraded_at=incident["degraded_at"], threshold=incident["threshold"],
+                degraded_at=incident["degraded_at"],
+                threshold=incident["threshold"],
                 sustain_minutes=detection.sustain_minutes,
             ).to_dicts()
-            found = queries.run(con, "detected", space_id=incident["space_id"],
-                                degraded_at=incident["degraded_at"], lead_minutes=detection.lead_minutes)
+            found = queries.run(
+                con,
+                "detected",
+                space_id=incident["space_id"],
+                degraded_at=incident["degraded_at"],
+                lead_minutes=detection.lead_minutes,
+            )
             detected = found.row(0, named=True) if found.height else None
     errors = queries.run(con, "errors_by_service")
     glitches = queries.run(con, "glitches_by_kind")
     quality = queries.run(con, "data_quality")
     return {
         "spaces": spaces.select(
-            "space_id", "host", "started_at", "ended_at", "peak_concurrent", "peak_at", "unique_users",
-            "unique_listeners", "rejoins", "orphan_leaves", "glitch_reports", "errors",
+            "space_id",
+            "host",
+            "started_at",
+            "ended_at",
+            "peak_concurrent",
+            "peak_at",
+            "unique_users",
+            "unique_listeners",
+            "rejoins",
+            "orphan_leaves",
+            "glitch_reports",
+            "errors",
         ).to_dicts(),
-        "incident": None if incident is None else {
+        "incident": None
+        if incident is None
+        else {
             **incident,
-            "phases": [{"phase": p["phase"], "space_id": p["space_id"], "start": p["start"], "end": p["end"]}
-                       for p in phases],
+            "phases": [
+                {
+                    "phase": p["phase"],
+                    "space_id": p["space_id"],
+                    "start": p["start"],
+                    "end": p["end"],
+                }
+                for p in phases
+            ],
             "detected": detected,
         },
         "switchover": switchover,
@@ -164,21 +205,46 @@ def timeline_events(con: duckdb.DuckDBPyConnection, summary: dict) -> list[dict]
     to_space = switchover["to_space"] if switchover else None
     events = queries.run(con, "key_events", from_space=incident["space_id"], to_space=to_space).to_dicts()
     for p in incident["phases"]:
-        events.append({"ts": p["start"], "space_id": p["space_id"], "kind": f"phase: {p['phase']}",
-                       "actor": None, "detail": f"until {iso(p['end'])}"})
+        events.append(
+            {
+                "ts": p["start"],
+                "space_id": p["space_id"],
+                "kind": f"phase: {p['phase']}",
+                "actor": None,
+                "detail": f"until {iso(p['end'])}",
+            }
+        )
     for s in summary["spaces"]:
         if s["space_id"] in (incident["space_id"], to_space) and s["peak_at"] is not None:
-            events.append({"ts": s["peak_at"], "space_id": s["space_id"], "kind": "peak concurrency",
-                           "actor": None, "detail": f"{s['peak_concurrent']:,} present"})
+            events.append(
+                {
+                    "ts": s["peak_at"],
+                    "space_id": s["space_id"],
+                    "kind": "peak concurrency",
+                    "actor": None,
+                    "detail": f"{s['peak_concurrent']:,} present",
+                }
+            )
     if switchover:
-        events.append({
-            "ts": switchover["to_started_at"], "space_id": to_space, "kind": "switch-over",
-            "actor": switchover["to_host"],
-            "detail": f"{switchover['gap_seconds']:.0f} s after {incident['space_id']} ended; "
-                      f"{switchover['listeners_followed']:,} listeners followed ({switchover['follow_rate']:.1%})",
-        })
+        events.append(
+            {
+                "ts": switchover["to_started_at"],
+                "space_id": to_space,
+                "kind": "switch-over",
+                "actor": switchover["to_host"],
+                "detail": f"{switchover['gap_seconds']:.0f} s after {incident['space_id']} ended; "
+                f"{switchover['listeners_followed']:,} listeners followed ({switchover['follow_rate']:.1%})",
+            }
+        )
     if incident["detected"]:
         d = incident["detected"]
-        events.append({"ts": d["detected_at"], "space_id": incident["space_id"], "kind": "detected",
-                       "actor": d["service"], "detail": d["message"]})
+        events.append(
+            {
+                "ts": d["detected_at"],
+                "space_id": incident["space_id"],
+                "kind": "detected",
+                "actor": d["service"],
+                "detail": d["message"],
+            }
+        )
     return sorted(events, key=lambda e: (e["ts"], e["kind"], e["space_id"] or "", e["actor"] or ""))

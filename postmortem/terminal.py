@@ -30,8 +30,14 @@ def progress_bar():
     if not err.is_terminal:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         tasks: dict[Path, int] = {}
 
         def update(path: Path, done: int, total: int) -> None:
@@ -44,19 +50,48 @@ def progress_bar():
 
 def ingest_summary(summary: IngestSummary) -> None:
     files = Table(title="Files", title_justify="left")
-    for column in ("file", "kind", "status", "lines", "loaded", "rejected", "duplicates", "blank", "from (UTC)",
-                   "to (UTC)", "seconds"):
+    for column in (
+        "file",
+        "kind",
+        "status",
+        "lines",
+        "loaded",
+        "rejected",
+        "duplicates",
+        "blank",
+        "from (UTC)",
+        "to (UTC)",
+        "seconds",
+    ):
         files.add_column(column, justify="left" if column in ("file", "kind", "status") else "right")
     for f in summary.files:
-        files.add_row(Text(str(f.path)), f.kind, f.status, f"{f.lines_read:,}", f"{f.loaded:,}", f"{f.rejected:,}",
-                      f"{f.duplicates:,}", f"{f.blank:,}", _when(f.min_ts), _when(f.max_ts), f"{f.seconds:.2f}")
+        files.add_row(
+            Text(str(f.path)),
+            f.kind,
+            f.status,
+            f"{f.lines_read:,}",
+            f"{f.loaded:,}",
+            f"{f.rejected:,}",
+            f"{f.duplicates:,}",
+            f"{f.blank:,}",
+            _when(f.min_ts),
+            _when(f.max_ts),
+            f"{f.seconds:.2f}",
+        )
     out.print(files)
     kinds = Table(title="By kind", title_justify="left")
     for column in ("kind", "files", "loaded", "rejected", "duplicates", "from (UTC)", "to (UTC)"):
         kinds.add_column(column, justify="left" if column == "kind" else "right")
     for kind, t in sorted(summary.by_kind().items()):
-        kinds.add_row(kind, str(t["files"]), f"{t['loaded']:,}", f"{t['rejected']:,}", f"{t['duplicates']:,}",
-                      _when(t["min_ts"]), _when(t["max_ts"]))
+        kinds.add_row(
+            kind,
+            str(t["files"]),
+            f"{t['loaded']:,}",
+            f"{t['rejected']:,}",
+            f"{t['duplicates']:,}",
+            _when(t["min_ts"]),
+            _when(t["max_ts"]),
+        )
     out.print(kinds)
     if summary.rejected:
         out.print(f"{summary.rejected:,} line(s) rejected: see `postmortem query rejects`")

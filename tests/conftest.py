@@ -48,6 +48,7 @@ def sample_copy(tmp_path):
 def write_lines(path: Path, lines: list) -> Path:
     """Write JSON objects (dicts) or raw strings, one per line."""
     path.write_text(
-        "".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines), encoding="utf-8"
+        "".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines),
+        encoding="utf-8",
     )
     return path

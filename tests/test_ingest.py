@@ -35,34 +35,91 @@ REJECT_CASES = [
     ("join", "[1, 2]", "not a JSON object"),
     ("join", '"just a string"', "not a JSON object"),
     ("join", '{"space_id": "s1", "user_id": "u1", "event": "join"}', "missing required field ts"),
-    ("join", '{"ts": "2024-05-01T10:00:00Z", "user_id": "u1", "event": "join"}', "missing required field space_id"),
-    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "event": "join"}', "missing required field user_id"),
-    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1"}', "missing required field event"),
-    ("join", '{"ts": null, "space_id": "s1", "user_id": "u1", "event": "join"}', "missing required field ts"),
-    ("join", '{"ts": "yesterday", "space_id": "s1", "user_id": "u1", "event": "join"}',
-     "unparseable timestamp: yesterday"),
-    ("join", '{"ts": "2024-02-30T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join"}',
-     "unparseable timestamp: 2024-02-30T10:00:00Z"),
-    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "dance"}',
-     "unknown event: dance"),
-    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join", "role": "dj"}',
-     "unknown role: dj"),
-    ("join", '{"ts": "2024-05-01T10:00:00Z", "space_id": {"id": 1}, "user_id": "u1", "event": "join"}',
-     "a field that must be a single value holds an object or array"),
-    ("error", '{"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "loud", "message": "m"}',
-     "unknown level: loud"),
-    ("error", '{"ts": "2024-05-01T10:00:00Z", "level": "error", "message": "m"}', "missing required field service"),
-    ("error", '{"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "error"}',
-     "missing required field message"),
-    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "packet_loss": "n/a"}',
-     "packet_loss is not a number: n/a"),
-    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "packet_loss": 1.5}',
-     "packet_loss outside 0..1: 1.5"),
-    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "jitter_ms": "lots"}',
-     "jitter_ms is not a number: lots"),
-    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "duration_ms": true}',
-     "duration_ms is not a number: true"),
-    ("glitch", '{"ts": 1714557600, "space_id": "s1", "user_id": "u1"}', "missing required field glitch"),
+    (
+        "join",
+        '{"ts": "2024-05-01T10:00:00Z", "user_id": "u1", "event": "join"}',
+        "missing required field space_id",
+    ),
+    (
+        "join",
+        '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "event": "join"}',
+        "missing required field user_id",
+    ),
+    (
+        "join",
+        '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1"}',
+        "missing required field event",
+    ),
+    (
+        "join",
+        '{"ts": null, "space_id": "s1", "user_id": "u1", "event": "join"}',
+        "missing required field ts",
+    ),
+    (
+        "join",
+        '{"ts": "yesterday", "space_id": "s1", "user_id": "u1", "event": "join"}',
+        "unparseable timestamp: yesterday",
+    ),
+    (
+        "join",
+        '{"ts": "2024-02-30T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join"}',
+        "unparseable timestamp: 2024-02-30T10:00:00Z",
+    ),
+    (
+        "join",
+        '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "dance"}',
+        "unknown event: dance",
+    ),
+    (
+        "join",
+        '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join", "role": "dj"}',
+        "unknown role: dj",
+    ),
+    (
+        "join",
+        '{"ts": "2024-05-01T10:00:00Z", "space_id": {"id": 1}, "user_id": "u1", "event": "join"}',
+        "a field that must be a single value holds an object or array",
+    ),
+    (
+        "error",
+        '{"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "loud", "message": "m"}',
+        "unknown level: loud",
+    ),
+    (
+        "error",
+        '{"ts": "2024-05-01T10:00:00Z", "level": "error", "message": "m"}',
+        "missing required field service",
+    ),
+    (
+        "error",
+        '{"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "error"}',
+        "missing required field message",
+    ),
+    (
+        "glitch",
+        '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "packet_loss": "n/a"}',
+        "packet_loss is not a number: n/a",
+    ),
+    (
+        "glitch",
+        '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "packet_loss": 1.5}',
+        "packet_loss outside 0..1: 1.5",
+    ),
+    (
+        "glitch",
+        '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "jitter_ms": "lots"}',
+        "jitter_ms is not a number: lots",
+    ),
+    (
+        "glitch",
+        '{"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "duration_ms": true}',
+        "duration_ms is not a number: true",
+    ),
+    (
+        "glitch",
+        '{"ts": 1714557600, "space_id": "s1", "user_id": "u1"}',
+        "missing required field glitch",
+    ),
 ]
 
 
@@ -70,7 +127,12 @@ REJECT_CASES = [
 def test_each_reject_reason_is_recorded_with_line_and_raw_text(con, tmp_path, kind, bad, reason):
     good = {
         "join": GOOD_JOIN,
-        "error": {"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "error", "message": "m"},
+        "error": {
+            "ts": "2024-05-01T10:00:00Z",
+            "service": "relay",
+            "level": "error",
+            "message": "m",
+        },
         "glitch": {"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo"},
     }[kind]
     path = write_lines(tmp_path / f"{kind}.jsonl", [good, "", bad])
@@ -105,31 +167,85 @@ def test_csv_row_with_wrong_field_count_keeps_its_line(con, tmp_path):
 
 # --- aliases, normalisation, extra fields -------------------------------------------------------------
 
+
 def test_aliases_map_to_canonical_fields(con, tmp_path):
-    write_lines(tmp_path / "join.jsonl", [
-        {"timestamp": "2024-05-01T10:00:00Z", "space": "s1", "user": "a", "event": "join"},
-        {"time": "2024-05-01T10:00:01Z", "room_id": "s1", "uid": "b", "event": "JOIN", "role": "Speaker"},
-        {"@timestamp": "2024-05-01T10:00:02Z", "space_id": "s1", "user_id": "c", "event": "leave"},
-        {"event_time": "2024-05-01T10:00:03Z", "space_id": "s1", "user_id": 42, "event": "mic_on"},
-    ])
-    write_lines(tmp_path / "error.jsonl", [
-        {"ts": "2024-05-01T10:00:00Z", "component": "relay", "severity": "WARNING", "message": "m"},
-        {"ts": "2024-05-01T10:00:01Z", "service": "relay", "lvl": "err", "message": "m", "code": 503},
-        {"ts": "2024-05-01T10:00:02Z", "service": "relay", "level": "critical", "message": "m"},
-    ])
-    write_lines(tmp_path / "glitch.jsonl", [
-        {"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "a", "glitch_kind": "Screech"},
-        {"ts": "2024-05-01T10:00:01Z", "space_id": "s1", "user_id": "a", "type": "silence", "packet_loss": "0.5"},
-    ])
+    write_lines(
+        tmp_path / "join.jsonl",
+        [
+            {"timestamp": "2024-05-01T10:00:00Z", "space": "s1", "user": "a", "event": "join"},
+            {
+                "time": "2024-05-01T10:00:01Z",
+                "room_id": "s1",
+                "uid": "b",
+                "event": "JOIN",
+                "role": "Speaker",
+            },
+            {
+                "@timestamp": "2024-05-01T10:00:02Z",
+                "space_id": "s1",
+                "user_id": "c",
+                "event": "leave",
+            },
+            {
+                "event_time": "2024-05-01T10:00:03Z",
+                "space_id": "s1",
+                "user_id": 42,
+                "event": "mic_on",
+            },
+        ],
+    )
+    write_lines(
+        tmp_path / "error.jsonl",
+        [
+            {
+                "ts": "2024-05-01T10:00:00Z",
+                "component": "relay",
+                "severity": "WARNING",
+                "message": "m",
+            },
+            {
+                "ts": "2024-05-01T10:00:01Z",
+                "service": "relay",
+                "lvl": "err",
+                "message": "m",
+                "code": 503,
+            },
+            {"ts": "2024-05-01T10:00:02Z", "service": "relay", "level": "critical", "message": "m"},
+        ],
+    )
+    write_lines(
+        tmp_path / "glitch.jsonl",
+        [
+            {
+                "ts": "2024-05-01T10:00:00Z",
+                "space_id": "s1",
+                "user_id": "a",
+                "glitch_kind": "Screech",
+            },
+            {
+                "ts": "2024-05-01T10:00:01Z",
+                "space_id": "s1",
+                "user_id": "a",
+                "type": "silence",
+                "packet_loss": "0.5",
+            },
+        ],
+    )
     ingest(con, [tmp_path])
     assert con.sql("select user_id, event, role from join_events order by ts").fetchall() == [
-        ("a", "join", "listener"), ("b", "join", "speaker"), ("c", "leave", "listener"), ("42", "mic_on", "listener"),
+        ("a", "join", "listener"),
+        ("b", "join", "speaker"),
+        ("c", "leave", "listener"),
+        ("42", "mic_on", "listener"),
     ]
     assert con.sql("select level, code from error_events order by ts").fetchall() == [
-        ("warn", None), ("error", "503"), ("fatal", None),
+        ("warn", None),
+        ("error", "503"),
+        ("fatal", None),
     ]
     assert con.sql("select glitch, packet_loss from glitch_events order by ts").fetchall() == [
-        ("screech", None), ("silence", 0.5),
+        ("screech", None),
+        ("silence", 0.5),
     ]
     assert rejects(con) == []
 
@@ -143,17 +259,21 @@ def test_unknown_fields_are_kept_as_json(con, tmp_path):
 
 # --- timestamps ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2024-05-01T10:00:00-04:00", utc(2024, 5, 1, 14)),  # the offset is honoured, not dropped
-    ("2024-05-01T10:00:00+0530", utc(2024, 5, 1, 4, 30)),
-    ("2024-05-01T10:00:00Z", utc(2024, 5, 1, 10)),
-    ("2024-05-01 10:00:00.250", utc(2024, 5, 1, 10, 0, 0, 250000)),  # naive = UTC by default
-    (1714557600, utc(2024, 5, 1, 10)),  # epoch seconds
-    (1714557600250, utc(2024, 5, 1, 10, 0, 0, 250000)),  # milliseconds
-    (1714557600250001, utc(2024, 5, 1, 10, 0, 0, 250001)),  # microseconds
-    ("1714557600", utc(2024, 5, 1, 10)),  # a number as text, e.g. from CSV
-    (1714557600.5, utc(2024, 5, 1, 10, 0, 0, 500000)),
-])
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-01T10:00:00-04:00", utc(2024, 5, 1, 14)),  # the offset is honoured, not dropped
+        ("2024-05-01T10:00:00+0530", utc(2024, 5, 1, 4, 30)),
+        ("2024-05-01T10:00:00Z", utc(2024, 5, 1, 10)),
+        ("2024-05-01 10:00:00.250", utc(2024, 5, 1, 10, 0, 0, 250000)),  # naive = UTC by default
+        (1714557600, utc(2024, 5, 1, 10)),  # epoch seconds
+        (1714557600250, utc(2024, 5, 1, 10, 0, 0, 250000)),  # milliseconds
+        (1714557600250001, utc(2024, 5, 1, 10, 0, 0, 250001)),  # microseconds
+        ("1714557600", utc(2024, 5, 1, 10)),  # a number as text, e.g. from CSV
+        (1714557600.5, utc(2024, 5, 1, 10, 0, 0, 500000)),
+    ],
+)
 def test_timestamp_forms_land_on_the_right_utc_instant(con, tmp_path, value, expected):
     write_lines(tmp_path / "join.jsonl", [{**GOOD_JOIN, "ts": value}])
     ingest(con, [tmp_path])
@@ -161,12 +281,18 @@ def test_timestamp_forms_land_on_the_right_utc_instant(con, tmp_path, value, exp
 
 
 def test_naive_timestamps_follow_tz_and_clock_offset_shifts(con, tmp_path):
-    write_lines(tmp_path / "join.jsonl", [{**GOOD_JOIN, "ts": "2024-05-01 10:00:00"},
-                                          {**GOOD_JOIN, "ts": "2024-05-01T10:00:00Z", "user_id": "u2"}])
+    write_lines(
+        tmp_path / "join.jsonl",
+        [
+            {**GOOD_JOIN, "ts": "2024-05-01 10:00:00"},
+            {**GOOD_JOIN, "ts": "2024-05-01T10:00:00Z", "user_id": "u2"},
+        ],
+    )
     ingest(con, [tmp_path], tz="America/New_York", clock_offset_s=parse_duration("-90s"))
     # 10:00 New York (EDT, UTC-4) = 14:00 UTC; minus 90 s. The Z line ignores --tz but still shifts.
     assert con.sql("select user_id, ts from join_events order by user_id").fetchall() == [
-        ("u1", utc(2024, 5, 1, 13, 58, 30)), ("u2", utc(2024, 5, 1, 9, 58, 30)),
+        ("u1", utc(2024, 5, 1, 13, 58, 30)),
+        ("u2", utc(2024, 5, 1, 9, 58, 30)),
     ]
     assert con.sql("select tz, clock_offset_s from files").fetchall() == [("America/New_York", -90.0)]
 
@@ -185,6 +311,7 @@ def test_bad_duration_and_zone_are_input_errors(con, tmp_path):
 
 
 # --- duplicates and idempotence ------------------------------------------------------------------------
+
 
 def test_exact_duplicates_are_dropped_and_counted_within_and_across_files(con, tmp_path):
     other = {**GOOD_JOIN, "user_id": "u2"}
@@ -210,17 +337,23 @@ def test_ingesting_the_same_content_again_loads_nothing(con, tmp_path):
 
 # --- formats and kinds ---------------------------------------------------------------------------------
 
+
 def test_compressed_csv_and_parquet_inputs(con, tmp_path):
     body = (json.dumps(GOOD_JOIN) + "\n").encode()
     (tmp_path / "a.join.jsonl.gz").write_bytes(gzip.compress(body))
     (tmp_path / "b.join.ndjson.zst").write_bytes(zstandard.ZstdCompressor().compress(body.replace(b"u1", b"u2")))
     (tmp_path / "c_join.csv.gz").write_bytes(gzip.compress(b"ts,space_id,user_id,event\n1714557600,s1,u3,join\n"))
-    con.sql("copy (select '2024-05-01T10:00:00Z'::timestamptz as ts, 's1' as space_id, 'u4' as user_id,"
-            " 'join' as event) to '" + str(tmp_path / "d.parquet") + "' (format parquet)")
+    con.sql(
+        "copy (select '2024-05-01T10:00:00Z'::timestamptz as ts, 's1' as space_id, 'u4' as user_id,"
+        " 'join' as event) to '" + str(tmp_path / "d.parquet") + "' (format parquet)"
+    )
     summary = ingest(con, [tmp_path])
     assert [f.kind for f in summary.files] == ["join"] * 4
     assert con.sql("select user_id from join_events order by user_id").fetchall() == [
-        ("u1",), ("u2",), ("u3",), ("u4",),
+        ("u1",),
+        ("u2",),
+        ("u3",),
+        ("u4",),
     ]
     assert con.sql("select distinct ts from join_events").fetchall() == [(utc(2024, 5, 1, 10),)]
 
@@ -239,10 +372,13 @@ def test_unrecognisable_file_names_kind_option(con, tmp_path):
     assert ingest(con, [path], kind="glitch").files[0].rejected == 1
 
 
-@pytest.mark.parametrize(("paths", "message"), [
-    (["/no/such/file.jsonl"], "no such file or directory"),
-    (["/no/such/*.jsonl"], "no files match"),
-])
+@pytest.mark.parametrize(
+    ("paths", "message"),
+    [
+        (["/no/such/file.jsonl"], "no such file or directory"),
+        (["/no/such/*.jsonl"], "no files match"),
+    ],
+)
 def test_missing_paths_are_input_errors(con, paths, message):
     with pytest.raises(InputError, match=message):
         ingest(con, paths)
@@ -266,8 +402,11 @@ def test_sample_logs_load_with_the_planted_rejects_and_duplicates(sample_db, tru
 # --- nothing is lost: every line is loaded, rejected, a duplicate or blank ------------------------------
 
 line_strategy = st.one_of(
-    st.builds(lambda u, t: json.dumps({**GOOD_JOIN, "user_id": u, "ts": t}),
-              st.sampled_from(["a", "b", "c"]), st.integers(1714557600, 1714557610)),
+    st.builds(
+        lambda u, t: json.dumps({**GOOD_JOIN, "user_id": u, "ts": t}),
+        st.sampled_from(["a", "b", "c"]),
+        st.integers(1714557600, 1714557610),
+    ),
     st.sampled_from(["", "   ", "{oops", "[]", "null", '{"ts": 1}', json.dumps({**GOOD_JOIN, "event": "x"})]),
     st.text(max_size=20).filter(lambda s: "\n" not in s and "\r" not in s),
 )
@@ -286,11 +425,16 @@ def test_every_line_is_accounted_for(tmp_path_factory, batches):
                 continue
             assert f.lines_read == len(lines) + 1
             assert f.loaded + f.rejected + f.duplicates + f.blank == f.lines_read
-            assert con.sql("select count(*) from rejects where file_id = (select max(file_id) from files)"
-                           ).fetchall()[0][0] == f.rejected
+            assert (
+                con.sql("select count(*) from rejects where file_id = (select max(file_id) from files)").fetchall()[0][
+                    0
+                ]
+                == f.rejected
+            )
 
 
 # --- crashes and locks ---------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path):
@@ -324,10 +468,14 @@ def test_locked_database_gives_one_line_error(tmp_path, runner):
 
     database = tmp_path / "pm.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-         str(database)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(database),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"

@@ -20,7 +20,13 @@ def t(hhmmss: str) -> datetime:
 
 
 def ev(ts, space, user, event, role="listener"):
-    return {"ts": f"2024-05-01T{ts}Z", "space_id": space, "user_id": user, "event": event, "role": role}
+    return {
+        "ts": f"2024-05-01T{ts}Z",
+        "space_id": space,
+        "user_id": user,
+        "event": event,
+        "role": role,
+    }
 
 
 # Room A: presence edge cases.  Room B: no start/end events, host known only by role.
@@ -56,11 +62,23 @@ def presence(con, tmp_path):
 
 def test_every_query_file_loads_with_a_header_and_runs(sample_db):
     params = {
-        "from_space": "sp-main", "to_space": "sp-rescue", "space_id": "sp-main", "start": t("00:00:00"),
-        "end": datetime(2030, 1, 1, tzinfo=UTC), "degraded_at": datetime(2026, 3, 14, 21, 12, tzinfo=UTC),
-        "baseline_start": datetime(2026, 3, 14, 21, tzinfo=UTC), "window_end": datetime(2026, 3, 14, 21, 21, tzinfo=UTC),
-        "lead_minutes": 10, "limit": 10, "factor": 5, "floor_share": 0.05, "baseline_minutes": 10,
-        "sustain_minutes": 2, "min_reporters": 5, "window_minutes": 60, "threshold": 0.05,
+        "from_space": "sp-main",
+        "to_space": "sp-rescue",
+        "space_id": "sp-main",
+        "start": t("00:00:00"),
+        "end": datetime(2030, 1, 1, tzinfo=UTC),
+        "degraded_at": datetime(2026, 3, 14, 21, 12, tzinfo=UTC),
+        "baseline_start": datetime(2026, 3, 14, 21, tzinfo=UTC),
+        "window_end": datetime(2026, 3, 14, 21, 21, tzinfo=UTC),
+        "lead_minutes": 10,
+        "limit": 10,
+        "factor": 5,
+        "floor_share": 0.05,
+        "baseline_minutes": 10,
+        "sustain_minutes": 2,
+        "min_reporters": 5,
+        "window_minutes": 60,
+        "threshold": 0.05,
     }
     names = queries.names()
     assert len(names) >= 20
@@ -92,7 +110,10 @@ def test_spaces_bounds_host_peak_and_audience(presence):
     # 10:04 is 3 - u2 + u4 + u5 = 4 (leaves first; joins first would have shown 5 too early);
     # 10:05 u2 returns: h, u1, u2, u4, u5 = 5, first reached then (u6 at 10:07:10 only matches it after u1 left).
     assert (a["peak_concurrent"], a["peak_at"]) == (5, t("10:05:00"))
-    assert (a["unique_users"], a["unique_listeners"]) == (7, 5)  # h u1 u2 u4 u5 u6 u9; listeners u1 u2 u4 u6 u9
+    assert (a["unique_users"], a["unique_listeners"]) == (
+        7,
+        5,
+    )  # h u1 u2 u4 u5 u6 u9; listeners u1 u2 u4 u6 u9
     assert (a["rejoins"], a["orphan_leaves"]) == (1, 1)
     # B: no start/end: first and last events; host by role.
     assert (b["started_at"], b["ended_at"], b["host"]) == (t("10:20:00"), t("10:25:00"), "y")
@@ -101,8 +122,10 @@ def test_spaces_bounds_host_peak_and_audience(presence):
 
 
 def test_sessions_close_at_the_end_and_ignore_joins_after_it(presence):
-    got = presence.sql("select user_id, joined_at, left_at, closed_by_end from sessions where space_id = 'A'"
-                       " order by user_id, joined_at").fetchall()
+    got = presence.sql(
+        "select user_id, joined_at, left_at, closed_by_end from sessions where space_id = 'A'"
+        " order by user_id, joined_at"
+    ).fetchall()
     assert got == [
         ("h", t("10:00:00"), t("10:10:00"), True),
         ("u1", t("10:01:00"), t("10:06:00"), False),
@@ -157,8 +180,12 @@ def switch(con, tmp_path):
 def test_switchover_skips_the_decoy_and_counts_followers(switch):
     (row,) = queries.run(switch, "switchover", from_space="F", window_minutes=60).to_dicts()
     assert row == {
-        "from_space": "F", "to_space": "T", "from_host": "hf", "to_host": "ht",
-        "from_ended_at": t("11:20:00"), "to_started_at": t("11:25:00"),
+        "from_space": "F",
+        "to_space": "T",
+        "from_host": "hf",
+        "to_host": "ht",
+        "from_ended_at": t("11:20:00"),
+        "to_started_at": t("11:25:00"),
         "gap_seconds": 300.0,  # 11:25:00 - 11:20:00
         "speakers_moved": ["s1", "s2"],  # a role change (cohost -> speaker) still counts
         "listeners_followed": 2,  # l1 and l3; l2 joined T before it started
@@ -180,9 +207,9 @@ def test_funnel_counts_listeners_at_each_step(switch):
 
 # --- degradation, phases, detection ------------------------------------------------------------------------
 
+
 def _glitches(minute: str, users: range, kind="screech"):
-    return [{"ts": f"2024-05-01T12:{minute}:30Z", "space_id": "G", "user_id": f"g{i}", "glitch": kind}
-            for i in users]
+    return [{"ts": f"2024-05-01T12:{minute}:30Z", "space_id": "G", "user_id": f"g{i}", "glitch": kind} for i in users]
 
 
 @pytest.fixture
@@ -193,28 +220,76 @@ def degraded(con, tmp_path):
     glitches = (
         _glitches("03", range(1))  # baseline noise: median share over 12:00-12:09 stays 0
         + _glitches("05", range(6))  # a one-minute spike: not sustained
-        + _glitches("10", range(6)) + _glitches("11", range(6))
+        + _glitches("10", range(6))
+        + _glitches("11", range(6))
         + _glitches("12", range(6), "silence")  # mostly silence: down from here
     )
     errors = [
-        {"ts": "2024-05-01T11:50:00Z", "service": "relay", "level": "error", "message": "old", "space_id": "G"},
-        {"ts": "2024-05-01T12:09:30Z", "service": "relay", "level": "error", "message": "lead", "space_id": "G"},
-        {"ts": "2024-05-01T12:10:10Z", "service": "fanout", "level": "fatal", "message": "late", "space_id": "G"},
+        {
+            "ts": "2024-05-01T11:50:00Z",
+            "service": "relay",
+            "level": "error",
+            "message": "old",
+            "space_id": "G",
+        },
+        {
+            "ts": "2024-05-01T12:09:30Z",
+            "service": "relay",
+            "level": "error",
+            "message": "lead",
+            "space_id": "G",
+        },
+        {
+            "ts": "2024-05-01T12:10:10Z",
+            "service": "fanout",
+            "level": "fatal",
+            "message": "late",
+            "space_id": "G",
+        },
     ]
-    ingest(con, [write_lines(tmp_path / "join.jsonl", joins), write_lines(tmp_path / "glitch.jsonl", glitches),
-                 write_lines(tmp_path / "error.jsonl", errors)])
+    ingest(
+        con,
+        [
+            write_lines(tmp_path / "join.jsonl", joins),
+            write_lines(tmp_path / "glitch.jsonl", glitches),
+            write_lines(tmp_path / "error.jsonl", errors),
+        ],
+    )
     return con
 
 
 def test_incident_is_the_sustained_degradation(degraded):
-    (row,) = queries.run(degraded, "incident_ranking", factor=5, floor_share=0.05, baseline_minutes=10,
-                         sustain_minutes=2, min_reporters=5).to_dicts()
+    (row,) = queries.run(
+        degraded,
+        "incident_ranking",
+        factor=5,
+        floor_share=0.05,
+        baseline_minutes=10,
+        sustain_minutes=2,
+        min_reporters=5,
+    ).to_dicts()
     # 11 present (host + 10); 6/11 = 0.545 >= max(5 x 0, 0.05) in 12:10, 12:11, 12:12: one 3-minute run.
-    assert row == {"space_id": "G", "degraded_at": t("12:10:00"), "degraded_minutes": 3,
-                   "degraded_user_minutes": 18, "baseline_share": 0.0, "threshold": 0.05}
+    assert row == {
+        "space_id": "G",
+        "degraded_at": t("12:10:00"),
+        "degraded_minutes": 3,
+        "degraded_user_minutes": 18,
+        "baseline_share": 0.0,
+        "threshold": 0.05,
+    }
     # With a 4-minute sustain rule nothing qualifies.
-    assert queries.run(degraded, "incident_ranking", factor=5, floor_share=0.05, baseline_minutes=10,
-                       sustain_minutes=4, min_reporters=5).height == 0
+    assert (
+        queries.run(
+            degraded,
+            "incident_ranking",
+            factor=5,
+            floor_share=0.05,
+            baseline_minutes=10,
+            sustain_minutes=4,
+            min_reporters=5,
+        ).height
+        == 0
+    )
 
 
 def test_summary_phases_anchors_and_detection(degraded):
@@ -258,13 +333,22 @@ def test_summary_json_on_sample_logs_matches_the_simulation(sample_db, truth):
     assert s["follow_rate"] == round(truth["listeners_followed"] / truth["from_unique_listeners"], 4)
     assert summary["data_quality"]["rejected"] == truth["planted_rejects"]
     assert summary["data_quality"]["duplicates"] == truth["planted_duplicates"]
-    stable = {"space_id", "host", "started_at", "ended_at", "peak_concurrent", "peak_at", "unique_users",
-              "unique_listeners"}
+    stable = {
+        "space_id",
+        "host",
+        "started_at",
+        "ended_at",
+        "peak_concurrent",
+        "peak_at",
+        "unique_users",
+        "unique_listeners",
+    }
     assert all(stable <= set(space) for space in summary["spaces"])
     json.dumps(summary)  # serialisable as is
 
 
 # --- presence and peak against a plain-Python reference ------------------------------------------------------
+
 
 def reference_presence(events):
     """events: (ts_seconds, user, event). The definitions, written as a loop."""
@@ -291,9 +375,13 @@ def reference_presence(events):
 
 
 event_stream = st.lists(
-    st.tuples(st.integers(0, 30), st.sampled_from(["a", "b", "c", "d"]),
-              st.sampled_from(["join", "join", "leave", "leave", "start", "end", "mic_on"])),
-    min_size=1, max_size=40,
+    st.tuples(
+        st.integers(0, 30),
+        st.sampled_from(["a", "b", "c", "d"]),
+        st.sampled_from(["join", "join", "leave", "leave", "start", "end", "mic_on"]),
+    ),
+    min_size=1,
+    max_size=40,
 )
 
 
@@ -303,13 +391,18 @@ def test_presence_and_peak_match_the_reference(events):
     base = int(datetime(2024, 5, 1, tzinfo=UTC).timestamp())
     with db.connect(":memory:") as con:
         frame = pl.DataFrame(
-            {"ts": [datetime.fromtimestamp(base + s, UTC) for s, _, _ in events],
-             "space_id": ["R"] * len(events), "user_id": [u for _, u, _ in events],
-             "event": [e for _, _, e in events], "role": ["listener"] * len(events)},
+            {
+                "ts": [datetime.fromtimestamp(base + s, UTC) for s, _, _ in events],
+                "space_id": ["R"] * len(events),
+                "user_id": [u for _, u, _ in events],
+                "event": [e for _, _, e in events],
+                "role": ["listener"] * len(events),
+            },
         )
         con.register("generated", frame)
-        con.execute("insert into join_events select ts, space_id, user_id, event, role, null, null, null, null"
-                    " from generated")
+        con.execute(
+            "insert into join_events select ts, space_id, user_id, event, role, null, null, null, null from generated"
+        )
         (row,) = queries.run(con, "spaces").to_dicts()
     started, ended, peak, peak_at = reference_presence(events)
     assert row["started_at"].timestamp() - base == started

@@ -54,6 +54,7 @@ def sample_html(sample_db, tmp_path_factory):
 
 # --- context and numbers ------------------------------------------------------------------------------------
 
+
 def test_numbers_in_the_html_equal_the_json_summary(sample_db, sample_html, tmp_path):
     json_path = tmp_path / "summary.json"
     write_report(sample_db, fmt="json", output=str(json_path))
@@ -120,6 +121,7 @@ def test_display_tz_shows_both_zones(sample_db, tmp_path):
 
 # --- notes ------------------------------------------------------------------------------------------------
 
+
 def test_notes_template_loads_and_fills_the_report(sample_db, tmp_path):
     notes = tmp_path / "incident.toml"
     notes.write_text(TEMPLATE + '\n[anchors]\ndetected = "2026-03-14T21:14:00Z"\n')
@@ -133,15 +135,18 @@ def test_notes_template_loads_and_fills_the_report(sample_db, tmp_path):
     assert "(from notes)" in html
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('titel = "x"', "unknown key 'titel'"),
-    ("severity = 1", "severity must be a string"),
-    ('[[action_items]]\nowner = "me"', "missing what"),
-    ('[[action_items]]\nwhat = "x"\nowners = "me"', "unknown key action_items.owners"),
-    ('[[timeline]]\nts = "yesterday"\ntext = "x"', "timeline.ts is not an ISO-8601 time"),
-    ("[anchors]\nfixed = 2026-03-14T21:00:00Z", "unknown key anchors.fixed"),
-    ("title = ", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('titel = "x"', "unknown key 'titel'"),
+        ("severity = 1", "severity must be a string"),
+        ('[[action_items]]\nowner = "me"', "missing what"),
+        ('[[action_items]]\nwhat = "x"\nowners = "me"', "unknown key action_items.owners"),
+        ('[[timeline]]\nts = "yesterday"\ntext = "x"', "timeline.ts is not an ISO-8601 time"),
+        ("[anchors]\nfixed = 2026-03-14T21:00:00Z", "unknown key anchors.fixed"),
+        ("title = ", "not valid TOML"),
+    ],
+)
 def test_bad_notes_name_the_key(tmp_path, text, message):
     path = tmp_path / "n.toml"
     path.write_text(text)
@@ -151,24 +156,75 @@ def test_bad_notes_name_the_key(tmp_path, text, message):
 
 # --- hostile log text -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def hostile_html(tmp_path_factory):
     """A degraded room whose every free-text field carries markup, template syntax or a script."""
     folder = tmp_path_factory.mktemp("hostile")
     room, host = HOSTILE["script"], HOSTILE["img"]
-    joins = [{"ts": "2024-05-01T12:00:00Z", "space_id": room, "user_id": host, "event": "start", "role": "host"},
-             {"ts": "2024-05-01T12:00:00Z", "space_id": room, "user_id": host, "event": "join", "role": "host"}]
-    joins += [{"ts": "2024-05-01T12:00:00Z", "space_id": room, "user_id": f"{HOSTILE['template']}{i}",
-               "event": "join", "platform": HOSTILE["script"], "region": HOSTILE["img"],
-               "edge": HOSTILE["template"], HOSTILE["script"]: HOSTILE["img"]} for i in range(10)]
-    joins.append({"ts": "2024-05-01T12:15:00Z", "space_id": room, "user_id": host, "event": "end", "role": "host"})
-    glitches = [{"ts": f"2024-05-01T12:{m}:30Z", "space_id": room, "user_id": f"{HOSTILE['template']}{i}",
-                 "glitch": HOSTILE["img"] if m != "12" else "silence", "platform": HOSTILE["template"],
-                 "region": HOSTILE["script"], "edge": HOSTILE["img"]}
-                for m in ("10", "11", "12") for i in range(6)]
-    errors = [{"ts": "2024-05-01T12:10:10Z", "service": HOSTILE["script"], "level": "error",
-               "message": HOSTILE["img"] + HOSTILE["template"], "code": HOSTILE["template"], "space_id": room,
-               "server": HOSTILE["img"], "user_id": HOSTILE["script"]}]
+    joins = [
+        {
+            "ts": "2024-05-01T12:00:00Z",
+            "space_id": room,
+            "user_id": host,
+            "event": "start",
+            "role": "host",
+        },
+        {
+            "ts": "2024-05-01T12:00:00Z",
+            "space_id": room,
+            "user_id": host,
+            "event": "join",
+            "role": "host",
+        },
+    ]
+    joins += [
+        {
+            "ts": "2024-05-01T12:00:00Z",
+            "space_id": room,
+            "user_id": f"{HOSTILE['template']}{i}",
+            "event": "join",
+            "platform": HOSTILE["script"],
+            "region": HOSTILE["img"],
+            "edge": HOSTILE["template"],
+            HOSTILE["script"]: HOSTILE["img"],
+        }
+        for i in range(10)
+    ]
+    joins.append(
+        {
+            "ts": "2024-05-01T12:15:00Z",
+            "space_id": room,
+            "user_id": host,
+            "event": "end",
+            "role": "host",
+        }
+    )
+    glitches = [
+        {
+            "ts": f"2024-05-01T12:{m}:30Z",
+            "space_id": room,
+            "user_id": f"{HOSTILE['template']}{i}",
+            "glitch": HOSTILE["img"] if m != "12" else "silence",
+            "platform": HOSTILE["template"],
+            "region": HOSTILE["script"],
+            "edge": HOSTILE["img"],
+        }
+        for m in ("10", "11", "12")
+        for i in range(6)
+    ]
+    errors = [
+        {
+            "ts": "2024-05-01T12:10:10Z",
+            "service": HOSTILE["script"],
+            "level": "error",
+            "message": HOSTILE["img"] + HOSTILE["template"],
+            "code": HOSTILE["template"],
+            "space_id": room,
+            "server": HOSTILE["img"],
+            "user_id": HOSTILE["script"],
+        }
+    ]
     write_lines(folder / "join.jsonl", joins + ["</script><script>window.__pwned = 3</script>"])
     write_lines(folder / "glitch.jsonl", glitches)
     write_lines(folder / "error.jsonl", errors)
@@ -200,6 +256,7 @@ def test_hostile_text_is_escaped_in_markdown(hostile_html, tmp_path):
 
 # --- in a real browser ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser():
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -210,9 +267,18 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        instance = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield instance
         instance.close()
 
@@ -227,15 +293,19 @@ def open_page(browser, path: Path):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(path.as_uri())
     page.wait_for_function(
-        "[...document.querySelectorAll('.vega')].every(e => e.dataset.rendered || e.dataset.error)", timeout=30_000)
+        "[...document.querySelectorAll('.vega')].every(e => e.dataset.rendered || e.dataset.error)",
+        timeout=30_000,
+    )
     return page, messages, requests, dialogs
 
 
 @pytest.mark.browser
 def test_report_renders_in_chromium_offline(browser, sample_html):
     page, messages, requests, _ = open_page(browser, sample_html)
-    charts = page.evaluate("[...document.querySelectorAll('.vega')].map(e => "
-                           "[e.id, e.dataset.error || null, e.querySelectorAll('svg path, svg rect').length])")
+    charts = page.evaluate(
+        "[...document.querySelectorAll('.vega')].map(e => "
+        "[e.id, e.dataset.error || null, e.querySelectorAll('svg path, svg rect').length])"
+    )
     assert len(charts) == 6
     for chart_id, error, shapes in charts:
         assert error is None, chart_id
