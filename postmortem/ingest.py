@@ -252,13 +252,13 @@ def load_file(
         _rollback(con)
         raise
     finally:
-        con.execute("drop table if exists staged; drop table if exists source_lines")
+        con.execute("drop table if exists staged; delete from source_lines")
     return result
 
 
 def _stage(con, log: LogFile, kind: str, tz: str, clock_offset_s: float, on_progress) -> None:
     """Fill `source_lines` from the file, then validate it into `staged`."""
-    con.execute("create or replace temp table source_lines (line bigint, raw varchar, doc varchar, pre_reason varchar)")
+    con.execute("delete from source_lines")
     if log.format == "parquet":
         con.execute(
             "insert into source_lines " + queries.load("ingest/parquet_lines"),

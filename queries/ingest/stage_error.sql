@@ -2,36 +2,31 @@
 -- reads: source_lines(line, raw, doc, pre_reason)   params: $tz, $clock_offset_s
 -- returns: line, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra
 with docs as (
-    select
-        line, raw, pre_reason,
-        coalesce(doc, raw) as text,
-        case when pre_reason is null and json_valid(text) then json_type(text) end as doc_type,
-        case when doc_type = 'OBJECT' then text::json end as j
-    from source_lines
-    where nullif(trim(raw), '') is not null
+    select * from parsed_lines(
+        '{"ts":"VARCHAR","timestamp":"VARCHAR","time":"VARCHAR","@timestamp":"VARCHAR","event_time":"VARCHAR",
+          "service":"VARCHAR","component":"VARCHAR","level":"VARCHAR","severity":"VARCHAR","lvl":"VARCHAR",
+          "message":"VARCHAR","code":"VARCHAR","space_id":"VARCHAR","space":"VARCHAR","room_id":"VARCHAR",
+          "server":"VARCHAR","user_id":"VARCHAR","user":"VARCHAR","uid":"VARCHAR"}',
+        ['ts', 'timestamp', 'time', '@timestamp', 'event_time', 'service', 'component', 'level', 'severity', 'lvl',
+         'message', 'code', 'space_id', 'space', 'room_id', 'server', 'user_id', 'user', 'uid'])
 ),
 
 fields as (
     select
-        line, raw, pre_reason, doc_type, j,
-        coalesce(scalar_text(j, 'ts'), scalar_text(j, 'timestamp'), scalar_text(j, 'time'),
-                 scalar_text(j, '@timestamp'), scalar_text(j, 'event_time')) as ts_text,
-        coalesce(scalar_text(j, 'service'), scalar_text(j, 'component')) as service,
-        coalesce(scalar_text(j, 'level'), scalar_text(j, 'severity'), scalar_text(j, 'lvl')) as level_text,
+        line, raw, pre_reason, doc_type, text, extra,
+        coalesce(fields.ts, fields.timestamp, fields.time, fields."@timestamp", fields.event_time) as ts_text,
+        coalesce(fields.service, fields.component) as service,
+        coalesce(fields.level, fields.severity, fields.lvl) as level_text,
         case lower(trim(level_text))
             when 'warning' then 'warn'
             when 'err' then 'error'
             when 'critical' then 'fatal'
             else lower(trim(level_text))
         end as level,
-        scalar_text(j, 'message') as message,
-        scalar_text(j, 'code') as code,
-        coalesce(scalar_text(j, 'space_id'), scalar_text(j, 'space'), scalar_text(j, 'room_id')) as space_id,
-        scalar_text(j, 'server') as server,
-        coalesce(scalar_text(j, 'user_id'), scalar_text(j, 'user'), scalar_text(j, 'uid')) as user_id,
-        extra_fields(j, ['ts', 'timestamp', 'time', '@timestamp', 'event_time', 'service', 'component',
-                         'level', 'severity', 'lvl', 'message', 'code', 'space_id', 'space', 'room_id',
-                         'server', 'user_id', 'user', 'uid']) as extra
+        fields.message, fields.code,
+        coalesce(fields.space_id, fields.space, fields.room_id) as space_id,
+        fields.server,
+        coalesce(fields.user_id, fields.user, fields.uid) as user_id
     from docs
 ),
 
@@ -47,9 +42,12 @@ checked as (
             when service is null then 'missing required field service'
             when level_text is null then 'missing required field level'
             when message is null then 'missing required field message'
-            when '<nested>' in (ts_text, service, level_text, code, space_id, server, user_id)
+            when is_nested(text, 'ts', ts_text) or is_nested(text, 'service', service)
+                or is_nested(text, 'level', level_text) or is_nested(text, 'code', code)
+                or is_nested(text, 'space_id', space_id) or is_nested(text, 'server', server)
+                or is_nested(text, 'user_id', user_id)
                 then 'a field that must be a single value holds an object or array'
-            when parse_ts(ts_text, $tz) is null then 'unparseable timestamp: ' || left(ts_text, 60)
+            when ts is null then 'unparseable timestamp: ' || left(ts_text, 60)
             when level not in ('debug', 'info', 'warn', 'error', 'fatal') then 'unknown level: ' || left(level_text, 60)
         end as reason
     from fields

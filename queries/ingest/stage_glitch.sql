@@ -3,32 +3,27 @@
 -- returns: line, raw, reason, ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms,
 --          platform, region, edge, extra
 with docs as (
-    select
-        line, raw, pre_reason,
-        coalesce(doc, raw) as text,
-        case when pre_reason is null and json_valid(text) then json_type(text) end as doc_type,
-        case when doc_type = 'OBJECT' then text::json end as j
-    from source_lines
-    where nullif(trim(raw), '') is not null
+    select * from parsed_lines(
+        '{"ts":"VARCHAR","timestamp":"VARCHAR","time":"VARCHAR","@timestamp":"VARCHAR","event_time":"VARCHAR",
+          "space_id":"VARCHAR","space":"VARCHAR","room_id":"VARCHAR","user_id":"VARCHAR","user":"VARCHAR",
+          "uid":"VARCHAR","glitch":"VARCHAR","glitch_kind":"VARCHAR","type":"VARCHAR","duration_ms":"VARCHAR",
+          "packet_loss":"VARCHAR","jitter_ms":"VARCHAR","platform":"VARCHAR","region":"VARCHAR","edge":"VARCHAR"}',
+        ['ts', 'timestamp', 'time', '@timestamp', 'event_time', 'space_id', 'space', 'room_id', 'user_id', 'user',
+         'uid', 'glitch', 'glitch_kind', 'type', 'duration_ms', 'packet_loss', 'jitter_ms', 'platform', 'region',
+         'edge'])
 ),
 
 fields as (
     select
-        line, raw, pre_reason, doc_type, j,
-        coalesce(scalar_text(j, 'ts'), scalar_text(j, 'timestamp'), scalar_text(j, 'time'),
-                 scalar_text(j, '@timestamp'), scalar_text(j, 'event_time')) as ts_text,
-        coalesce(scalar_text(j, 'space_id'), scalar_text(j, 'space'), scalar_text(j, 'room_id')) as space_id,
-        coalesce(scalar_text(j, 'user_id'), scalar_text(j, 'user'), scalar_text(j, 'uid')) as user_id,
-        lower(trim(coalesce(scalar_text(j, 'glitch'), scalar_text(j, 'glitch_kind'), scalar_text(j, 'type')))) as glitch,
-        scalar_text(j, 'duration_ms') as duration_text,
-        scalar_text(j, 'packet_loss') as packet_loss_text,
-        scalar_text(j, 'jitter_ms') as jitter_text,
-        scalar_text(j, 'platform') as platform,
-        scalar_text(j, 'region') as region,
-        scalar_text(j, 'edge') as edge,
-        extra_fields(j, ['ts', 'timestamp', 'time', '@timestamp', 'event_time', 'space_id', 'space', 'room_id',
-                         'user_id', 'user', 'uid', 'glitch', 'glitch_kind', 'type', 'duration_ms',
-                         'packet_loss', 'jitter_ms', 'platform', 'region', 'edge']) as extra
+        line, raw, pre_reason, doc_type, text, extra,
+        coalesce(fields.ts, fields.timestamp, fields.time, fields."@timestamp", fields.event_time) as ts_text,
+        coalesce(fields.space_id, fields.space, fields.room_id) as space_id,
+        coalesce(fields.user_id, fields.user, fields.uid) as user_id,
+        lower(trim(coalesce(fields.glitch, fields.glitch_kind, fields.type))) as glitch,
+        fields.duration_ms as duration_text,
+        fields.packet_loss as packet_loss_text,
+        fields.jitter_ms as jitter_text,
+        fields.platform, fields.region, fields.edge
     from docs
 ),
 
@@ -47,13 +42,17 @@ checked as (
             when space_id is null then 'missing required field space_id'
             when user_id is null then 'missing required field user_id'
             when glitch is null or glitch = '' then 'missing required field glitch'
-            when '<nested>' in (ts_text, space_id, user_id, glitch, duration_text, packet_loss_text, jitter_text,
-                                platform, region, edge)
+            when is_nested(text, 'ts', ts_text) or is_nested(text, 'space_id', space_id)
+                or is_nested(text, 'user_id', user_id) or is_nested(text, 'glitch', glitch)
+                or is_nested(text, 'platform', platform) or is_nested(text, 'region', region)
+                or is_nested(text, 'edge', edge)
                 then 'a field that must be a single value holds an object or array'
-            when parse_ts(ts_text, $tz) is null then 'unparseable timestamp: ' || left(ts_text, 60)
-            when duration_text is not null and duration_ms is null then 'duration_ms is not a number: ' || left(duration_text, 60)
+            when ts is null then 'unparseable timestamp: ' || left(ts_text, 60)
+            when duration_text is not null and duration_ms is null
+                then 'duration_ms is not a number: ' || left(duration_text, 60)
             when jitter_text is not null and jitter_ms is null then 'jitter_ms is not a number: ' || left(jitter_text, 60)
-            when packet_loss_text is not null and packet_loss is null then 'packet_loss is not a number: ' || left(packet_loss_text, 60)
+            when packet_loss_text is not null and packet_loss is null
+                then 'packet_loss is not a number: ' || left(packet_loss_text, 60)
             when packet_loss not between 0 and 1 then 'packet_loss outside 0..1: ' || left(packet_loss_text, 60)
         end as reason
     from fields

@@ -2,29 +2,24 @@
 -- reads: source_lines(line, raw, doc, pre_reason)   params: $tz, $clock_offset_s
 -- returns: line, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra
 with docs as (
-    select
-        line, raw, pre_reason,
-        coalesce(doc, raw) as text,
-        case when pre_reason is null and json_valid(text) then json_type(text) end as doc_type,
-        case when doc_type = 'OBJECT' then text::json end as j
-    from source_lines
-    where nullif(trim(raw), '') is not null
+    select * from parsed_lines(
+        '{"ts":"VARCHAR","timestamp":"VARCHAR","time":"VARCHAR","@timestamp":"VARCHAR","event_time":"VARCHAR",
+          "space_id":"VARCHAR","space":"VARCHAR","room_id":"VARCHAR","user_id":"VARCHAR","user":"VARCHAR",
+          "uid":"VARCHAR","event":"VARCHAR","role":"VARCHAR","platform":"VARCHAR","region":"VARCHAR",
+          "edge":"VARCHAR"}',
+        ['ts', 'timestamp', 'time', '@timestamp', 'event_time', 'space_id', 'space', 'room_id', 'user_id', 'user',
+         'uid', 'event', 'role', 'platform', 'region', 'edge'])
 ),
 
 fields as (
     select
-        line, raw, pre_reason, doc_type, j,
-        coalesce(scalar_text(j, 'ts'), scalar_text(j, 'timestamp'), scalar_text(j, 'time'),
-                 scalar_text(j, '@timestamp'), scalar_text(j, 'event_time')) as ts_text,
-        coalesce(scalar_text(j, 'space_id'), scalar_text(j, 'space'), scalar_text(j, 'room_id')) as space_id,
-        coalesce(scalar_text(j, 'user_id'), scalar_text(j, 'user'), scalar_text(j, 'uid')) as user_id,
-        lower(trim(scalar_text(j, 'event'))) as event,
-        coalesce(lower(trim(scalar_text(j, 'role'))), 'listener') as role,
-        scalar_text(j, 'platform') as platform,
-        scalar_text(j, 'region') as region,
-        scalar_text(j, 'edge') as edge,
-        extra_fields(j, ['ts', 'timestamp', 'time', '@timestamp', 'event_time', 'space_id', 'space', 'room_id',
-                         'user_id', 'user', 'uid', 'event', 'role', 'platform', 'region', 'edge']) as extra
+        line, raw, pre_reason, doc_type, text, extra,
+        coalesce(fields.ts, fields.timestamp, fields.time, fields."@timestamp", fields.event_time) as ts_text,
+        coalesce(fields.space_id, fields.space, fields.room_id) as space_id,
+        coalesce(fields.user_id, fields.user, fields.uid) as user_id,
+        lower(trim(fields.event)) as event,
+        coalesce(lower(trim(fields.role)), 'listener') as role,
+        fields.platform, fields.region, fields.edge
     from docs
 ),
 
@@ -40,9 +35,12 @@ checked as (
             when space_id is null then 'missing required field space_id'
             when user_id is null then 'missing required field user_id'
             when event is null then 'missing required field event'
-            when '<nested>' in (ts_text, space_id, user_id, event, role, platform, region, edge)
+            when is_nested(text, 'ts', ts_text) or is_nested(text, 'space_id', space_id)
+                or is_nested(text, 'user_id', user_id) or is_nested(text, 'space', space_id)
+                or is_nested(text, 'user', user_id) or is_nested(text, 'platform', platform)
+                or is_nested(text, 'region', region) or is_nested(text, 'edge', edge)
                 then 'a field that must be a single value holds an object or array'
-            when parse_ts(ts_text, $tz) is null then 'unparseable timestamp: ' || left(ts_text, 60)
+            when ts is null then 'unparseable timestamp: ' || left(ts_text, 60)
             when event not in ('start', 'end', 'join', 'leave', 'mic_on', 'mic_off')
                 then 'unknown event: ' || left(event, 60)
             when role not in ('host', 'cohost', 'speaker', 'listener') then 'unknown role: ' || left(role, 60)

@@ -1,29 +1,50 @@
 -- Helpers shared by the ingest staging queries. Temporary: recreated on every connection, read-only ones included.
 
 -- A timestamp field as text -> TIMESTAMPTZ (UTC instant), or NULL when it does not parse.
--- Numbers are epoch seconds, milliseconds or microseconds by magnitude. Text with `Z` or an offset keeps
--- its offset (a cast to plain TIMESTAMP would silently drop it); naive text is read in zone `tz`.
+-- Numbers are epoch seconds, milliseconds or microseconds by magnitude (beyond 1e17 is nonsense: NULL).
+-- Text with `Z` or an offset keeps its offset (a cast to plain TIMESTAMP would silently drop it); naive text
+-- is read in zone `tz`. The session zone is UTC, so for tz = 'UTC' one TIMESTAMPTZ cast covers both.
 create or replace temp macro parse_ts(v, tz) as
     case
-        when regexp_full_match(v, '\s*-?\d+(\.\d+)?\s*') then
+        when try_cast(v as double) is not null then
             case
+                when not isfinite(try_cast(v as double)) or abs(try_cast(v as double)) >= 1e17 then null
                 when abs(try_cast(v as double)) < 1e11 then to_timestamp(try_cast(v as double))
                 when abs(try_cast(v as double)) < 1e14 then to_timestamp(try_cast(v as double) / 1e3)
                 else to_timestamp(try_cast(v as double) / 1e6)
             end
-        when regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z]+/[A-Za-z_]+)\s*$') then try_cast(v as timestamptz)
+        when tz = 'UTC' or regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z]+/[A-Za-z_]+)\s*$')
+            then try_cast(v as timestamptz)
         else timezone(tz, try_cast(v as timestamp))
     end;
 
--- The fields of a JSON object whose keys are not in `known`, as a JSON object; NULL when there are none.
-create or replace temp macro extra_fields(j, known) as
-    case
-        when len(list_filter(json_keys(j), lambda k: not list_contains(known, k))) > 0 then
-            to_json(map_from_entries(list_filter(
-                map_entries(json_transform(j, '"MAP(VARCHAR, JSON)"')),
-                lambda e: not list_contains(known, e.key))))
-    end;
+-- The lines of the file being ingested (see postmortem/sources.py), emptied after each file.
+create temp table if not exists source_lines (line bigint, raw varchar, doc varchar, pre_reason varchar);
 
--- A JSON field that must be a scalar: its text, or the marker '<nested>' for objects and arrays.
-create or replace temp macro scalar_text(j, key) as
-    case when json_type(j, key) in ('OBJECT', 'ARRAY') then '<nested>' else j ->> key end;
+-- Source lines parsed once: `fields` is the object's known keys (spec: a JSON struct type with every field
+-- as VARCHAR; nested values come back as their JSON text), `extra` its unknown keys as a JSON object.
+-- Blank lines are left out (ingest counts them from source_lines).
+create or replace temp macro parsed_lines(spec, known) as table
+select
+    line, raw, pre_reason, text,
+    case
+        when pre_reason is not null or not json_valid(text) then null
+        when left(ltrim(text), 1) = '{' then 'OBJECT'
+        else 'OTHER'
+    end as doc_type,
+    case when doc_type = 'OBJECT' then json_transform(text, spec) end as fields,
+    case when doc_type = 'OBJECT' then list_filter(json_keys(text), lambda k: not list_contains(known, k)) end
+        as unknown_keys,
+    case
+        when len(unknown_keys) > 0 then
+            to_json(map_from_entries(list_filter(map_entries(json_transform(text, '"MAP(VARCHAR, JSON)"')),
+                                                 lambda e: list_contains(unknown_keys, e.key))))
+    end as extra
+from (select line, raw, pre_reason, coalesce(doc, raw) as text from source_lines)
+where nullif(trim(raw), '') is not null;
+
+-- True when field `key` of the JSON object `text` (whose value read as text is `v`) is an object or array.
+-- Only values that start like one are checked, so the extra parse is rare.
+create or replace temp macro is_nested(text, key, v) as
+    case when left(v, 1) in ('{', '[') then coalesce(json_type(text, '$."' || key || '"') in ('OBJECT', 'ARRAY'), false)
+         else false end;
