@@ -206,7 +206,7 @@ def load_file(
         return result
     try:
         con.execute("begin transaction")
-        _stage(con, log, kind, tz, clock_offset_s, on_progress)
+        lines_read = _stage(con, log, kind, tz, clock_offset_s, on_progress)
         counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
         inserted = 0
         if counts["valid"]:
@@ -214,7 +214,7 @@ def load_file(
                 queries.load(f"ingest/insert_{kind}"),
                 {"min_ts": counts["min_ts"], "max_ts": counts["max_ts"]},
             ).fetchall()[0][0]
-        result.lines_read, result.blank = counts["lines_read"], counts["blank"]
+        result.lines_read, result.blank = lines_read, lines_read - counts["valid"] - counts["rejected"]
         result.loaded, result.rejected = inserted, counts["rejected"]
         result.duplicates = counts["valid"] - inserted
         result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
@@ -256,25 +256,35 @@ def load_file(
     return result
 
 
-def _stage(con, log: LogFile, kind: str, tz: str, clock_offset_s: float, on_progress) -> None:
-    """Fill `source_lines` from the file, then validate it into `staged`."""
-    con.execute("delete from source_lines")
-    if log.format == "parquet":
-        con.execute(
-            "insert into source_lines " + queries.load("ingest/parquet_lines"),
-            {"path": str(log.path)},
-        )
-    else:
-        batches = sources.csv_batches(log) if log.format == "csv" else sources.line_batches(log)
-        total = log.bytes
-        for frame, done in batches:
-            con.register("batch", frame)
-            con.execute("insert into source_lines select * from batch")
-            con.unregister("batch")
-            if on_progress:
-                on_progress(log.path, done, total)
+def _stage(con, log: LogFile, kind: str, tz: str, clock_offset_s: float, on_progress) -> int:
+    """Validate the file into `staged`, a batch at a time so only one batch of raw text is held at once.
+    Returns the number of lines read."""
     stage_sql, params = queries.bind(f"ingest/stage_{kind}", {"tz": tz, "clock_offset_s": clock_offset_s})
-    con.execute("create or replace temp table staged as " + stage_sql, params)
+    lines_read = 0
+    for frame, done in _batches(con, log):
+        con.register("batch", frame)
+        con.execute("delete from source_lines; insert into source_lines select * from batch")
+        con.unregister("batch")
+        # The first batch creates `staged`: appending to a table made by `CREATE TABLE AS ... LIMIT 0` gave
+        # wrong scans (rows counted but not returned) on duckdb 2.0.0.
+        con.execute(
+            ("insert into staged " if lines_read else "create or replace temp table staged as ") + stage_sql, params
+        )
+        lines_read += frame.height
+        if on_progress:
+            on_progress(log.path, done, log.bytes)
+    if not lines_read:
+        con.execute("create or replace temp table staged as " + stage_sql, params)
+    return lines_read
+
+
+def _batches(con, log: LogFile):
+    if log.format == "parquet":
+        yield queries.run(con, "ingest/parquet_lines", path=str(log.path)), log.bytes
+    elif log.format == "csv":
+        yield from sources.csv_batches(log, sources.BATCH_BYTES)
+    else:
+        yield from sources.line_batches(log, sources.BATCH_BYTES)
 
 
 def _rollback(con) -> None:

@@ -60,20 +60,23 @@ def open_binary(log: LogFile, raw: io.BufferedReader) -> io.BufferedIOBase:
     return raw
 
 
-def _decode(chunk: bytes) -> tuple[list[str], list[str | None] | None]:
-    """Split a chunk of whole lines; lines that are not UTF-8 keep their text with escapes and a reason."""
+def _split(chunk: bytes) -> tuple[pl.Series, pl.Series]:
+    """A chunk of whole lines as (text, reject reason) columns. The fast path validates UTF-8 and splits in
+    polars; a chunk holding invalid UTF-8 is redone line by line, keeping bad lines' text with escapes."""
     try:
-        return chunk.decode("utf-8").split("\n"), None
-    except UnicodeDecodeError:
-        texts, reasons = [], []
-        for part in chunk.split(b"\n"):
-            try:
-                texts.append(part.decode("utf-8"))
-                reasons.append(None)
-            except UnicodeDecodeError:
-                texts.append(part.decode("utf-8", errors="backslashreplace"))
-                reasons.append("not valid UTF-8")
-        return texts, reasons
+        texts = pl.Series([chunk], dtype=pl.Binary).cast(pl.String).str.split("\n").explode()
+        return texts, pl.repeat(None, len(texts), dtype=pl.String, eager=True)
+    except pl.exceptions.ComputeError:  # not UTF-8 somewhere in the chunk
+        pass
+    texts, reasons = [], []
+    for part in chunk.split(b"\n"):
+        try:
+            texts.append(part.decode("utf-8"))
+            reasons.append(None)
+        except UnicodeDecodeError:
+            texts.append(part.decode("utf-8", errors="backslashreplace"))
+            reasons.append("not valid UTF-8")
+    return pl.Series(texts, dtype=pl.String), pl.Series(reasons, dtype=pl.String)
 
 
 def line_batches(log: LogFile, batch_bytes: int = BATCH_BYTES) -> Iterator[tuple[pl.DataFrame, int]]:
@@ -99,13 +102,13 @@ def line_batches(log: LogFile, batch_bytes: int = BATCH_BYTES) -> Iterator[tuple
                 chunk, carry = data, b""
             else:
                 break
-            texts, reasons = _decode(chunk)
+            texts, reasons = _split(chunk)
             frame = pl.DataFrame(
                 {
                     "line": pl.int_range(next_line, next_line + len(texts), eager=True),
-                    "raw": pl.Series(texts, dtype=pl.String).str.strip_suffix("\r"),
-                    "doc": pl.Series([None] * len(texts), dtype=pl.String),
-                    "pre_reason": pl.Series(reasons or [None] * len(texts), dtype=pl.String),
+                    "raw": texts.str.strip_suffix("\r"),
+                    "doc": pl.repeat(None, len(texts), dtype=pl.String, eager=True),
+                    "pre_reason": reasons,
                 },
                 schema=SCHEMA,
             )

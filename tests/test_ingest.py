@@ -165,6 +165,25 @@ def test_csv_row_with_wrong_field_count_keeps_its_line(con, tmp_path):
     ]
 
 
+def test_files_staged_in_many_batches_keep_line_numbers_and_counts(con, tmp_path, monkeypatch):
+    from postmortem import sources
+
+    monkeypatch.setattr(sources, "BATCH_BYTES", 200)  # a few lines per batch
+    lines = [{**GOOD_JOIN, "user_id": f"u{i}"} for i in range(40)]
+    lines[17] = "{broken"
+    lines[33] = ""
+    lines.append(GOOD_JOIN)  # a duplicate of line 2, in another batch
+    csv_text = "ts,space_id,user_id,event\n" + "".join(f"1714557600,s9,c{i},join\n" for i in range(30)) + "1,2\n"
+    (tmp_path / "b_join.csv").write_text(csv_text)
+    first, second = ingest(con, [write_lines(tmp_path / "a_join.jsonl", lines), tmp_path / "b_join.csv"]).files
+    assert (first.lines_read, first.loaded, first.rejected, first.blank, first.duplicates) == (41, 38, 1, 1, 1)
+    assert (second.lines_read, second.loaded, second.rejected) == (31, 30, 1)
+    assert [(line, reason) for line, reason, _ in rejects(con)] == [
+        (18, "invalid JSON"),
+        (32, "CSV row has 2 fields, the header has 4"),
+    ]
+
+
 # --- aliases, normalisation, extra fields -------------------------------------------------------------
 
 

@@ -1,10 +1,9 @@
--- What a staged file holds, before it is appended.
--- reads: source_lines, staged   returns: lines_read, blank, valid, rejected, min_ts, max_ts
+-- What a staged file holds, before it is appended (blank lines never reach `staged`).
+-- reads: staged   returns: valid, rejected, min_ts, max_ts
 select
-    (select count(*) from source_lines) as lines_read,
-    (select count(*) from source_lines where nullif(trim(raw), '') is null) as blank,
     count(*) filter (where reason is null) as valid,
     count(*) filter (where reason is not null) as rejected,
     min(ts) as min_ts,
     max(ts) as max_ts
 from staged
+order by valid
