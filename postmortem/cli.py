@@ -13,8 +13,8 @@ from postmortem import db, export, queries, terminal
 from postmortem import ingest as ingest_mod
 from postmortem.errors import InputError, PostmortemError
 from postmortem.notes import TEMPLATE
-from postmortem.output import write_report
-from postmortem.summary import Detection, build_summary, timeline_events
+from postmortem.output import load_timeline, write_report
+from postmortem.summary import Detection
 
 app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -164,9 +164,7 @@ def timeline(
     Example: postmortem timeline --format timesketch -o timeline.jsonl
     """
     _check_format(fmt, ("table", "json", "timesketch"))
-    with db.connect(db_path, read_only=True) as con:
-        facts = build_summary(con, space=space, detection=_detection(factor, baseline_minutes, switchover_window))
-        events = timeline_events(con, facts)
+    events = load_timeline(db_path, space=space, detection=_detection(factor, baseline_minutes, switchover_window))
     if fmt == "table":
         terminal.frame(pl.DataFrame(events, schema=TIMELINE_SCHEMA), title="Timeline (UTC)")
     elif fmt == "json":

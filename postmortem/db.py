@@ -44,6 +44,14 @@ def connect(
     return con
 
 
+def cache_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Compute presence, sessions and per-minute room health once for the many queries of a report."""
+    try:
+        queries.execute_script(con, "schema/cache")
+    except duckdb.Error as err:
+        raise translate(err, "the database") from None
+
+
 def translate(err: BaseException, path: str | os.PathLike) -> DatabaseError:
     """A one-line, actionable message for the IO failures users meet."""
     text = str(err)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from postmortem import db, export, report
 from postmortem.notes import load_notes
-from postmortem.summary import Detection, build_summary
+from postmortem.summary import Detection, build_summary, timeline_events
 
 
 def write_report(
@@ -28,6 +28,7 @@ def write_report(
     notes = load_notes(notes_path)
     report.zone(display_tz)  # a bad zone fails before any work
     with db.connect(db_path, read_only=True, threads=threads, memory_limit=memory_limit) as con:
+        db.cache_derived(con)
         facts = build_summary(con, space=space, detection=detection, anchor_overrides=notes.get("anchors"))
         if fmt == "json":
             text = export.summary_json(facts)
@@ -41,3 +42,10 @@ def write_report(
                 text = report.render_markdown(context, base / f"{stem}_charts", f"{stem}_charts/")
     export.write_text(text, target)
     return target
+
+
+def load_timeline(db_path: str | Path, *, space: str | None = None, detection: Detection = Detection()) -> list[dict]:
+    """The reconstructed timeline's events, in time order."""
+    with db.connect(db_path, read_only=True) as con:
+        db.cache_derived(con)
+        return timeline_events(con, build_summary(con, space=space, detection=detection))

@@ -9,6 +9,7 @@ vega-embed bundle; `--static` swaps them for server-rendered SVG and no JavaScri
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import UTC, datetime
 from functools import cache
@@ -122,8 +123,23 @@ def environment() -> Environment:
 
 @cache
 def vega_bundle() -> str:
-    """vega, vega-lite and vega-embed in one script (from vl-convert: no network, no CDN)."""
-    return vl_convert.javascript_bundle()
+    """vega, vega-lite and vega-embed in one script (from vl-convert: no network, no CDN). Building it takes
+    vl-convert about a second, so it is kept in the user's cache folder, keyed by vl-convert's version."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "postmortem"
+    cached = folder / f"vega-bundle-{vl_convert.__version__}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(bundle, encoding="utf-8")
+        partial.replace(cached)  # atomic: a concurrent report never reads half a bundle
+    except OSError:
+        pass  # no writable cache: build it each time
+    return bundle
 
 
 def zone(name: str | None) -> ZoneInfo | None:
