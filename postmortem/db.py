@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from postmortem import queries
+from postmortem import queries, sources
 from postmortem.errors import DatabaseError
 
 DEFAULT_DB = "postmortem.duckdb"
@@ -37,6 +37,7 @@ def connect(
         con.execute("set TimeZone = 'UTC'")
         if not read_only:
             queries.execute_script(con, "schema/tables")
+        con.register("source_batch", sources.empty_batch())
         queries.execute_script(con, "schema/macros")
         queries.execute_script(con, "schema/views")
     except duckdb.Error as err:

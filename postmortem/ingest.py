@@ -196,7 +196,11 @@ def load_file(
     clock_offset_s: float = 0.0,
     on_progress: Progress | None = None,
 ) -> FileResult:
-    """Load one file in one transaction."""
+    """Load one file: validate it into a temporary table, then append it in one transaction.
+
+    Staging runs outside the transaction because, inside one, duckdb 2.0.0 keeps every registered batch alive
+    until commit (the whole file in memory); temporary tables never reach the database file, so a crash while
+    staging leaves the database as it was all the same."""
     started = time.perf_counter()
     digest = fingerprint(log.path)
     result = FileResult(log.path, kind, log.format, "loaded")
@@ -205,9 +209,9 @@ def load_file(
         result.status = "already loaded"
         return result
     try:
-        con.execute("begin transaction")
         lines_read = _stage(con, log, kind, tz, clock_offset_s, on_progress)
         counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
+        con.execute("begin transaction")
         inserted = 0
         if counts["valid"]:
             inserted = con.execute(
@@ -252,7 +256,8 @@ def load_file(
         _rollback(con)
         raise
     finally:
-        con.execute("drop table if exists staged; delete from source_lines")
+        con.execute("drop table if exists staged")
+        con.register("source_batch", sources.empty_batch())
     return result
 
 
@@ -262,18 +267,19 @@ def _stage(con, log: LogFile, kind: str, tz: str, clock_offset_s: float, on_prog
     stage_sql, params = queries.bind(f"ingest/stage_{kind}", {"tz": tz, "clock_offset_s": clock_offset_s})
     lines_read = 0
     for frame, done in _batches(con, log):
-        con.register("batch", frame)
-        con.execute("delete from source_lines; insert into source_lines select * from batch")
-        con.unregister("batch")
+        con.register("source_batch", frame)  # what the view source_lines reads
         # The first batch creates `staged`: appending to a table made by `CREATE TABLE AS ... LIMIT 0` gave
         # wrong scans (rows counted but not returned) on duckdb 2.0.0.
         con.execute(
             ("insert into staged " if lines_read else "create or replace temp table staged as ") + stage_sql, params
         )
+        # Replacing a registration without unregistering kept every earlier frame alive (duckdb 2.0.0).
+        con.unregister("source_batch")
         lines_read += frame.height
         if on_progress:
             on_progress(log.path, done, log.bytes)
     if not lines_read:
+        con.register("source_batch", sources.empty_batch())
         con.execute("create or replace temp table staged as " + stage_sql, params)
     return lines_read
 
@@ -282,9 +288,9 @@ def _batches(con, log: LogFile):
     if log.format == "parquet":
         yield queries.run(con, "ingest/parquet_lines", path=str(log.path)), log.bytes
     elif log.format == "csv":
-        yield from sources.csv_batches(log, sources.BATCH_BYTES)
+        yield from sources.prefetched(sources.csv_batches(log, sources.BATCH_BYTES))
     else:
-        yield from sources.line_batches(log, sources.BATCH_BYTES)
+        yield from sources.prefetched(sources.line_batches(log, sources.BATCH_BYTES))
 
 
 def _rollback(con) -> None:

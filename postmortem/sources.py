@@ -13,6 +13,8 @@ import csv
 import gzip
 import io
 import json
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,10 @@ TEXT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv"
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
 BATCH_BYTES = 16 << 20
 SCHEMA = {"line": pl.Int64, "raw": pl.String, "doc": pl.String, "pre_reason": pl.String}
+
+
+def empty_batch() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,39 @@ def csv_batches(log: LogFile, batch_bytes: int = BATCH_BYTES) -> Iterator[tuple[
             yield pl.DataFrame(out, schema=SCHEMA), position
             out = {name: [] for name in SCHEMA}
     yield pl.DataFrame(out, schema=SCHEMA), position
+
+
+def prefetched(batches: Iterator, depth: int = 2) -> Iterator:
+    """The same items, read ahead in a thread: decompressing and splitting the next batch (zlib and polars
+    release the GIL) overlaps with DuckDB validating the current one."""
+    done = object()
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                if stop.is_set():
+                    return
+                ahead.put(item)
+            ahead.put(done)
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer, re-raised there
+            ahead.put(err)
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while (item := ahead.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                ahead.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 def header_fields(log: LogFile) -> set[str]:

@@ -113,20 +113,7 @@ def build_summary(
     glitches = queries.run(con, "glitches_by_kind")
     quality = queries.run(con, "data_quality")
     return {
-        "spaces": spaces.select(
-            "space_id",
-            "host",
-            "started_at",
-            "ended_at",
-            "peak_concurrent",
-            "peak_at",
-            "unique_users",
-            "unique_listeners",
-            "rejoins",
-            "orphan_leaves",
-            "glitch_reports",
-            "errors",
-        ).to_dicts(),
+        "spaces": spaces.drop("duration_s").to_dicts(),
         "incident": None
         if incident is None
         else {

@@ -7,15 +7,17 @@ with deltas as (
     union all
     select space_id, left_at as ts, -1 as delta from sessions
 ),
+-- Leaves apply before joins at equal timestamps, so after all of a timestamp's events is the most present
+-- at that moment: one row per (room, timestamp) is enough.
+moments as (
+    select space_id, ts, sum(delta) as net from deltas group by space_id, ts
+),
 running as (
-    -- Leaves (-1) sort before joins (+1) at equal timestamps.
-    select space_id, ts, sum(delta) over (partition by space_id order by ts, delta
-                                          rows between unbounded preceding and current row) as present
-    from deltas
+    select space_id, ts, sum(net) over (partition by space_id order by ts) as present from moments
 ),
 peaks as (
-    select space_id, max(present) as peak_concurrent, min(ts) filter (where present = peak_concurrent) as peak_at
-    from (select *, max(present) over (partition by space_id) as peak_concurrent from running)
+    select space_id, max(present) as peak_concurrent, arg_min(ts, (-present, ts)) as peak_at
+    from running
     group by space_id
 ),
 audience as (

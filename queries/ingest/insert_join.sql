@@ -1,7 +1,19 @@
 -- Appends the valid staged join-log rows that are not exact duplicates of each other or of rows already
 -- loaded (a shipper's at-least-once redelivery). Only rows in the staged time range can be duplicates.
+-- DISTINCT then an anti join (rather than EXCEPT) so both steps can spill to disk within the memory limit.
 -- reads: staged   params: $min_ts, $max_ts   returns: Count (rows inserted)
 insert into join_events
-select * exclude (line, raw, reason) from staged where reason is null
-except
-select * from join_events where ts between $min_ts and $max_ts
+with fresh as (
+    select distinct ts, space_id, user_id, event, role, platform, region, edge, extra
+    from staged
+    where reason is null
+),
+existing as (
+    select * from join_events where ts between $min_ts and $max_ts
+)
+select f.*
+from fresh as f
+anti join existing as e
+    on f.ts = e.ts and f.space_id = e.space_id and f.user_id = e.user_id and f.event = e.event and f.role = e.role
+    and f.platform is not distinct from e.platform and f.region is not distinct from e.region
+    and f.edge is not distinct from e.edge and f.extra is not distinct from e.extra
