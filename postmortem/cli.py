@@ -45,6 +45,10 @@ def one_line_errors(command):
         except PostmortemError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            # Each file is appended in one transaction, so the file in progress simply is not there.
+            typer.echo("error: interrupted; completed work is kept, the file in progress was not loaded", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper
 
@@ -68,11 +72,17 @@ def ingest_cmd(
     Example: postmortem ingest sample_logs/
     """
     offset = ingest_mod.parse_duration(clock_offset)
-    with (
-        db.connect(db_path, threads=threads, memory_limit=memory_limit) as con,
-        terminal.progress_bar() as bar,
-    ):
-        summary = ingest_mod.ingest(con, paths, kind=kind, tz=tz, clock_offset_s=offset, on_progress=bar)
+    with terminal.progress_bar() as bar:
+        summary = ingest_mod.ingest_into(
+            db_path,
+            paths,
+            kind=kind,
+            tz=tz,
+            clock_offset_s=offset,
+            threads=threads,
+            memory_limit=memory_limit,
+            on_progress=bar,
+        )
     terminal.ingest_summary(summary)
     if strict and summary.rejected:
         typer.echo(f"error: {summary.rejected} line(s) rejected (--strict)", err=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import zstandard
 
-from postmortem import queries, sources
+from postmortem import db, queries, sources
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
 from postmortem.sources import LogFile
@@ -139,14 +139,18 @@ def resolve_paths(paths: Iterable[str | Path]) -> list[LogFile]:
     return list(dict.fromkeys(found))
 
 
-def detect_kind(con: duckdb.DuckDBPyConnection, log: LogFile) -> str:
+def detect_kind(log: LogFile) -> str:
     """Which log a file is: by its name, else by its fields."""
     name = log.path.name.lower()
     named = [kind for kind in KINDS if kind in name]
     if len(named) == 1:
         return named[0]
     if log.format == "parquet":
-        fields = set(con.sql("select name from parquet_schema($p)", params={"p": str(log.path)}).pl()["name"])
+        with duckdb.connect() as scratch:
+            fields = {
+                row[0]
+                for row in scratch.sql("select name from parquet_schema($p)", params={"p": str(log.path)}).fetchall()
+            }
     else:
         fields = sources.header_fields(log)
     for kind, signature in KIND_SIGNATURES.items():
@@ -163,6 +167,15 @@ def fingerprint(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def plan(paths: Iterable[str | Path], *, kind: str | None = None, tz: str = "UTC") -> list[tuple[LogFile, str]]:
+    """The files to load and which log each is. Raises InputError for a bad path, kind or zone, so a bad
+    invocation fails before any database is opened or created."""
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+    check_zone(tz)
+    return [(log, kind or detect_kind(log)) for log in resolve_paths(paths)]
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     paths: Iterable[str | Path],
@@ -172,18 +185,31 @@ def ingest(
     clock_offset_s: float = 0.0,
     on_progress: Progress | None = None,
 ) -> IngestSummary:
-    """Load log files; returns what happened to each. Raises InputError before touching the database
-    when a path, kind or zone is wrong, so a bad invocation changes nothing."""
-    if kind is not None and kind not in KINDS:
-        raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
-    check_zone(tz)
-    logs = resolve_paths(paths)
-    kinds = {log: kind or detect_kind(con, log) for log in logs}
+    """Load log files; returns what happened to each."""
+    return load_all(con, plan(paths, kind=kind, tz=tz), tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress)
+
+
+def ingest_into(
+    db_path: str | Path,
+    paths: Iterable[str | Path],
+    *,
+    kind: str | None = None,
+    tz: str = "UTC",
+    clock_offset_s: float = 0.0,
+    threads: int = db.DEFAULT_THREADS,
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
+    on_progress: Progress | None = None,
+) -> IngestSummary:
+    """`postmortem ingest`: check the inputs, then open (or create) the database and load them."""
+    files = plan(paths, kind=kind, tz=tz)
+    with db.connect(db_path, threads=threads, memory_limit=memory_limit) as con:
+        return load_all(con, files, tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress)
+
+
+def load_all(con, files: list[tuple[LogFile, str]], *, tz: str, clock_offset_s: float, on_progress) -> IngestSummary:
     summary = IngestSummary()
-    for log in logs:
-        summary.files.append(
-            load_file(con, log, kinds[log], tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress)
-        )
+    for log, kind in files:
+        summary.files.append(load_file(con, log, kind, tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress))
     return summary
 
 
@@ -245,6 +271,12 @@ def load_file(
         ).fetchall()[0][0]
         con.execute(queries.load("ingest/rejects"), {"file_id": file_id, "kind": kind}).fetchall()
         con.execute("commit")
+    except (duckdb.InterruptException, RuntimeError) as err:
+        # Ctrl-C inside a DuckDB call: duckdb 2.0.0 raises InterruptException or RuntimeError("Query interrupted").
+        _rollback(con)
+        if isinstance(err, RuntimeError) and "interrupted" not in str(err).lower():
+            raise
+        raise KeyboardInterrupt from None
     except (duckdb.Error, OSError, EOFError, zstandard.ZstdError) as err:
         _rollback(con)
         if isinstance(err, duckdb.Error) and not _is_io(err):

@@ -104,6 +104,12 @@ def test_bad_invocations_are_one_line_errors(runner, tmp_path, sample_db, args, 
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
 
 
+def test_a_bad_path_creates_no_database(runner, tmp_path):
+    database = tmp_path / "never.duckdb"
+    result = run(runner, "ingest", tmp_path / "missing.jsonl", "--db", database)
+    assert result.exit_code == 1 and not database.exists()
+
+
 def test_strict_makes_rejects_fatal(runner, tmp_path):
     logs = write_lines(tmp_path / "join.jsonl", ["{broken"])
     result = run(runner, "ingest", logs, "--strict", "--db", tmp_path / "x.duckdb")

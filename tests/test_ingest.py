@@ -456,7 +456,8 @@ def test_every_line_is_accounted_for(tmp_path_factory, batches):
 
 
 @pytest.mark.slow
-def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path, sig):
     small = write_lines(tmp_path / "a_join.jsonl", [GOOD_JOIN])
     big = tmp_path / "b_join.jsonl"
     line = json.dumps({**GOOD_JOIN, "user_id": "v{}"}) + "\n"
@@ -469,8 +470,13 @@ def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path):
     proc = subprocess.Popen([*ingest_cmd, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(2.0)
     assert proc.poll() is None, "ingest finished before it could be killed; make the file bigger"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    os.kill(proc.pid, sig)
+    _, stderr = proc.communicate(timeout=60)
+    if sig == signal.SIGINT:  # Ctrl-C: a one-line error, not a traceback
+        assert proc.returncode == 130
+        assert (
+            stderr.decode().strip() == "error: interrupted; completed work is kept, the file in progress was not loaded"
+        )
     with db.connect(database, read_only=True) as con:
         assert con.sql("select path from files").fetchall() == [(str(small),)]
         assert con.sql("select count(*) from join_events").fetchall()[0] == (1,)
