@@ -7,6 +7,8 @@ Vega-Lite would otherwise draw the viewer's local time.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import altair as alt
 
 PHASE_COLORS = {
@@ -17,6 +19,7 @@ PHASE_COLORS = {
     "recovered": "#e5f5e0",
 }
 WIDTH = 860
+LABEL_LINES = 7  # key-event labels are staggered over this many lines so close neighbours stay readable
 
 
 def _time(field: str, title: str | None = None, axis: bool = True) -> alt.X:
@@ -86,24 +89,19 @@ def failure_timeline(minutes: list[dict], phases: list[dict], markers: list[dict
         .resolve_scale(color="independent")
         .properties(width=WIDTH, height=220, title="Who was in each room")
     )
-    # Labels sit in their own strip, staggered over three lines so neighbours do not overprint.
-    staggered = [{**m, "line": i % 3} for i, m in enumerate(sorted(markers, key=lambda m: m["ts"]))]
-    labels = (
-        alt.Chart(alt.Data(values=staggered))
-        .mark_text(align="left", dx=3, fontSize=10, color="#333")
-        .encode(
-            x=x("ts", None),
-            y=alt.Y("line:O", axis=None),
-            text="label:N",
-        )
-        .properties(width=WIDTH, height=42)
+    # Labels sit in their own strip above the chart.
+    staggered = stagger(markers, [m["minute"] for m in minutes] + [p["end"] for p in phases])
+    base = alt.Chart(alt.Data(values=staggered)).encode(x=x("ts", None), y=alt.Y("line:O", axis=None), text="label:N")
+    labels = alt.layer(
+        base.transform_filter("!datum.right").mark_text(align="left", dx=3, fontSize=10, color="#333"),
+        base.transform_filter("datum.right").mark_text(align="right", dx=-3, fontSize=10, color="#333"),
     )
     ticks = (
         alt.Chart(alt.Data(values=staggered))
         .mark_tick(color="#444", thickness=1)
         .encode(x=x("ts", None), y=alt.Y("line:O", axis=None))
     )
-    strip = alt.layer(ticks, labels).properties(width=WIDTH, height=42, title="Key events")
+    strip = alt.layer(ticks, labels).properties(width=WIDTH, height=14 * LABEL_LINES, title="Key events")
 
     share = (
         alt.Chart(alt.Data(values=minutes))
@@ -133,6 +131,25 @@ def failure_timeline(minutes: list[dict], phases: list[dict], markers: list[dict
         .properties(width=WIDTH, height=110, title="Errors per minute by service")
     )
     return _spec(alt.vconcat(strip, top, share, error_bars, spacing=12).resolve_scale(x="shared", color="independent"))
+
+
+def stagger(markers: list[dict], times: list[str]) -> list[dict]:
+    """Give each marker a label line so labels do not overprint: the first line whose last label ends left
+    of this one (label widths estimated at 6 px a character on the chart's width)."""
+    if not markers or not times:
+        return [{**m, "line": 0} for m in markers]
+    seconds = [datetime.fromisoformat(t).timestamp() for t in times + [m["ts"] for m in markers]]
+    start, span = min(seconds), max(max(seconds) - min(seconds), 1)
+    ends = [float("-inf")] * LABEL_LINES
+    placed = []
+    for m in sorted(markers, key=lambda m: m["ts"]):
+        x = (datetime.fromisoformat(m["ts"]).timestamp() - start) / span * WIDTH
+        free = [i for i, end in enumerate(ends) if end + 4 < x]
+        line = free[0] if free else min(range(LABEL_LINES), key=ends.__getitem__)
+        width = 7 * (len(m["label"]) + 1)
+        ends[line] = x + width
+        placed.append({**m, "line": line, "right": x + width > WIDTH})  # labels at the far right read leftwards
+    return placed
 
 
 def funnel(steps: list[dict]) -> dict:

@@ -315,11 +315,10 @@ def build_context(
             if r["level"] in ("error", "fatal")
         ]
         events = timeline_events(con, facts)
-        markers = [{"ts": iso(e["ts"]), "label": _marker_label(e)} for e in events if _is_marker(e)]
         charts_out["timeline"] = charts.failure_timeline(
             minutes,
             [{**p, "start": iso(p["start"]), "end": iso(p["end"])} for p in phases],
-            markers,
+            markers(events, move),
             errors_minute,
         )
         charts_out["glitches"] = charts.glitches_over_time(rows(queries.run(con, "glitches_per_minute", **span)))
@@ -448,20 +447,40 @@ def build_context(
     }
 
 
-def _is_marker(event: dict) -> bool:
-    return event["kind"] in ("room start", "room end", "switch-over", "detected") or event["kind"] in (
-        "phase: degraded",
-        "phase: down",
-        "phase: recovered",
-    )
+MARKER_KINDS = {
+    "room start",
+    "room end",
+    "switch-over",
+    "detected",
+    "first error",
+    "phase: degraded",
+    "phase: down",
+    "phase: recovered",
+}
 
 
-def _marker_label(event: dict) -> str:
-    if event["kind"] in ("room start", "room end"):
-        return f"{event['space_id']} {event['kind'].split()[1]}"
-    if event["kind"].startswith("phase"):
-        return event["kind"].removeprefix("phase: ")
-    return event["kind"]
+def markers(events: list[dict], move: dict | None) -> list[dict]:
+    """The key events worth a labelled line on the timeline: rooms starting and ending, phase changes,
+    detection, each service's first error, the switch-over and the speakers arriving in the replacement."""
+    moved = set(move["speakers_moved"]) if move else set()
+    out = []
+    for e in events:
+        if e["kind"] == "room start" and move and e["space_id"] == move["to_space"]:
+            continue  # the switch-over marker stands at the same moment
+        if e["kind"] in ("room start", "room end"):
+            label = f"{e['space_id']} {e['kind'].split()[1]}"
+        elif e["kind"].startswith("phase: ") and e["kind"] in MARKER_KINDS:
+            label = e["kind"].removeprefix("phase: ")
+        elif e["kind"] == "first error":
+            label = f"first error: {e['actor']}"
+        elif e["kind"] == "speaker join" and move and e["space_id"] == move["to_space"] and e["actor"] in moved:
+            label = f"{e['actor']} moved"
+        elif e["kind"] in MARKER_KINDS:
+            label = e["kind"]
+        else:
+            continue
+        out.append({"ts": iso(e["ts"]), "label": label})
+    return out
 
 
 def render_html(context: dict, *, static: bool = False) -> str:
