@@ -272,3 +272,30 @@ def contributing_factors(rows: list[dict]) -> dict:
             title="Contributing factors (lift in the degraded window)",
         )
     )
+
+
+def reconnect_storm(rows: list[dict]) -> dict:
+    bars = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar(color="#9467bd")
+        .encode(
+            x=_time("minute", "UTC"),
+            y=alt.Y("rejoins:Q", title="rejoins per minute"),
+            tooltip=[
+                alt.Tooltip("minute:T", format="%H:%M"),
+                "rejoins:Q",
+                "rejoining_users:Q",
+                "users_with_3_plus_rejoins:Q",
+            ],
+        )
+    )
+    heavy = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(color="#333", strokeDash=[4, 2])
+        .encode(x=_time("minute", "UTC"), y=alt.Y("users_with_3_plus_rejoins:Q", title="users with 3+ rejoins"))
+    )
+    return _spec(
+        alt.layer(bars, heavy)
+        .resolve_scale(y="independent")
+        .properties(width=WIDTH - 60, height=140, title="Reconnect storm in the failed room")
+    )

@@ -329,6 +329,9 @@ def build_context(
                 [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in breakdown[:20]]
             )
         tables["glitch_kinds"] = rows(queries.run(con, "glitch_breakdown", space_id=from_space))
+        storm = rows(queries.run(con, "reconnect_storm", space_id=from_space))
+        if storm:
+            charts_out["storm"] = charts.reconnect_storm(storm)
         if incident["degraded_at"]:
             blast = rows(
                 queries.run(

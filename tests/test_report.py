@@ -97,7 +97,7 @@ def test_static_html_has_svg_charts_and_no_script(sample_db, tmp_path):
     write_report(sample_db, output=str(path), static=True)
     html = path.read_text()
     assert "<script" not in html
-    assert html.count('<div class="static-chart"') == 6 and html.count("<svg") >= 6
+    assert html.count('<div class="static-chart"') == 7 and html.count("<svg") >= 7
 
 
 def test_markdown_report_writes_charts_beside_it(sample_db, tmp_path):
@@ -306,7 +306,7 @@ def test_report_renders_in_chromium_offline(browser, sample_html):
         "[...document.querySelectorAll('.vega')].map(e => "
         "[e.id, e.dataset.error || null, e.querySelectorAll('svg path, svg rect').length])"
     )
-    assert len(charts) == 6
+    assert len(charts) == 7
     for chart_id, error, shapes in charts:
         assert error is None, chart_id
         assert shapes > 10, f"{chart_id} drew nothing"
