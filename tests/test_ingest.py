@@ -342,6 +342,25 @@ def test_exact_duplicates_are_dropped_and_counted_within_and_across_files(con, t
     assert con.sql("select count(*) from join_events").fetchall()[0] == (3,)
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"ts": "2024-05-01T10:00:00Z", "service": "relay", "level": "error", "message": "m"},  # optional fields null
+        {"ts": 1714557600, "space_id": "s1", "user_id": "u1", "glitch": "echo", "jitter_ms": 12.5},
+    ],
+)
+def test_duplicates_with_missing_optional_fields_are_still_duplicates(con, tmp_path, record):
+    kind = "error" if "service" in record else "glitch"
+    first, second = ingest(
+        con,
+        [
+            write_lines(tmp_path / f"a_{kind}.jsonl", [record, record]),
+            write_lines(tmp_path / f"b_{kind}.jsonl", [record]),
+        ],
+    ).files
+    assert (first.loaded, first.duplicates, second.loaded, second.duplicates) == (1, 1, 0, 1)
+
+
 def test_ingesting_the_same_content_again_loads_nothing(con, tmp_path):
     path = write_lines(tmp_path / "join.jsonl", [GOOD_JOIN])
     ingest(con, [path])
