@@ -110,10 +110,10 @@ Space = Annotated[str | None, typer.Option(help="The incident room; default: the
 Factor = Annotated[float, typer.Option(help="A degraded minute has this many times the baseline glitch share.")]
 BaselineMinutes = Annotated[int, typer.Option(help="Minutes at a room's start that set its glitch baseline.")]
 Window = Annotated[int, typer.Option(help="Minutes after the failed room ended in which a replacement may start.")]
-
-
-def _detection(factor: float, baseline_minutes: int, switchover_window: int) -> Detection:
-    return Detection(factor=factor, baseline_minutes=baseline_minutes, window_minutes=switchover_window)
+FloorShare = Annotated[float, typer.Option(help="A degraded minute has at least this share of users reporting.")]
+MinReporters = Annotated[int, typer.Option(help="A degraded minute has at least this many users reporting.")]
+SustainMinutes = Annotated[int, typer.Option(help="Consecutive minutes that make a degradation or a recovery.")]
+LeadMinutes = Annotated[int, typer.Option(help="Errors up to this long before degradation count as detecting it.")]
 
 
 @app.command()
@@ -167,6 +167,10 @@ def timeline(
     factor: Factor = Detection.factor,
     baseline_minutes: BaselineMinutes = Detection.baseline_minutes,
     switchover_window: Window = Detection.window_minutes,
+    floor_share: FloorShare = Detection.floor_share,
+    min_reporters: MinReporters = Detection.min_reporters,
+    sustain_minutes: SustainMinutes = Detection.sustain_minutes,
+    lead_minutes: LeadMinutes = Detection.lead_minutes,
     db_path: DbOption = Path(db.DEFAULT_DB),
 ):
     """Print the reconstructed incident timeline (UTC), or export it for Timesketch.
@@ -174,7 +178,19 @@ def timeline(
     Example: postmortem timeline --format timesketch -o timeline.jsonl
     """
     _check_format(fmt, ("table", "json", "timesketch"))
-    events = load_timeline(db_path, space=space, detection=_detection(factor, baseline_minutes, switchover_window))
+    events = load_timeline(
+        db_path,
+        space=space,
+        detection=Detection(
+            factor=factor,
+            baseline_minutes=baseline_minutes,
+            window_minutes=switchover_window,
+            floor_share=floor_share,
+            min_reporters=min_reporters,
+            sustain_minutes=sustain_minutes,
+            lead_minutes=lead_minutes,
+        ),
+    )
     if fmt == "table":
         terminal.frame(pl.DataFrame(events, schema=TIMELINE_SCHEMA), title="Timeline (UTC)")
     elif fmt == "json":
@@ -211,6 +227,10 @@ def report(
     factor: Factor = Detection.factor,
     baseline_minutes: BaselineMinutes = Detection.baseline_minutes,
     switchover_window: Window = Detection.window_minutes,
+    floor_share: FloorShare = Detection.floor_share,
+    min_reporters: MinReporters = Detection.min_reporters,
+    sustain_minutes: SustainMinutes = Detection.sustain_minutes,
+    lead_minutes: LeadMinutes = Detection.lead_minutes,
     db_path: DbOption = Path(db.DEFAULT_DB),
     threads: Threads = db.DEFAULT_THREADS,
     memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
@@ -228,7 +248,15 @@ def report(
         display_tz=display_tz,
         static=static,
         space=space,
-        detection=_detection(factor, baseline_minutes, switchover_window),
+        detection=Detection(
+            factor=factor,
+            baseline_minutes=baseline_minutes,
+            window_minutes=switchover_window,
+            floor_share=floor_share,
+            min_reporters=min_reporters,
+            sustain_minutes=sustain_minutes,
+            lead_minutes=lead_minutes,
+        ),
         threads=threads,
         memory_limit=memory_limit,
     )

@@ -59,6 +59,16 @@ def test_query_list_csv_and_timesketch(runner, sample_db, tmp_path):
     assert {"message", "datetime", "timestamp_desc"} <= set(first)
 
 
+def test_detection_is_tunable_from_the_command_line(runner, sample_db):
+    # The sample's degradation lasts 9 minutes: a 10-minute sustain rule finds no incident at all.
+    strict = run(runner, "report", "--format", "json", "-o", "-", "--sustain-minutes", 10, "--db", sample_db)
+    assert strict.exit_code == 0, strict.output
+    summary = json.loads(strict.stdout)
+    assert summary["incident"] is None and summary["definitions"]["sustain_minutes"] == 10
+    loose = run(runner, "report", "--format", "json", "-o", "-", "--sustain-minutes", 9, "--db", sample_db)
+    assert json.loads(loose.stdout)["incident"]["degraded_minutes"] == 9
+
+
 def test_sql_is_read_only(runner, sample_db):
     ok = run(runner, "sql", "select count(*) as n from files", "--format", "json", "--db", sample_db)
     assert json.loads(ok.stdout) == [{"n": 3}]
