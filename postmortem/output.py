@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from postmortem import db, export, report
+from postmortem import db, export, render, report
 from postmortem.notes import load_notes
 from postmortem.summary import Detection, build_summary, timeline_events
 
@@ -35,11 +35,11 @@ def write_report(
         else:
             context = report.build_context(con, facts, notes, display_tz=display_tz, generated_at=generated_at)
             if fmt == "html":
-                text = report.render_html(context, static=static)
+                text = render.render_html(context, static=static)
             else:
                 base = Path(".") if target == "-" else Path(target).parent
                 stem = "postmortem" if target == "-" else Path(target).stem
-                text = report.render_markdown(context, base / f"{stem}_charts", f"{stem}_charts/")
+                text = render.render_markdown(context, base / f"{stem}_charts", f"{stem}_charts/")
     export.write_text(text, target)
     return target
 

@@ -1,25 +1,14 @@
-"""The postmortem document: a template context of plain data, rendered to one offline HTML file or Markdown.
-
-The context is built from the summary and a handful of aggregated queries, so a test can check every
-number without rendering. Charts travel as Vega-Lite specs, embedded with `|tojson` inside
-`<script type="application/json">` (log text can never close the script) and drawn by one inlined
-vega-embed bundle; `--static` swaps them for server-rendered SVG and no JavaScript at all.
+"""The postmortem document as data: a template context of plain dicts, lists, numbers and strings, built
+from the summary and a handful of aggregated queries, so a test can check every number without rendering.
+Rendering it to HTML or Markdown is `postmortem.render`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
-import vl_convert
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from postmortem import charts, queries
 from postmortem.errors import InputError
@@ -109,39 +98,6 @@ SECTIONS = [
 ]
 
 
-@cache
-def environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("postmortem"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-@cache
-def vega_bundle() -> str:
-    """vega, vega-lite and vega-embed in one script (from vl-convert: no network, no CDN). Building it takes
-    vl-convert about a second, so it is kept in the user's cache folder, keyed by vl-convert's version."""
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "postmortem"
-    cached = folder / f"vega-bundle-{vl_convert.__version__}.js"
-    try:
-        return cached.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    bundle = vl_convert.javascript_bundle()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(bundle, encoding="utf-8")
-        partial.replace(cached)  # atomic: a concurrent report never reads half a bundle
-    except OSError:
-        pass  # no writable cache: build it each time
-    return bundle
-
-
 def zone(name: str | None) -> ZoneInfo | None:
     if not name:
         return None
@@ -224,174 +180,12 @@ def build_context(
     generated_at = generated_at or datetime.now(UTC)
     incident, move, anchor = facts["incident"], facts["switchover"], facts["anchors"]
     from_space = incident["space_id"] if incident else None
-    to_space = move["to_space"] if move else None
-    from_room, to_room = _space(facts, from_space), _space(facts, to_space)
+    from_room = _space(facts, from_space)
     phases = incident["phases"] if incident else []
     start = phases[0]["start"] if phases else from_room.get("started_at")
     end = phases[-1]["end"] if phases else from_room.get("ended_at")
-    impact_end = anchor["resolved"] or next((p["end"] for p in phases if p["phase"] == "down"), None)
-
-    cards, charts_out, tables = [], {}, {}
-
-    def card(key: str, label: str, value, display: str, note: str = "") -> None:
-        cards.append({"key": key, "label": label, "value": value, "display": display, "note": note})
-
-    if from_room:
-        card(
-            f"spaces.{from_space}.peak_concurrent",
-            f"Peak in {from_space}",
-            from_room["peak_concurrent"],
-            f"{from_room['peak_concurrent']:,}",
-            clock(from_room["peak_at"], seconds=False),
-        )
-    if to_room:
-        card(
-            f"spaces.{to_space}.peak_concurrent",
-            f"Peak in {to_space}",
-            to_room["peak_concurrent"],
-            f"{to_room['peak_concurrent']:,}",
-            clock(to_room["peak_at"], seconds=False),
-        )
-    card(
-        "anchors.time_to_detect_s",
-        "Time to detect",
-        anchor["time_to_detect_s"],
-        duration(anchor["time_to_detect_s"]),
-        "negative: errors led the audio failure" if (anchor["time_to_detect_s"] or 0) < 0 else "",
-    )
-    card(
-        "anchors.time_to_mitigate_s",
-        "Time to mitigate",
-        anchor["time_to_mitigate_s"],
-        duration(anchor["time_to_mitigate_s"]),
-        "switch-over room started",
-    )
-    card(
-        "anchors.impact_duration_s",
-        "Customer impact",
-        anchor["impact_duration_s"],
-        duration(anchor["impact_duration_s"]),
-    )
-    if move:
-        card(
-            "switchover.follow_rate",
-            "Listeners who followed",
-            move["follow_rate"],
-            f"{move['follow_rate']:.1%}",
-            f"{move['listeners_followed']:,} of {move['from_unique_listeners']:,}",
-        )
-
-    if incident and incident["degraded_at"] and impact_end:
-        window = dict(from_space=from_space, to_space=to_space, start=incident["degraded_at"], end=impact_end)
-        affected = queries.run(
-            con,
-            "affected",
-            space_id=from_space,
-            start=incident["degraded_at"],
-            end=from_room["ended_at"],
-        ).row(0, named=True)
-        counts = queries.run(con, "window_counts", **window).row(0, named=True)
-        card(
-            "window.users_affected",
-            "Users affected",
-            affected["users_present"],
-            f"{affected['users_present']:,}",
-            f"{affected['users_reporting']:,} reported a glitch",
-        )
-        card("window.errors", "Errors in the window", counts["errors"], f"{counts['errors']:,}")
-        card(
-            "window.glitches",
-            "Glitch reports in the window",
-            counts["glitches"],
-            f"{counts['glitches']:,}",
-        )
-
-    if from_space:
-        span = dict(from_space=from_space, to_space=to_space)
-        minutes = rows(queries.run(con, "timeline", **span))
-        errors_minute = [
-            r
-            for r in rows(queries.run(con, "errors_per_minute", **span, start=start, end=end))
-            if r["level"] in ("error", "fatal")
-        ]
-        events = timeline_events(con, facts)
-        charts_out["timeline"] = charts.failure_timeline(
-            minutes,
-            [{**p, "start": iso(p["start"]), "end": iso(p["end"])} for p in phases],
-            markers(events, move),
-            errors_minute,
-        )
-        charts_out["glitches"] = charts.glitches_over_time(rows(queries.run(con, "glitches_per_minute", **span)))
-        breakdown = rows(queries.run(con, "error_breakdown", **span, start=start, end=end))
-        tables["errors"] = breakdown
-        if breakdown:
-            charts_out["errors"] = charts.errors_by_service(
-                [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in breakdown[:20]]
-            )
-        tables["glitch_kinds"] = rows(queries.run(con, "glitch_breakdown", space_id=from_space))
-        storm = rows(queries.run(con, "reconnect_storm", space_id=from_space))
-        if storm:
-            charts_out["storm"] = charts.reconnect_storm(storm)
-        if incident["degraded_at"]:
-            blast = rows(
-                queries.run(
-                    con,
-                    "blast_radius",
-                    space_id=from_space,
-                    start=incident["degraded_at"],
-                    end=from_room["ended_at"],
-                )
-            )
-            tables["blast"] = blast
-            if blast:
-                charts_out["blast"] = charts.blast_radius(blast)
-            factors = rows(
-                queries.run(
-                    con,
-                    "contributing_factors",
-                    space_id=from_space,
-                    baseline_start=from_room["started_at"],
-                    degraded_at=incident["degraded_at"],
-                    window_end=from_room["ended_at"],
-                )
-            )
-            tables["factors"] = factors[:15]
-            if factors:
-                charts_out["factors"] = charts.contributing_factors(
-                    [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors[:15]]
-                )
-        key_events = [
-            {
-                "when": clock(e["ts"]),
-                "ts": iso(e["ts"]),
-                "space_id": e["space_id"],
-                "kind": e["kind"],
-                "actor": e["actor"] or "",
-                "detail": e["detail"] or "",
-                "source": "logs",
-            }
-            for e in events
-            if e["kind"] not in ("speaker mic on", "speaker mic off")
-        ]
-    else:
-        key_events = []
-    key_events += [
-        {
-            "when": clock(e["ts"]),
-            "ts": iso(e["ts"]),
-            "space_id": "",
-            "kind": "note",
-            "actor": "",
-            "detail": e["text"],
-            "source": "notes",
-        }
-        for e in notes.get("timeline", [])
-    ]
-    key_events.sort(key=lambda e: (e["ts"], e["source"]))
-    if move:
-        charts_out["funnel"] = charts.funnel(rows(queries.run(con, "funnel", from_space=from_space, to_space=to_space)))
-
-    definitions = facts["definitions"]
+    events = timeline_events(con, facts) if from_space else []
+    charts_out, tables = breakdowns(con, facts, events, start, end)
     return {
         "title": notes.get("title") or (f"Postmortem: audio failure in {from_space}" if from_space else "Postmortem"),
         "severity": notes.get("severity") or "unrated",
@@ -403,7 +197,7 @@ def build_context(
         "display_tz": display_tz or "",
         "executive_summary": notes.get("summary") or executive_summary(facts, clock),
         "summary_is_generated": "summary" not in notes,
-        "cards": cards,
+        "cards": key_figures(con, facts, clock),
         "charts": charts_out,
         "switchover": None
         if not move
@@ -437,7 +231,7 @@ def build_context(
             for p in phases
         ],
         "tables": tables,
-        "key_events": key_events,
+        "key_events": key_event_rows(events, notes, clock),
         "sections": [{"title": title, "body": notes.get(key)} for key, title in SECTIONS],
         "action_items": notes.get("action_items", []),
         "spaces": [{**s, "started": clock(s["started_at"]), "ended": clock(s["ended_at"])} for s in facts["spaces"]],
@@ -446,8 +240,172 @@ def build_context(
             "files": rows(queries.run(con, "files")),
             "reject_reasons": rows(queries.run(con, "reject_reasons", limit=10)),
         },
-        "glossary": [(term, text.format(**definitions)) for term, text in GLOSSARY],
+        "glossary": [(term, text.format(**facts["definitions"])) for term, text in GLOSSARY],
     }
+
+
+def key_figures(con: duckdb.DuckDBPyConnection, facts: dict, clock: Clock) -> list[dict]:
+    """The cards: peaks, anchor durations, follow rate, and who and what the impact window touched.
+    Each carries its JSON-summary key and raw value beside the text shown."""
+    incident, move, anchor = facts["incident"], facts["switchover"], facts["anchors"]
+    cards = []
+
+    def card(key: str, label: str, value, display: str, note: str = "") -> None:
+        cards.append({"key": key, "label": label, "value": value, "display": display, "note": note})
+
+    from_space = incident["space_id"] if incident else None
+    for space_id in (from_space, move["to_space"] if move else None):
+        room = _space(facts, space_id)
+        if room:
+            card(
+                f"spaces.{space_id}.peak_concurrent",
+                f"Peak in {space_id}",
+                room["peak_concurrent"],
+                f"{room['peak_concurrent']:,}",
+                clock(room["peak_at"], seconds=False),
+            )
+    card(
+        "anchors.time_to_detect_s",
+        "Time to detect",
+        anchor["time_to_detect_s"],
+        duration(anchor["time_to_detect_s"]),
+        "negative: errors led the audio failure" if (anchor["time_to_detect_s"] or 0) < 0 else "",
+    )
+    card(
+        "anchors.time_to_mitigate_s",
+        "Time to mitigate",
+        anchor["time_to_mitigate_s"],
+        duration(anchor["time_to_mitigate_s"]),
+        "switch-over room started",
+    )
+    card(
+        "anchors.impact_duration_s",
+        "Customer impact",
+        anchor["impact_duration_s"],
+        duration(anchor["impact_duration_s"]),
+    )
+    if move:
+        card(
+            "switchover.follow_rate",
+            "Listeners who followed",
+            move["follow_rate"],
+            f"{move['follow_rate']:.1%}",
+            f"{move['listeners_followed']:,} of {move['from_unique_listeners']:,}",
+        )
+    phases = incident["phases"] if incident else []
+    impact_end = anchor["resolved"] or next((p["end"] for p in phases if p["phase"] == "down"), None)
+    if incident and incident["degraded_at"] and impact_end:
+        affected = queries.run(
+            con,
+            "affected",
+            space_id=from_space,
+            start=incident["degraded_at"],
+            end=_space(facts, from_space)["ended_at"],
+        ).row(0, named=True)
+        counts = queries.run(
+            con,
+            "window_counts",
+            from_space=from_space,
+            to_space=move["to_space"] if move else None,
+            start=incident["degraded_at"],
+            end=impact_end,
+        ).row(0, named=True)
+        card(
+            "window.users_affected",
+            "Users affected",
+            affected["users_present"],
+            f"{affected['users_present']:,}",
+            f"{affected['users_reporting']:,} reported a glitch",
+        )
+        card("window.errors", "Errors in the window", counts["errors"], f"{counts['errors']:,}")
+        card(
+            "window.glitches",
+            "Glitch reports in the window",
+            counts["glitches"],
+            f"{counts['glitches']:,}",
+        )
+    return cards
+
+
+def breakdowns(con: duckdb.DuckDBPyConnection, facts: dict, events: list[dict], start, end) -> tuple[dict, dict]:
+    """Chart specs and tables for the timeline, the switch-over and "where it broke", from aggregated queries."""
+    incident, move = facts["incident"], facts["switchover"]
+    charts_out: dict = {}
+    tables: dict = {}
+    if incident is None:
+        return charts_out, tables
+    from_space, to_space = incident["space_id"], move["to_space"] if move else None
+    from_room = _space(facts, from_space)
+    span = dict(from_space=from_space, to_space=to_space)
+    errors_minute = [
+        r
+        for r in rows(queries.run(con, "errors_per_minute", **span, start=start, end=end))
+        if r["level"] in ("error", "fatal")
+    ]
+    charts_out["timeline"] = charts.failure_timeline(
+        rows(queries.run(con, "timeline", **span)),
+        [{**p, "start": iso(p["start"]), "end": iso(p["end"])} for p in incident["phases"]],
+        markers(events, move),
+        errors_minute,
+    )
+    charts_out["glitches"] = charts.glitches_over_time(rows(queries.run(con, "glitches_per_minute", **span)))
+    breakdown = rows(queries.run(con, "error_breakdown", **span, start=start, end=end))
+    tables["errors"] = breakdown
+    if breakdown:
+        charts_out["errors"] = charts.errors_by_service(
+            [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in breakdown[:20]]
+        )
+    tables["glitch_kinds"] = rows(queries.run(con, "glitch_breakdown", space_id=from_space))
+    storm = rows(queries.run(con, "reconnect_storm", space_id=from_space))
+    if storm:
+        charts_out["storm"] = charts.reconnect_storm(storm)
+    if incident["degraded_at"]:
+        window = dict(space_id=from_space, start=incident["degraded_at"], end=from_room["ended_at"])
+        blast = rows(queries.run(con, "blast_radius", **window))
+        tables["blast"] = blast
+        if blast:
+            charts_out["blast"] = charts.blast_radius(blast)
+        factors = rows(
+            queries.run(
+                con,
+                "contributing_factors",
+                space_id=from_space,
+                baseline_start=from_room["started_at"],
+                degraded_at=incident["degraded_at"],
+                window_end=from_room["ended_at"],
+            )
+        )
+        tables["factors"] = factors[:15]
+        if factors:
+            charts_out["factors"] = charts.contributing_factors(
+                [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors[:15]]
+            )
+    if move:
+        charts_out["funnel"] = charts.funnel(rows(queries.run(con, "funnel", **span)))
+    return charts_out, tables
+
+
+def key_event_rows(events: list[dict], notes: dict, clock: Clock) -> list[dict]:
+    """The key-events table: the logs' events (mic toggles left to the chart) and the notes' entries, in order."""
+    logged = [
+        (e["ts"], e["space_id"], e["kind"], e["actor"] or "", e["detail"] or "", "logs")
+        for e in events
+        if e["kind"] not in ("speaker mic on", "speaker mic off")
+    ]
+    noted = [(e["ts"], "", "note", "", e["text"], "notes") for e in notes.get("timeline", [])]
+    table = [
+        {
+            "when": clock(ts),
+            "ts": iso(ts),
+            "space_id": space,
+            "kind": kind,
+            "actor": actor,
+            "detail": detail,
+            "source": source,
+        }
+        for ts, space, kind, actor, detail, source in logged + noted
+    ]
+    return sorted(table, key=lambda e: (e["ts"], e["source"]))
 
 
 MARKER_KINDS = {
@@ -484,53 +442,3 @@ def markers(events: list[dict], move: dict | None) -> list[dict]:
             continue
         out.append({"ts": iso(e["ts"]), "label": label})
     return out
-
-
-def render_html(context: dict, *, static: bool = False) -> str:
-    """One self-contained page. Scripts are allowed only by hash in the page's CSP, so markup that slipped
-    through escaping still could not run; no network access is allowed at all."""
-    svgs = {name: _svg(spec) for name, spec in context["charts"].items()} if static else {}
-    init = environment().get_template("_init.js").render()
-    bundle = "" if static else vega_bundle()
-    hashes = [] if static else [_csp_hash(bundle), _csp_hash(init)]
-    return (
-        environment()
-        .get_template("report.html")
-        .render(
-            **context,
-            static=static,
-            svgs=svgs,
-            bundle=bundle,
-            init_script=init,
-            script_hashes=hashes,
-        )
-    )
-
-
-def render_markdown(context: dict, chart_dir: Path, link_prefix: str) -> str:
-    """Markdown for wikis; each chart becomes an SVG file in `chart_dir`, linked relative to the page."""
-    chart_dir.mkdir(parents=True, exist_ok=True)
-    images = {}
-    for name, spec in context["charts"].items():
-        (chart_dir / f"{name}.svg").write_text(_svg(spec), encoding="utf-8")
-        images[name] = f"{link_prefix}{name}.svg"
-    return environment().get_template("report.md").render(**context, images=images, md=md_escape)
-
-
-def md_escape(value) -> Markup:
-    """Log text in Markdown: no HTML, no links, no table breaks. Marked safe so the (HTML) autoescape of
-    the environment does not escape it a second time."""
-    text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("\n", " ")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return Markup(re.sub(r"([`*_{}\[\]()#+!|~])", r"\\\1", text))
-
-
-def _svg(spec: dict) -> str:
-    return vl_convert.vegalite_to_svg(spec)
-
-
-def _csp_hash(script: str) -> str:
-    import base64
-
-    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()

@@ -137,7 +137,8 @@ def csv_batches(log: LogFile, batch_bytes: int = BATCH_BYTES) -> Iterator[tuple[
 
     def physical() -> Iterator[str]:
         nonlocal position
-        for frame, position in line_batches(log, batch_bytes):  # noqa: B007 - read by the caller
+        for frame, done in line_batches(log, batch_bytes):
+            position = done  # how far into the file the records yielded so far reach
             for number, text in frame.select("line", "raw").iter_rows():
                 record_lines.append((number, text or ""))
                 yield (text or "") + "\n"

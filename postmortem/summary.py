@@ -8,7 +8,7 @@ decided here by composing queries; every count itself is computed in SQL.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -172,15 +172,13 @@ def anchors(incident, switchover, phases, detected, overrides: dict) -> dict:
 
 
 def to_json_ready(value):
-    """Datetimes as ISO-8601 UTC strings, timedeltas as seconds, recursively."""
+    """Datetimes as ISO-8601 UTC strings, recursively."""
     if isinstance(value, dict):
         return {k: to_json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_json_ready(v) for v in value]
     if isinstance(value, datetime):
         return iso(value)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
     return value
 
 
