@@ -181,6 +181,10 @@ sys.exit(code)
 """
 
 
+class CommandFailed(RuntimeError):
+    """A measured command exited non-zero; the message holds the command and the end of its stderr."""
+
+
 def measure(cmd: list[str], env: dict | None = None, stdout=None) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of one child process; raises if it fails."""
     with tempfile.TemporaryFile() as err:
@@ -192,7 +196,7 @@ def measure(cmd: list[str], env: dict | None = None, stdout=None) -> tuple[float
         if proc.returncode != 0:
             err.seek(0)
             text = err.read().decode(errors="replace")[-4000:]
-            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{text}")
+            raise CommandFailed(f"failed ({proc.returncode}): {' '.join(cmd)}\n{text}")
     return elapsed, usage.ru_maxrss * 1024  # Linux reports KiB
 
 
@@ -281,14 +285,17 @@ def prepare(scale: float, data: Path, threads: int, memory: str) -> tuple[int, d
 
 
 def loaded_counts(database: Path) -> dict:
-    """Rows loaded/rejected/duplicates per kind, as `postmortem query data_quality` reports them."""
-    out = subprocess.run(
+    """Rows loaded/rejected/duplicates per kind, as `postmortem query data_quality` reports them (a check that
+    every input set holds the same records, so it must not end a long run if the query's shape changed)."""
+    done = subprocess.run(
         [PY, "-m", "postmortem", "query", "data_quality", "--format", "json", "--db", str(database)],
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return {r["kind"]: {k: r[k] for k in ("loaded", "rejected", "duplicates")} for r in json.loads(out)}
+    )
+    try:
+        return {r["kind"]: {k: r[k] for k in ("loaded", "rejected", "duplicates")} for r in json.loads(done.stdout)}
+    except (ValueError, KeyError, TypeError) as err:
+        return {"_failed": f"{type(err).__name__}: {err}; stderr: {done.stderr.strip()[-500:]}"}
 
 
 def ratio(bare: float, ours: float) -> float:
@@ -376,7 +383,7 @@ def bench_scale(scale: float, runs: int, data: Path, threads: int, memory: str) 
             }
         reference = variants["jsonl"]["loaded"]
         for v in variants.values():
-            v["same_rows_as_jsonl"] = v["loaded"] == reference
+            v["same_rows_as_jsonl"] = "_failed" not in reference and v["loaded"] == reference
 
         formats = {}
         for fmt in FORMATS:
@@ -420,12 +427,15 @@ def bench_scale(scale: float, runs: int, data: Path, threads: int, memory: str) 
             },
         )
         profile_out = work / "profile.json"
-        profiled_s, profiled_rss = measure(
-            [PY, "-c", PROFILE_REPORT, "report", "--db", str(database), "-o", str(work / "p.html"), *limits],
-            env={**os.environ, "BENCH_PROFILE_OUT": str(profile_out)},
-        )
-        profile = json.loads(profile_out.read_text())
-        profile.update(wall_s=profiled_s, peak_rss=profiled_rss)
+        try:  # the profile wraps library functions by name: a refactor must not end a long run
+            profiled_s, profiled_rss = measure(
+                [PY, "-c", PROFILE_REPORT, "report", "--db", str(database), "-o", str(work / "p.html"), *limits],
+                env={**os.environ, "BENCH_PROFILE_OUT": str(profile_out)},
+            )
+            profile = json.loads(profile_out.read_text())
+            profile.update(wall_s=profiled_s, peak_rss=profiled_rss)
+        except CommandFailed as err:
+            profile = {"error": str(err)[-2000:]}
         facts = json.loads(summary.read_text())
 
         print("  peers ...", flush=True)
@@ -613,6 +623,17 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
         ],
         rows,
     )
+    notes = {
+        f"{name} ({r['files'][name]['polars_lines_dropped']:,} malformed lines dropped at {r['scale']:g}x)"
+        for r in results
+        for name in VALID_JSON
+    }
+    out += [
+        "",
+        "polars cannot read past a malformed JSON line, so it read copies holding only the valid lines of "
+        + ", ".join(sorted(notes))
+        + ".",
+    ]
     out += ["", "## Report (on the database of the jsonl set)", ""]
     rows = [
         [
@@ -646,6 +667,9 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
     )
     for r in results:
         p = r["report_profile"]
+        if "error" in p:
+            out += ["", f"The profiled report at {r['scale']:g}x failed: `{p['error'].splitlines()[0]}`"]
+            continue
         timed = sum(e["self_s"] for e in p["entries"])
         out += [
             "",
@@ -766,15 +790,21 @@ def main(argv=None) -> None:
             "python": sys.version.split()[0],
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
-            "startup": startup(args.runs),
         }
+        try:
+            meta["startup"] = startup(args.runs)
+        except CommandFailed as err:
+            raise SystemExit(str(err)) from None
         results = []
         for scale in sorted(args.scales):
             print(f"scale {scale:g}x ...", flush=True)
-            results.append(bench_scale(scale, args.runs, args.data, args.threads, args.memory_limit))
-        text = markdown(results, meta)
-        (args.out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
-        (args.out / "results.md").write_text(text)
+            try:
+                results.append(bench_scale(scale, args.runs, args.data, args.threads, args.memory_limit))
+            except CommandFailed as err:
+                raise SystemExit(str(err)) from None
+            text = markdown(results, meta)  # written after every scale: a late failure keeps the earlier ones
+            (args.out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+            (args.out / "results.md").write_text(text)
     if args.markdown:
         args.markdown.write_text(text)
     print(text)
