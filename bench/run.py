@@ -108,12 +108,18 @@ LNAV_SQL = (
 
 # A `postmortem report` run with timers: queries.run, each statement of the schema scripts, and the stages.
 PROFILE_REPORT = r"""
-import inspect, json, os, re, sys, time
+import importlib, inspect, json, os, re, sys, time
 from pathlib import Path
 started = time.perf_counter()
 import postmortem.cli as cli
-from postmortem import charts, db, export, output, queries, render, report
+from postmortem import queries
 imported = time.perf_counter()
+module = {}
+for name in ("charts", "db", "export", "output", "render", "report"):  # a module a refactor removed is skipped
+    try:
+        module[name] = importlib.import_module("postmortem." + name)
+    except ImportError:
+        module[name] = None
 entries, stack = {}, []
 
 def timed(fn, label):
@@ -134,9 +140,9 @@ def timed(fn, label):
             e["calls"] += 1
     return wrapper
 
-def patch(module, attr, label):
-    if callable(getattr(module, attr, None)):
-        setattr(module, attr, timed(getattr(module, attr), label))
+def patch(where, attr, label):
+    if where is not None and callable(getattr(where, attr, None)):
+        setattr(where, attr, timed(getattr(where, attr), label))
 
 def query_name(args, kwargs):
     return "query " + str(args[1] if len(args) > 1 else kwargs.get("name"))
@@ -154,17 +160,18 @@ def script(con, name):
 
 queries.execute_script = timed(script, lambda a, k: "script " + str(a[1]))
 patch(queries, "run", query_name)
-patch(db, "connect", "db.connect (other)")
-patch(db, "cache_derived", "db.cache_derived (other)")
-patch(output, "build_summary", "build_summary (Python)")
-patch(report, "build_context", "build_context (Python)")
-for name, fn in inspect.getmembers(charts, inspect.isfunction):
+patch(module["db"], "connect", "db.connect (other)")
+patch(module["db"], "cache_derived", "db.cache_derived (other)")
+patch(module["output"], "build_summary", "build_summary (Python)")
+patch(module["report"], "build_context", "build_context (Python)")
+charts = module["charts"]
+for name, fn in inspect.getmembers(charts, inspect.isfunction) if charts else []:
     if fn.__module__ == charts.__name__ and not name.startswith("_"):
         patch(charts, name, "chart " + name)
 for attr in ("render_html", "render_markdown", "vega_bundle"):
-    patch(render, attr, "render." + attr)
-patch(export, "summary_json", "export.summary_json")
-patch(export, "write_text", "export.write_text")
+    patch(module["render"], attr, "render." + attr)
+patch(module["export"], "summary_json", "export.summary_json")
+patch(module["export"], "write_text", "export.write_text")
 sys.argv = ["postmortem", *sys.argv[1:]]
 code = 0
 try:
