@@ -401,7 +401,8 @@ def test_presence_and_peak_match_the_reference(events):
         )
         con.register("generated", frame)
         con.execute(
-            "insert into join_events select ts, space_id, user_id, event, role, null, null, null, null from generated"
+            "insert into join_events (ts, space_id, user_id, event, role) select ts, space_id, user_id, event, role"
+            " from generated"
         )
         (row,) = queries.run(con, "spaces").to_dicts()
     started, ended, peak, peak_at = reference_presence(events)
