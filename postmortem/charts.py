@@ -1,8 +1,9 @@
 """Charts as pure functions: aggregated rows in, a Vega-Lite spec (dict) out.
 
 Rows arrive as plain dicts with times already ISO-8601 UTC strings, so specs are JSON as they stand and
-never carry more than the few thousand aggregated rows a query returned. Every time axis uses a UTC scale:
-Vega-Lite would otherwise draw the viewer's local time.
+never carry more than the few thousand aggregated rows a query returned. Every time axis uses a UTC scale and
+every time in a tooltip is formatted in UTC (`formatType: utc`): Vega-Lite would otherwise show the viewer's
+local time under a "(UTC)" label. Time axes tick on whole minutes, so a short span never repeats a label.
 """
 
 from __future__ import annotations
@@ -18,115 +19,149 @@ PHASE_COLORS = {
     "recovering": "#c6dbef",
     "recovered": "#e5f5e0",
 }
+MIC_COLORS = {"mic on": "#2b8a3e", "mic off": "#adb5bd"}
 WIDTH = 860
 LABEL_LINES = 7  # key-event labels are staggered over this many lines so close neighbours stay readable
+NICE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)
 
 
-def _time(field: str, title: str | None = None, axis: bool = True) -> alt.X:
+def minute_step(domain: tuple[str, str] | None, ticks: int = 10) -> int:
+    """The smallest whole-minute tick step giving at most about `ticks` ticks over the domain."""
+    if not domain:
+        return 5
+    minutes = (datetime.fromisoformat(domain[1]) - datetime.fromisoformat(domain[0])).total_seconds() / 60
+    return next((s for s in NICE_STEPS if minutes / s <= ticks), NICE_STEPS[-1])
+
+
+def tick_values(domain: tuple[str, str], step: int) -> list[int]:
+    """Tick positions (epoch milliseconds) on whole multiples of `step` minutes inside the domain. Given
+    explicitly: Vega's own `tickCount: {interval: "minute"}` passes the schema but fails at run time."""
+    start, end = (int(datetime.fromisoformat(t).timestamp()) for t in domain)
+    first = -(-start // (step * 60)) * step * 60
+    return [t * 1000 for t in range(first, end + 1, step * 60)]
+
+
+def _ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+def _x(field: str, domain: tuple[str, str] | None, title: str | None = None, axis: bool = True) -> alt.X:
+    """A UTC time axis over `domain`, ticking every few whole minutes (never twice on one minute)."""
+    if not domain:
+        return alt.X(
+            f"{field}:T", title=title, scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M") if axis else None
+        )
+    step = minute_step(domain)
     return alt.X(
         f"{field}:T",
         title=title,
-        scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%H:%M", labelAngle=0) if axis else None,
+        scale=alt.Scale(type="utc", domainMin=_ms(domain[0]), domainMax=_ms(domain[1])),
+        axis=alt.Axis(format="%H:%M" if step < 1440 else "%b %d", labelAngle=0, values=tick_values(domain, step))
+        if axis
+        else None,
     )
+
+
+def _minutes_x(field: str, domain: tuple[str, str], title: str | None = None) -> alt.X:
+    """A per-minute bar's x: the whole UTC minute, so bars are a minute wide and stack."""
+    x = _x(field, domain, title)
+    x["timeUnit"] = "utcyearmonthdatehoursminutes"
+    return x
+
+
+def when(field: str, title: str, seconds: bool = True) -> alt.Tooltip:
+    """A time in a tooltip, in UTC whatever the viewer's zone."""
+    return alt.Tooltip(f"{field}:T", format="%H:%M:%S" if seconds else "%H:%M", formatType="utc", title=title)
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=True)
 
 
-def failure_timeline(minutes: list[dict], phases: list[dict], markers: list[dict], errors: list[dict]) -> dict:
-    """Present users per room, glitch share and error-level records per minute, on one UTC axis,
-    with phase bands and labelled markers for the key events."""
-    x_scale = alt.Scale(type="utc")
-
-    def x(field: str, title=None):
-        return alt.X(f"{field}:T", title=title, scale=x_scale, axis=alt.Axis(format="%H:%M", labelAngle=0))
-
+def failure_timeline(
+    minutes: list[dict],
+    phases: list[dict],
+    markers: list[dict],
+    errors: list[dict],
+    domain: tuple[str, str],
+    title: str = "Who was in each room",
+) -> dict:
+    """Present users per room, glitch share and error-level records per minute, on one UTC axis over
+    `domain`, with phase bands and labelled markers for the key events (rows already cut to the domain)."""
     bands = (
         alt.Chart(alt.Data(values=phases))
         .mark_rect(opacity=0.5)
         .encode(
-            x=x("start"),
+            x=_x("start", domain),
             x2="end:T",
             color=alt.Color(
                 "phase:N",
                 scale=alt.Scale(domain=list(PHASE_COLORS), range=list(PHASE_COLORS.values())),
                 legend=alt.Legend(title="phase", orient="top"),
             ),
-            tooltip=[
-                "phase:N",
-                "space_id:N",
-                alt.Tooltip("start:T", format="%H:%M:%S", title="start (UTC)"),
-                alt.Tooltip("end:T", format="%H:%M:%S", title="end (UTC)"),
-            ],
+            tooltip=["phase:N", "space_id:N", when("start", "start (UTC)"), when("end", "end (UTC)")],
         )
     )
     presence = (
         alt.Chart(alt.Data(values=minutes))
         .mark_line(interpolate="step-after")
         .encode(
-            x=x("minute", None),
+            x=_x("minute", domain),
             y=alt.Y("present_users:Q", title="users present"),
             color=alt.Color("space_id:N", title="room", legend=alt.Legend(orient="top")),
-            tooltip=[
-                "space_id:N",
-                alt.Tooltip("minute:T", format="%H:%M", title="minute (UTC)"),
-                "present_users:Q",
-            ],
+            tooltip=["space_id:N", when("minute", "minute (UTC)", seconds=False), "present_users:Q"],
         )
     )
     rules = (
         alt.Chart(alt.Data(values=markers))
         .mark_rule(color="#444", strokeDash=[4, 3])
-        .encode(
-            x=x("ts"),
-            tooltip=[alt.Tooltip("ts:T", format="%H:%M:%S", title="UTC"), "label:N"],
-        )
+        .encode(x=_x("ts", domain), tooltip=[when("ts", "UTC"), "label:N"])
     )
     top = (
         alt.layer(bands, presence, rules)
         .resolve_scale(color="independent")
-        .properties(width=WIDTH, height=220, title="Who was in each room")
+        .properties(width=WIDTH, height=220, title=title)
     )
     # Labels sit in their own strip above the chart.
-    staggered = stagger(markers, [m["minute"] for m in minutes] + [p["end"] for p in phases])
-    base = alt.Chart(alt.Data(values=staggered)).encode(x=x("ts", None), y=alt.Y("line:O", axis=None), text="label:N")
-    labels = alt.layer(
-        base.transform_filter("!datum.right").mark_text(align="left", dx=3, fontSize=10, color="#333"),
-        base.transform_filter("datum.right").mark_text(align="right", dx=-3, fontSize=10, color="#333"),
+    staggered = stagger(markers, list(domain))
+    base = alt.Chart(alt.Data(values=staggered)).encode(
+        x=_x("ts", domain, axis=False), y=alt.Y("line:O", axis=None), text="label:N"
     )
+    sides = [
+        base.transform_filter(test).mark_text(align=align, dx=dx, fontSize=10, color="#333")
+        for test, align, dx, right in (("!datum.right", "left", 3, False), ("datum.right", "right", -3, True))
+        if any(m.get("right", False) == right for m in staggered)  # an empty layer has an infinite extent: Vega warns
+    ]
+    labels = alt.layer(*sides) if sides else base.mark_text()
     ticks = (
         alt.Chart(alt.Data(values=staggered))
         .mark_tick(color="#444", thickness=1)
-        .encode(x=x("ts", None), y=alt.Y("line:O", axis=None))
+        .encode(x=_x("ts", domain, axis=False), y=alt.Y("line:O", axis=None))
     )
     strip = alt.layer(ticks, labels).properties(width=WIDTH, height=14 * LABEL_LINES, title="Key events")
-
     share = (
         alt.Chart(alt.Data(values=minutes))
         .mark_line(interpolate="step-after")
         .encode(
-            x=x("minute", None),
+            x=_x("minute", domain),
             y=alt.Y("glitch_share:Q", title="share reporting glitches", axis=alt.Axis(format="%")),
             color=alt.Color("space_id:N", title="room", legend=alt.Legend(orient="top")),
             tooltip=[
                 "space_id:N",
-                alt.Tooltip("minute:T", format="%H:%M"),
+                when("minute", "minute (UTC)", seconds=False),
                 alt.Tooltip("glitch_share:Q", format=".1%"),
             ],
         )
         .properties(width=WIDTH, height=110, title="Share of present users reporting a glitch")
     )
-
     error_bars = (
         alt.Chart(alt.Data(values=errors))
         .mark_bar()
         .encode(
-            x=x("minute", "UTC"),
+            x=_minutes_x("minute", domain, "UTC"),
             y=alt.Y("sum(records):Q", title="error-level records"),
             color=alt.Color("service:N", title="service", legend=alt.Legend(orient="bottom")),
-            tooltip=["service:N", alt.Tooltip("minute:T", format="%H:%M"), "sum(records):Q"],
+            tooltip=["service:N", when("minute", "minute (UTC)", seconds=False), "sum(records):Q"],
         )
         .properties(width=WIDTH, height=110, title="Errors per minute by service")
     )
@@ -135,7 +170,7 @@ def failure_timeline(minutes: list[dict], phases: list[dict], markers: list[dict
 
 def stagger(markers: list[dict], times: list[str]) -> list[dict]:
     """Give each marker a label line so labels do not overprint: the first line whose last label ends left
-    of this one (label widths estimated at 6 px a character on the chart's width)."""
+    of this one (label widths estimated at 7 px a character on the chart's width)."""
     if not markers or not times:
         return [{**m, "line": 0} for m in markers]
     seconds = [datetime.fromisoformat(t).timestamp() for t in times + [m["ts"] for m in markers]]
@@ -152,6 +187,45 @@ def stagger(markers: list[dict], times: list[str]) -> list[dict]:
     return placed
 
 
+def speaker_lanes(segments: list[dict], domain: tuple[str, str]) -> dict:
+    """One lane per speaker and room: on stage (bar), mic on or off (colour), gaps where they left and
+    came back, a tick where they left."""
+    rows = [{**s, "lane": f"{s['space_id']} · {s['user_id']} ({s['role']})"} for s in segments]
+    lanes = list(dict.fromkeys(r["lane"] for r in rows))
+    y = alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=260))
+    bars = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar(height=12, clip=True)
+        .encode(
+            x=_x("start", domain, "UTC"),
+            x2="end:T",
+            y=y,
+            color=alt.Color(
+                "mic:N",
+                title="on stage",
+                scale=alt.Scale(domain=list(MIC_COLORS), range=list(MIC_COLORS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                "space_id:N",
+                "user_id:N",
+                "role:N",
+                "mic:N",
+                when("start", "from (UTC)"),
+                when("end", "to (UTC)"),
+            ],
+        )
+    )
+    left = (
+        alt.Chart(alt.Data(values=[r for r in rows if r["ends_with_leave"]]))
+        .mark_tick(color="#b3261e", thickness=2, size=16, clip=True)
+        .encode(x=_x("end", domain), y=y, tooltip=["user_id:N", when("end", "left at (UTC)")])
+    )
+    return _spec(
+        alt.layer(bars, left).properties(width=WIDTH - 120, height=20 * max(len(lanes), 1))
+    )
+
+
 def funnel(steps: list[dict]) -> dict:
     chart = (
         alt.Chart(alt.Data(values=steps))
@@ -159,12 +233,12 @@ def funnel(steps: list[dict]) -> dict:
         .encode(
             y=alt.Y("step:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("listeners:Q", title="listeners"),
-            tooltip=["step:N", "listeners:Q", alt.Tooltip("share_of_start:Q", format=".1%")],
+            tooltip=["step:N", alt.Tooltip("listeners:Q", format=","), alt.Tooltip("share_of_start:Q", format=".1%")],
         )
     )
     text = chart.mark_text(align="left", dx=4).encode(text=alt.Text("share_of_start:Q", format=".0%"))
     return _spec(
-        (chart + text).properties(width=560, height=30 * max(len(steps), 1), title="Audience migration (listeners)")
+        (chart + text).properties(width=520, height=30 * max(len(steps), 1), title="Audience migration (listeners)")
     )
 
 
@@ -176,126 +250,167 @@ def errors_by_service(rows: list[dict]) -> dict:
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("records:Q", title="error- and fatal-level records"),
             color=alt.Color("level:N", scale=alt.Scale(domain=["error", "fatal"], range=["#f58518", "#b30000"])),
-            tooltip=[
-                "service:N",
-                "code:N",
-                "level:N",
-                "records:Q",
-                "servers:Q",
-                "sample_message:N",
-            ],
+            tooltip=["service:N", "code:N", "level:N", "records:Q", "servers:Q", "sample_message:N"],
         )
     )
-    return _spec(chart.properties(width=560, height=22 * max(len(rows), 1), title="Errors by service and code"))
+    return _spec(chart.properties(width=520, height=22 * max(len(rows), 1), title="Errors by service and code"))
 
 
-def glitches_over_time(rows: list[dict]) -> dict:
+def glitches_over_time(rows: list[dict], domain: tuple[str, str]) -> dict:
+    """Stacked reports per minute by kind, one panel per room. Rows are zero-filled over each room's minutes,
+    drawn as steps: nothing is interpolated between reports, and a room draws nothing where it did not exist."""
     chart = (
         alt.Chart(alt.Data(values=rows))
-        .mark_area()
+        .mark_area(interpolate="step-after")
         .encode(
-            x=_time("minute", "UTC"),
+            x=_x("minute", domain, "UTC"),
             y=alt.Y("reports:Q", stack="zero", title="reports per minute"),
             color=alt.Color("glitch:N", title="glitch"),
             row=alt.Row("space_id:N", title=None),
-            tooltip=[
-                "space_id:N",
-                "glitch:N",
-                alt.Tooltip("minute:T", format="%H:%M"),
-                "reports:Q",
-                "users:Q",
-            ],
+            tooltip=["space_id:N", "glitch:N", when("minute", "minute (UTC)", seconds=False), "reports:Q", "users:Q"],
         )
     )
     return _spec(
-        chart.properties(width=WIDTH - 60, height=120, title="Glitch reports by kind").resolve_scale(y="independent")
+        chart.properties(width=WIDTH - 80, height=120, title="Glitch reports by kind").resolve_scale(y="independent")
     )
 
 
 def blast_radius(rows: list[dict]) -> dict:
-    """One bar chart per dimension, stacked (a faceted chart with an independent y scale and a colour
-    gradient trips a Vega bug in vl-convert's renderer)."""
-    color = alt.Color(
-        "share_reporting:Q",
-        title="share reporting",
-        scale=alt.Scale(scheme="orangered", domain=[0, 1]),
-        legend=alt.Legend(format=".0%"),
-    )
+    """Per dimension: users present while degraded (grey) and those of them who reported a glitch (red),
+    with the share as text. The section heading names the chart, so it has no title of its own."""
     panels = []
     for dimension in dict.fromkeys(r["dimension"] for r in rows):
         subset = [r for r in rows if r["dimension"] == dimension]
-        panels.append(
-            alt.Chart(alt.Data(values=subset))
-            .mark_bar()
-            .encode(
-                y=alt.Y("value:N", sort="-x", title=dimension),
-                x=alt.X("users_present:Q", title="users present while degraded"),
-                color=color,
-                tooltip=[
-                    "dimension:N",
-                    "value:N",
-                    "users_present:Q",
-                    "users_reporting:Q",
-                    alt.Tooltip("share_reporting:Q", format=".1%"),
-                ],
-            )
-            .properties(width=480, height=18 * len(subset))
+        base = alt.Chart(alt.Data(values=subset)).encode(
+            y=alt.Y(
+                "value:N",
+                sort=[r["value"] for r in sorted(subset, key=lambda r: -r["users_present"])],
+                title=dimension,
+                axis=alt.Axis(labelLimit=200),
+            ),
+            tooltip=[
+                "dimension:N",
+                "value:N",
+                alt.Tooltip("users_present:Q", format=","),
+                alt.Tooltip("users_reporting:Q", format=","),
+                alt.Tooltip("share_reporting:Q", format=".1%"),
+            ],
         )
-    return _spec(alt.vconcat(*panels).properties(title="Blast radius"))
+        present = base.mark_bar(color="#ced4da").encode(
+            x=alt.X("users_present:Q", title="users present while degraded")
+        )
+        reporting = base.mark_bar(color="#c92a2a", height={"band": 0.5}).encode(x="users_reporting:Q")
+        share = base.mark_text(align="left", dx=4, fontSize=10, color="#333").encode(
+            x="users_present:Q", text=alt.Text("share_reporting:Q", format=".0%")
+        )
+        panels.append(alt.layer(present, reporting, share).properties(width=440, height=18 * len(subset)))
+    return _spec(alt.vconcat(*panels))
 
 
 def contributing_factors(rows: list[dict]) -> dict:
-    chart = (
+    """Each value's share of records before (grey) and during (red) the degraded window; the gap between
+    them is the over-representation. Values new in the window start at zero."""
+    long = [
+        {**r, "period": period, "share": r[key] or 0.0}
+        for r in rows
+        for period, key in (("baseline", "baseline_share"), ("degraded window", "window_share"))
+    ]
+    y = alt.Y("label:N", sort=[r["label"] for r in rows], title=None, axis=alt.Axis(labelLimit=320))
+    tooltip = [
+        "source:N",
+        "dimension:N",
+        "value:N",
+        alt.Tooltip("window_records:Q", format=","),
+        alt.Tooltip("baseline_records:Q", format=","),
+        alt.Tooltip("window_share:Q", format=".1%"),
+        alt.Tooltip("baseline_share:Q", format=".1%"),
+        "lift:Q",
+    ]
+    rule = (
         alt.Chart(alt.Data(values=rows))
-        .mark_bar()
+        .mark_rule(color="#868e96")
+        .encode(y=y, x=alt.X("baseline_share:Q"), x2="window_share:Q", tooltip=tooltip)
+    )
+    dots = (
+        alt.Chart(alt.Data(values=long))
+        .mark_circle(size=80, opacity=1)
         .encode(
-            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-            x=alt.X("lift:Q", title="times over-represented vs. baseline"),
-            color=alt.Color("source:N", title="seen in"),
-            tooltip=[
-                "source:N",
-                "dimension:N",
-                "value:N",
-                "lift:Q",
-                "window_records:Q",
-                "baseline_records:Q",
-                alt.Tooltip("window_share:Q", format=".1%"),
-                alt.Tooltip("baseline_share:Q", format=".1%"),
-            ],
+            y=y,
+            x=alt.X("share:Q", title="share of the dimension's records", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "period:N",
+                title=None,
+                scale=alt.Scale(domain=["baseline", "degraded window"], range=["#868e96", "#c92a2a"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=tooltip,
         )
     )
-    rule = alt.Chart(alt.Data(values=[{"one": 1}])).mark_rule(strokeDash=[3, 3]).encode(x="one:Q")
-    return _spec(
-        (chart + rule).properties(
-            width=560,
-            height=22 * max(len(rows), 1),
-            title="Contributing factors (lift in the degraded window)",
-        )
-    )
+    return _spec(alt.layer(rule, dots).properties(width=460, height=24 * max(len(rows), 1)))
 
 
-def reconnect_storm(rows: list[dict]) -> dict:
+def reconnect_storm(rows: list[dict], domain: tuple[str, str]) -> dict:
+    tooltip = [
+        when("minute", "minute (UTC)", seconds=False),
+        "rejoins:Q",
+        "rejoining_users:Q",
+        "users_with_3_plus_rejoins:Q",
+    ]
     bars = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(color="#9467bd")
         .encode(
-            x=_time("minute", "UTC"),
+            x=_minutes_x("minute", domain, "UTC"),
             y=alt.Y("rejoins:Q", title="rejoins per minute"),
-            tooltip=[
-                alt.Tooltip("minute:T", format="%H:%M"),
-                "rejoins:Q",
-                "rejoining_users:Q",
-                "users_with_3_plus_rejoins:Q",
-            ],
+            tooltip=tooltip,
         )
     )
     heavy = (
         alt.Chart(alt.Data(values=rows))
-        .mark_line(color="#333", strokeDash=[4, 2])
-        .encode(x=_time("minute", "UTC"), y=alt.Y("users_with_3_plus_rejoins:Q", title="users with 3+ rejoins"))
+        .mark_line(color="#333", strokeDash=[4, 2], interpolate="step-after")
+        .encode(
+            x=_x("minute", domain),
+            y=alt.Y("users_with_3_plus_rejoins:Q", title="users with 3+ rejoins"),
+            tooltip=tooltip,
+        )
     )
     return _spec(
         alt.layer(bars, heavy)
         .resolve_scale(y="independent")
-        .properties(width=WIDTH - 60, height=140, title="Reconnect storm in the failed room")
+        .properties(width=WIDTH - 80, height=140, title="Reconnect storm in the failed room")
     )
+
+
+def error_rate(rows: list[dict], domain: tuple[str, str], burst: dict | None) -> dict:
+    """Error-log records per minute by service, one panel per level (fatal, error, warn), with the error
+    burst shaded: the error-centred view when no room logs are loaded."""
+    levels = [lvl for lvl in ("fatal", "error", "warn") if any(r["level"] == lvl for r in rows)]
+    panels = []
+    for level in levels:
+        layers = []
+        if burst:
+            layers.append(
+                alt.Chart(alt.Data(values=[burst]))
+                .mark_rect(color="#fdd49e", opacity=0.5)
+                .encode(
+                    x=_x("start", domain),
+                    x2="end:T",
+                    tooltip=[when("start", "burst from (UTC)"), when("end", "to (UTC)")],
+                )
+            )
+        layers.append(
+            alt.Chart(alt.Data(values=[r for r in rows if r["level"] == level]))
+            .mark_bar()
+            .encode(
+                x=_minutes_x("minute", domain, "UTC"),
+                y=alt.Y("sum(records):Q", stack="zero", title=f"{level} records"),
+                color=alt.Color("service:N", title="service", legend=alt.Legend(orient="top")),
+                tooltip=["service:N", "level:N", when("minute", "minute (UTC)", seconds=False), "sum(records):Q"],
+            )
+        )
+        panels.append(
+            alt.layer(*layers).properties(
+                width=WIDTH - 80, height=110, title=f"{level.capitalize()}-level records per minute"
+            )
+        )
+    return _spec(alt.vconcat(*panels).resolve_scale(x="shared"))

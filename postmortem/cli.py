@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
 
-from postmortem import db, export, queries, terminal
+from postmortem import __version__, db, export, output, queries, terminal
 from postmortem import ingest as ingest_mod
 from postmortem.errors import InputError, PostmortemError
-from postmortem.notes import TEMPLATE
-from postmortem.output import load_timeline, write_report
+from postmortem.notes import write_template
+from postmortem.output import ReportFormat, TableFormat, TimelineFormat
 from postmortem.summary import Detection
 
 app = typer.Typer(
@@ -23,6 +24,26 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     help="Incident postmortem analytics for live audio rooms: ingest logs, rebuild the timeline, report.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"postmortem {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+):
+    """Incident postmortem analytics for live audio rooms: ingest logs, rebuild the timeline, report.
+
+    Workflow: postmortem ingest LOGS -> postmortem notes-template -> edit incident.toml -> postmortem report
+    --notes incident.toml.
+    """
+
 
 DbOption = Annotated[Path, typer.Option("--db", envvar="POSTMORTEM_DB", help="DuckDB file.")]
 Threads = Annotated[int, typer.Option(envvar="POSTMORTEM_THREADS", help="DuckDB worker threads.")]
@@ -36,14 +57,15 @@ MemoryLimit = Annotated[
 
 
 def one_line_errors(command):
-    """User-facing failures become `error: ...` on stderr and exit 1, never a traceback."""
+    """User-facing failures become `error: ...` on stderr and exit 1, never a traceback. The message may
+    echo a file name or log text, so its control characters are shown escaped (and it stays one line)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except PostmortemError as err:
-            typer.echo(f"error: {err}", err=True)
+            typer.echo(f"error: {terminal.visible(str(err))}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             # Each file is appended in one transaction, so the file in progress simply is not there.
@@ -95,14 +117,16 @@ def simulate(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the three logs into.")],
     listeners: Annotated[int, typer.Option(min=10, help="Listeners in the failed room.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")] = 7,
+    force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False,
 ):
-    """Write a deterministic simulation of the incident (join.jsonl, error.csv, glitch.jsonl.gz).
+    """Write a deterministic simulation of the incident (join.jsonl, error.csv, glitch.jsonl.gz) into a new
+    or empty folder.
 
     Example: postmortem simulate /tmp/incident --listeners 600000
     """
     from postmortem.simulate import simulate as run
 
-    truth = run(out_dir, listeners=listeners, seed=seed)
+    truth = run(out_dir, listeners=listeners, seed=seed, force=force)
     terminal.out.print(f"wrote {out_dir}: incident room {truth.incident_space}, replacement {truth.replacement_space}")
 
 
@@ -114,166 +138,179 @@ FloorShare = Annotated[float, typer.Option(help="A degraded minute has at least 
 MinReporters = Annotated[int, typer.Option(help="A degraded minute has at least this many users reporting.")]
 SustainMinutes = Annotated[int, typer.Option(help="Consecutive minutes that make a degradation or a recovery.")]
 LeadMinutes = Annotated[int, typer.Option(help="Errors up to this long before degradation count as detecting it.")]
+# The incident-detection options, declared once: (option name, type, Detection field or None for `space`).
+DETECTION_OPTIONS = [
+    ("space", Space, None),
+    ("factor", Factor, "factor"),
+    ("baseline_minutes", BaselineMinutes, "baseline_minutes"),
+    ("switchover_window", Window, "window_minutes"),
+    ("floor_share", FloorShare, "floor_share"),
+    ("min_reporters", MinReporters, "min_reporters"),
+    ("sustain_minutes", SustainMinutes, "sustain_minutes"),
+    ("lead_minutes", LeadMinutes, "lead_minutes"),
+]
+
+
+def detection_options(command):
+    """Give a command the incident-detection options (`--space`, `--factor`, ...) and call it with one
+    `space` and one built `detection: Detection` instead of eight loose values."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name not in ("space", "detection")]
+    added = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=kind,
+            default=None if field is None else getattr(Detection, field),
+        )
+        for name, kind, field in DETECTION_OPTIONS
+    ]
+    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        values = {name: kwargs.pop(name) for name, _, _ in DETECTION_OPTIONS}
+        detection = Detection(**{field: values[name] for name, _, field in DETECTION_OPTIONS if field})
+        return command(*args, space=values["space"], detection=detection, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=own + added)
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + added}
+    return wrapper
 
 
 @app.command()
 @one_line_errors
+@detection_options
 def query(
     name: Annotated[str | None, typer.Argument(help="A query in queries/, e.g. spaces.", show_default=False)] = None,
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="name=value for a $name in the query.")
+        list[str] | None,
+        typer.Option("--param", "-p", help="name=value for a $name; default: from the detected incident."),
     ] = None,
-    list_: Annotated[bool, typer.Option("--list", help="List the queries and what each answers.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    list_: Annotated[bool, typer.Option("--list", help="List the queries: what each answers, its parameters.")] = False,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
     db_path: DbOption = Path(db.DEFAULT_DB),
+    space: str | None = None,
+    detection: Detection = Detection(),
 ):
-    """Run one named query from queries/ and print its rows.
+    """Run one named query from queries/ and print its rows. Parameters not given (the room, the impact
+    window, ...) are those of the detected incident.
 
-    Example: postmortem query switchover -p from_space=sp-main -p window_minutes=60
+    Example: postmortem query blast_radius --format csv
     """
     if list_ or name is None:
-        for query_name in queries.names():
-            terminal.out.print(f"{query_name}  {queries.describe(query_name)}", markup=False)
+        _print_frame(output.query_catalogue(), fmt.value)
         return
-    _check_format(fmt, ("table", "csv", "json"))
-    with db.connect(db_path, read_only=True) as con:
-        frame = queries.run(con, name, **queries.parse_params(param or []))
-    _print_frame(frame, fmt)
+    frame = output.run_query(db_path, name, queries.parse_params(param or []), space=space, detection=detection)
+    _print_frame(frame, fmt.value)
 
 
 @app.command()
 @one_line_errors
 def sql(
-    statement: Annotated[str, typer.Argument(help="A SELECT (the database is opened read-only).")],
+    statement: Annotated[str, typer.Argument(help="One query; it can read this database and nothing else.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     db_path: DbOption = Path(db.DEFAULT_DB),
+    threads: Threads = db.DEFAULT_THREADS,
+    memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
 ):
-    """Run ad hoc SQL, read-only, against the database. The views sessions, space_bounds, space_minutes exist.
+    """Run one ad hoc query against the database: read-only, no other files, no network, no SET.
+    The views sessions, space_bounds, space_minutes exist.
 
     Example: postmortem sql "select space_id, count(*) from join_events group by all"
     """
     _check_format(fmt, ("table", "csv", "json"))
-    with db.connect(db_path, read_only=True) as con:
+    with db.connect_sandboxed(db_path, threads=threads, memory_limit=memory_limit) as con:
         frame = queries.run_sql(con, statement)
     _print_frame(frame, fmt)
 
 
 @app.command()
 @one_line_errors
+@detection_options
 def timeline(
-    fmt: Annotated[str, typer.Option("--format", help="table, json or timesketch (JSONL).")] = "table",
-    output: Annotated[str, typer.Option("--output", "-o", help="File to write; - is stdout.")] = "-",
-    space: Space = None,
-    factor: Factor = Detection.factor,
-    baseline_minutes: BaselineMinutes = Detection.baseline_minutes,
-    switchover_window: Window = Detection.window_minutes,
-    floor_share: FloorShare = Detection.floor_share,
-    min_reporters: MinReporters = Detection.min_reporters,
-    sustain_minutes: SustainMinutes = Detection.sustain_minutes,
-    lead_minutes: LeadMinutes = Detection.lead_minutes,
+    fmt: Annotated[TimelineFormat, typer.Option("--format", help="Output format (timesketch: JSONL).")] = (
+        TimelineFormat.table
+    ),
+    output_path: Annotated[str, typer.Option("--output", "-o", help="File to write; - is stdout.")] = "-",
+    since: Annotated[str | None, typer.Option(help="Only events at or after this ISO-8601 time.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only events at or before this ISO-8601 time.")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only events of this kind (prefix, repeatable): e.g. speaker, phase.")
+    ] = None,
+    display_tz: Annotated[str | None, typer.Option(help="Also show times in this IANA zone (table).")] = None,
     db_path: DbOption = Path(db.DEFAULT_DB),
+    space: str | None = None,
+    detection: Detection = Detection(),
 ):
-    """Print the reconstructed incident timeline (UTC), or export it for Timesketch.
+    """Print the reconstructed incident timeline (UTC, to the second), or export it for Timesketch.
 
-    Example: postmortem timeline --format timesketch -o timeline.jsonl
+    Example: postmortem timeline --since 2026-03-14T21:10:00Z --kind speaker --display-tz America/New_York
     """
-    _check_format(fmt, ("table", "json", "timesketch"))
-    events = load_timeline(
-        db_path,
-        space=space,
-        detection=Detection(
-            factor=factor,
-            baseline_minutes=baseline_minutes,
-            window_minutes=switchover_window,
-            floor_share=floor_share,
-            min_reporters=min_reporters,
-            sustain_minutes=sustain_minutes,
-            lead_minutes=lead_minutes,
-        ),
-    )
-    if fmt == "table":
-        terminal.frame(pl.DataFrame(events, schema=TIMELINE_SCHEMA), title="Timeline (UTC)")
-    elif fmt == "json":
-        export.write_text(export.summary_json({"events": events}), output)
+    output.timeline_frame([], display_tz)  # a bad zone fails before any work
+    events = output.timeline(db_path, space=space, detection=detection, since=since, until=until, kinds=kind)
+    if fmt is TimelineFormat.table:
+        terminal.frame(output.timeline_frame(events, display_tz), title="Timeline")
     else:
-        export.write_text(export.timesketch_lines(events), output)
-
-
-TIMELINE_SCHEMA = {
-    "ts": pl.Datetime("us", "UTC"),
-    "space_id": pl.String,
-    "kind": pl.String,
-    "actor": pl.String,
-    "detail": pl.String,
-}
+        export.write_text(output.timeline_text(events, fmt), output_path)
 
 
 @app.command()
 @one_line_errors
+@detection_options
 def report(
-    fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "html",
-    output: Annotated[
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.html,
+    output_path: Annotated[
         str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="File to write (- is stdout); default postmortem.html / .md / .json.",
-        ),
+        typer.Option("--output", "-o", help="File to write (- is stdout); default postmortem.html / .md / .json."),
     ] = None,
     notes: Annotated[Path | None, typer.Option(help="incident.toml with title, severity, narrative, actions.")] = None,
     display_tz: Annotated[str | None, typer.Option(help="Also show times in this IANA zone.")] = None,
     static: Annotated[bool, typer.Option(help="HTML with static SVG charts and no JavaScript.")] = False,
-    space: Space = None,
-    factor: Factor = Detection.factor,
-    baseline_minutes: BaselineMinutes = Detection.baseline_minutes,
-    switchover_window: Window = Detection.window_minutes,
-    floor_share: FloorShare = Detection.floor_share,
-    min_reporters: MinReporters = Detection.min_reporters,
-    sustain_minutes: SustainMinutes = Detection.sustain_minutes,
-    lead_minutes: LeadMinutes = Detection.lead_minutes,
     db_path: DbOption = Path(db.DEFAULT_DB),
     threads: Threads = db.DEFAULT_THREADS,
     memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
+    space: str | None = None,
+    detection: Detection = Detection(),
 ):
     """Write the postmortem: a single-file HTML report, Markdown for wikis, or the JSON summary.
 
     Example: postmortem report -o incident.html --notes incident.toml --display-tz America/New_York
     """
-    _check_format(fmt, ("html", "md", "json"))
-    written = write_report(
+    written = output.write_report(
         db_path,
         fmt=fmt,
-        output=output,
+        output=output_path,
         notes_path=notes,
         display_tz=display_tz,
         static=static,
         space=space,
-        detection=Detection(
-            factor=factor,
-            baseline_minutes=baseline_minutes,
-            window_minutes=switchover_window,
-            floor_share=floor_share,
-            min_reporters=min_reporters,
-            sustain_minutes=sustain_minutes,
-            lead_minutes=lead_minutes,
-        ),
+        detection=detection,
         threads=threads,
         memory_limit=memory_limit,
     )
-    if written != "-":
-        terminal.err.print(f"wrote {written}")
+    for note in written.notes:
+        terminal.err.print(f"note: {note}", markup=False)
+    if written.target != "-":
+        terminal.err.print(f"wrote {written.target}", markup=False)
 
 
 @app.command("notes-template")
 @one_line_errors
 def notes_template(
-    output: Annotated[str, typer.Option("--output", "-o", help="File to write; - is stdout.")] = "incident.toml",
+    output_path: Annotated[str, typer.Option("--output", "-o", help="File to write; - is stdout.")] = "incident.toml",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ):
-    """Write a commented example notes file to fill in for `report --notes`.
+    """Write a notes file to fill in for `report --notes`: TODO placeholders, shown as "to be written" until
+    replaced. An existing file is never overwritten without --force.
 
     Example: postmortem notes-template -o incident.toml
     """
-    export.write_text(TEMPLATE, output)
+    write_template(output_path, force=force)
+    if output_path != "-":
+        terminal.err.print(
+            f"wrote {output_path}; fill it in, then: postmortem report --notes {output_path}", markup=False
+        )
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
@@ -285,4 +322,4 @@ def _print_frame(frame: pl.DataFrame, fmt: str) -> None:
     if fmt == "table":
         terminal.frame(frame)
     else:
-        export.write_text(export.frame_text(frame, fmt), "-")
+        terminal.write(export.frame_text(frame, fmt))

@@ -1,30 +1,52 @@
-"""Writing results for other tools: CSV/JSON rows, the JSON summary, and Timesketch's JSONL import format."""
+"""Serialising results for other tools (CSV and JSON rows, the JSON summary, Timesketch JSONL) and the one
+writer every output goes through: a temporary file beside the target, renamed into place, so a full disk or
+a crash never leaves half a report where the old one was."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from postmortem.errors import InputError
-from postmortem.summary import iso, to_json_ready
+from postmortem.summary import to_json_ready
+from postmortem.timefmt import iso
+
+
+def dumps(value) -> str:
+    """Strict JSON: times as ISO-8601 UTC, NaN and infinities as null (JSON has neither)."""
+    return json.dumps(to_json_ready(value), indent=2, default=str, allow_nan=False) + "\n"
 
 
 def frame_text(frame: pl.DataFrame, fmt: str) -> str:
-    """A query result as CSV or JSON (an array of objects, times as ISO-8601 UTC)."""
+    """A query result as CSV or JSON (an array of objects, times as ISO-8601 UTC). CSV has no nested
+    values: lists are joined with `;`, structs written as JSON text."""
     if fmt == "csv":
-        return frame.with_columns(
-            pl.col(pl.Datetime).map_elements(iso, return_dtype=pl.String),
-            pl.col(pl.List(pl.String)).list.join(";"),
-        ).write_csv()
-    return json.dumps(to_json_ready(frame.to_dicts()), indent=2, default=str) + "\n"
+        flat = frame.with_columns(
+            [
+                pl.col(name).map_elements(
+                    lambda v: ";".join("" if x is None else str(x) for x in v), return_dtype=pl.String
+                )
+                for name, dtype in frame.schema.items()
+                if isinstance(dtype, pl.List | pl.Array)
+            ]
+            + [
+                pl.col(name).map_elements(lambda v: json.dumps(to_json_ready(v)), return_dtype=pl.String)
+                for name, dtype in frame.schema.items()
+                if isinstance(dtype, pl.Struct)
+            ]
+        ).with_columns(pl.col(pl.Datetime).map_elements(iso, return_dtype=pl.String))
+        return flat.write_csv()
+    return dumps(frame.to_dicts())
 
 
 def summary_json(summary: dict) -> str:
-    return json.dumps(to_json_ready(summary), indent=2, sort_keys=False, default=str) + "\n"
+    return dumps({k: v for k, v in summary.items() if k != "evidence"})
 
 
 def timesketch_lines(events: list[dict]) -> str:
@@ -42,17 +64,44 @@ def timesketch_lines(events: list[dict]) -> str:
             "detail": e["detail"],
             "data_type": "postmortem:event",
         }
-        lines.append(json.dumps(record))
+        lines.append(json.dumps(record, allow_nan=False))
     return "".join(line + "\n" for line in lines)
 
 
 def write_text(text: str, output: str | Path) -> None:
-    """`-` is standard output."""
+    """Write `text` to `output` atomically (`-` is standard output)."""
     if str(output) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    write_bytes(text.encode("utf-8"), Path(output))
+
+
+def write_bytes(data: bytes, target: Path) -> None:
+    """All or nothing: the bytes go to a temporary file in the target's folder, are flushed to disk, and the
+    file is renamed over the target. On failure the temporary file is removed and the target is untouched."""
+    folder = target.parent if str(target.parent) else Path(".")
+    partial = None
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would make the report private to its writer
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+        partial = None
     except OSError as err:
-        raise InputError(f"cannot write {output}: {err.strerror or err}") from None
+        raise InputError(f"cannot write {target}: {err.strerror or err}") from None
+    finally:
+        if partial is not None:
+            try:
+                os.unlink(partial)
+            except OSError:
+                pass
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

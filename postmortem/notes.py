@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from postmortem.errors import InputError
+from postmortem.export import write_text
 
 TEXT_KEYS = (
     "title",
@@ -24,33 +25,38 @@ ANCHOR_KEYS = ("impact_start", "detected", "mitigated", "resolved")
 ACTION_KEYS = {"what": True, "owner": False, "due": False, "status": False}
 TIMELINE_KEYS = {"ts": True, "text": True}
 
-TEMPLATE = '''# postmortem notes: pass with `postmortem report --notes incident.toml`.
-# Every key is optional; sections left out show as "to be written" in the report.
+PLACEHOLDER = "TODO"  # a value that starts with it is a blank still to fill in: the report shows "to be written"
+TEMPLATE = '''# postmortem notes: fill in, then `postmortem report --notes incident.toml`.
+# Every key is optional. A value still starting with TODO counts as not written: the report shows
+# "to be written" for it, so an unedited template never publishes invented content.
 # Times are TOML datetimes or ISO-8601 strings; give an offset (Z, +02:00) or they are read as UTC.
 
-title = "Audio failure in the celebrity room, moved to a replacement room"
-severity = "SEV-1"
+title = "TODO: one line naming what failed"
+severity = "TODO: e.g. SEV-1"
 status = "draft"            # draft, in review, final
-owners = ["alice (IC)", "bob (audio on-call)"]
-# summary = "Overrides the generated executive summary."
-root_cause = """relay-07 ran out of memory under fan-out load."""
-trigger = """Audience grew past the relay's tested capacity."""
-went_well = """The replacement room was up within minutes."""
-went_badly = """No alert fired on glitch reports; detection came from relay errors."""
-lessons = """Load-test relays at 2x the largest expected audience."""
+owners = ["TODO: incident commander"]
+# summary = "Replaces the generated executive summary."
+root_cause = """TODO: why it happened (the executive summary quotes it)."""
+trigger = """TODO: what set it off."""
+went_well = """TODO"""
+went_badly = """TODO"""
+lessons = """TODO"""
 
-# [anchors]                 # override the measured anchor times
-# detected = 2026-03-14T21:13:30Z
+# The logs cannot see when a person was alerted: the report's "first error logged after onset" is only the
+# first error record. Give the real times here and the report uses (and labels) them.
+# [anchors]
+# detected = 2026-03-14T21:13:30Z     # when someone was paged or noticed
+# impact_start = ...                  # also: mitigated, resolved
 
 [[action_items]]
-what = "Alert on glitch share per room"
-owner = "audio-oncall"
-due = 2026-04-01
+what = "TODO: a change that prevents a repeat"
+owner = "TODO"
+due = "TODO: YYYY-MM-DD"
 status = "open"
 
-[[timeline]]
-ts = 2026-03-14T21:14:00Z
-text = "Incident declared in #incident-audio"
+# [[timeline]]                        # events the logs do not show (declared, paged, status page)
+# ts = 2026-03-14T21:14:00Z
+# text = "Incident declared"
 '''
 
 
@@ -72,6 +78,10 @@ def _text(value, key: str) -> str:
     return value
 
 
+def is_placeholder(value) -> bool:
+    return isinstance(value, str) and value.strip().upper().startswith(PLACEHOLDER)
+
+
 def _table(item, key: str, spec: dict[str, bool]) -> dict:
     if not isinstance(item, dict):
         raise InputError(f"notes: each [[{key}]] entry must be a table")
@@ -82,6 +92,14 @@ def _table(item, key: str, spec: dict[str, bool]) -> dict:
     if missing:
         raise InputError(f"notes: [[{key}]] entry is missing {missing[0]}")
     return item
+
+
+def write_template(output: str, *, force: bool = False) -> None:
+    """Write the template to `output` (`-` is stdout); an existing file is kept unless `force`: it may be
+    the filled-in notes of a real incident."""
+    if output != "-" and Path(output).exists() and not force:
+        raise InputError(f"{output} exists; pass --force to overwrite it (it may hold filled-in notes)")
+    write_text(TEMPLATE, output)
 
 
 def load_notes(path: str | Path | None) -> dict:
@@ -98,11 +116,11 @@ def load_notes(path: str | Path | None) -> dict:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise InputError(f"notes: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
-    notes: dict = {key: _text(raw[key], key) for key in TEXT_KEYS if key in raw}
+    notes: dict = {key: _text(raw[key], key) for key in TEXT_KEYS if key in raw and not is_placeholder(raw[key])}
     owners = raw.get("owners", [])
     if not isinstance(owners, list) or not all(isinstance(o, str) for o in owners):
         raise InputError("notes: owners must be a list of strings")
-    notes["owners"] = owners
+    notes["owners"] = [o for o in owners if not is_placeholder(o)]
     anchors = raw.get("anchors", {})
     if not isinstance(anchors, dict):
         raise InputError("notes: anchors must be a table")
@@ -113,6 +131,9 @@ def load_notes(path: str | Path | None) -> dict:
     notes["action_items"] = []
     for item in raw.get("action_items", []):
         item = _table(item, "action_items", ACTION_KEYS)
+        if is_placeholder(item["what"]):
+            continue
+        item = {k: ("" if is_placeholder(v) else v) for k, v in item.items()}
         due = item.get("due")
         if due is not None and not isinstance(due, date | str):
             raise InputError("notes: action_items.due must be a date")
@@ -127,5 +148,6 @@ def load_notes(path: str | Path | None) -> dict:
     notes["timeline"] = [
         {"ts": _when(e["ts"], "timeline.ts"), "text": _text(e["text"], "timeline.text")}
         for e in (_table(entry, "timeline", TIMELINE_KEYS) for entry in raw.get("timeline", []))
+        if not is_placeholder(e["text"])
     ]
     return notes

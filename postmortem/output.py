@@ -1,18 +1,69 @@
-"""`postmortem report` as a library call: open the database, gather the facts, write the chosen format."""
+"""The commands as library calls, and the one place that dispatches on an output format: open the database,
+gather the facts once (`summary.gather_facts`, the only stage that touches the database), then build,
+render and write the chosen format. The CLI only parses options and prints what these return."""
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
-from postmortem import db, export, render, report
+import polars as pl
+
+from postmortem import db, export, queries, render, report
+from postmortem.errors import InputError, QueryError
 from postmortem.notes import load_notes
-from postmortem.summary import Detection, build_summary, timeline_events
+from postmortem.summary import Detection, gather_facts, impact_end
+from postmortem.timefmt import Clock, parse_iso, terminal_time, zone
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    md = "md"
+    json = "json"
+
+
+class TimelineFormat(StrEnum):
+    table = "table"
+    json = "json"
+    timesketch = "timesketch"
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@dataclass
+class Written:
+    """Where a report went, and anything the user should be told about it."""
+
+    target: str
+    notes: list[str] = field(default_factory=list)
+
+
+def load_facts(
+    db_path: str | Path,
+    *,
+    space: str | None = None,
+    detection: Detection = Detection(),
+    anchor_overrides: dict | None = None,
+    evidence: bool = True,
+    threads: int = db.DEFAULT_THREADS,
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
+) -> dict:
+    with db.connect(db_path, read_only=True, threads=threads, memory_limit=memory_limit) as con:
+        db.cache_derived(con)
+        return gather_facts(con, space=space, detection=detection, anchor_overrides=anchor_overrides, evidence=evidence)
 
 
 def write_report(
     db_path: str | Path,
     *,
-    fmt: str = "html",
+    fmt: ReportFormat | str = ReportFormat.html,
     output: str | None = None,
     notes_path: str | Path | None = None,
     display_tz: str | None = None,
@@ -21,31 +72,159 @@ def write_report(
     detection: Detection = Detection(),
     threads: int = db.DEFAULT_THREADS,
     memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
-    generated_at=None,
-) -> str:
-    """Write the report and return where it went (`-` for stdout)."""
-    target = output or f"postmortem.{fmt}"
+    generated_at: datetime | None = None,
+) -> Written:
+    """Write the report (`-` for stdout). Markdown's charts go to `STEM_charts/` beside the file; Markdown to
+    stdout writes no chart files (the page and the returned notes say so)."""
+    fmt = ReportFormat(fmt)
+    target = output or f"postmortem.{fmt.value}"
     notes = load_notes(notes_path)
-    report.zone(display_tz)  # a bad zone fails before any work
-    with db.connect(db_path, read_only=True, threads=threads, memory_limit=memory_limit) as con:
-        db.cache_derived(con)
-        facts = build_summary(con, space=space, detection=detection, anchor_overrides=notes.get("anchors"))
-        if fmt == "json":
-            text = export.summary_json(facts)
+    clock = Clock(display_tz, now=generated_at)  # a bad zone fails before any work
+    facts = load_facts(
+        db_path,
+        space=space,
+        detection=detection,
+        anchor_overrides=notes.get("anchors"),
+        evidence=fmt is not ReportFormat.json,
+        threads=threads,
+        memory_limit=memory_limit,
+    )
+    written = Written(target)
+    if fmt is ReportFormat.json:
+        text = export.summary_json(facts)
+    else:
+        context = report.build_context(facts, notes, clock)
+        if fmt is ReportFormat.html:
+            text = render.render_html(context, static=static)
+        elif target == "-":
+            text = render.render_markdown(context, None)
+            if context["charts"]:
+                written.notes.append("charts are not written with -o -; pass -o FILE.md to get them as SVG files")
         else:
-            context = report.build_context(con, facts, notes, display_tz=display_tz, generated_at=generated_at)
-            if fmt == "html":
-                text = render.render_html(context, static=static)
-            else:
-                base = Path(".") if target == "-" else Path(target).parent
-                stem = "postmortem" if target == "-" else Path(target).stem
-                text = render.render_markdown(context, base / f"{stem}_charts", f"{stem}_charts/")
+            stem = Path(target).stem
+            text = render.render_markdown(context, Path(target).parent / f"{stem}_charts", f"{stem}_charts/")
     export.write_text(text, target)
-    return target
+    return written
 
 
-def load_timeline(db_path: str | Path, *, space: str | None = None, detection: Detection = Detection()) -> list[dict]:
-    """The reconstructed timeline's events, in time order."""
+def timeline(
+    db_path: str | Path,
+    *,
+    space: str | None = None,
+    detection: Detection = Detection(),
+    since: str | None = None,
+    until: str | None = None,
+    kinds: list[str] | None = None,
+) -> list[dict]:
+    """The reconstructed timeline's events in time order, optionally cut to [since, until] and to event kinds
+    (a kind matches by prefix: `speaker` is every speaker event)."""
+    lo, hi = _instant(since, "--since"), _instant(until, "--until")
+    events = load_facts(db_path, space=space, detection=detection, evidence=False)["evidence"]["events"]
+    wanted = [k.strip().lower() for k in kinds or [] if k.strip()]
+    return [
+        e
+        for e in events
+        if (lo is None or e["ts"] >= lo)
+        and (hi is None or e["ts"] <= hi)
+        and (not wanted or any(e["kind"].startswith(k) for k in wanted))
+    ]
+
+
+def timeline_text(events: list[dict], fmt: TimelineFormat) -> str:
+    """JSON or Timesketch JSONL (the table is the terminal's, see `timeline_frame`)."""
+    if fmt is TimelineFormat.timesketch:
+        return export.timesketch_lines(events)
+    return export.dumps({"events": events})
+
+
+def timeline_frame(events: list[dict], display_tz: str | None = None) -> pl.DataFrame:
+    """The timeline as a table with times at one precision (seconds, UTC) and, when asked, the reader's zone."""
+    tz = zone(display_tz)
+    columns = {"when (UTC)": [terminal_time(e["ts"]) for e in events]}
+    if tz:
+        columns[f"when ({display_tz})"] = [terminal_time(e["ts"], tz) for e in events]
+    for key in ("space_id", "kind", "actor", "detail"):
+        columns[key] = [e[key] for e in events]
+    return pl.DataFrame(columns, schema={k: pl.String for k in columns})
+
+
+def _instant(text: str | None, option: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return parse_iso(text)
+    except ValueError:
+        raise InputError(f"{option}: {text!r} is not an ISO-8601 time (e.g. 2026-03-14T21:10:00Z)") from None
+
+
+def query_catalogue() -> pl.DataFrame:
+    """Every named query: name, what it answers, its parameters."""
+    names = queries.names()
+    return pl.DataFrame(
+        {
+            "name": names,
+            "answers": [queries.describe(n).split(" params:")[0] for n in names],
+            "parameters": [", ".join(queries.parameters(queries.load(n))) for n in names],
+        }
+    )
+
+
+def run_query(
+    db_path: str | Path,
+    name: str,
+    params: dict,
+    *,
+    space: str | None = None,
+    detection: Detection = Detection(),
+) -> pl.DataFrame:
+    """A named query with the detected incident filling any parameter not given (`space_id`, `from_space`,
+    `to_space`, `start`, `end`, ...). An unknown name suggests the closest ones."""
+    known = queries.names()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise QueryError(f"unknown query {name!r}{hint} (see `postmortem query --list`)")
+    wanted = queries.parameters(queries.load(name))
     with db.connect(db_path, read_only=True) as con:
-        db.cache_derived(con)
-        return timeline_events(con, build_summary(con, space=space, detection=detection))
+        if any(p not in params for p in wanted):
+            db.cache_derived(con)
+            facts = gather_facts(con, space=space, detection=detection, evidence=False)
+            params = {**incident_parameters(facts, detection), **params}
+        return queries.run(con, name, **params)
+
+
+def incident_parameters(facts: dict, detection: Detection) -> dict:
+    """Defaults for a query's parameters, from the detected incident (or the error burst)."""
+    incident, move, anchor = facts["incident"], facts["switchover"], facts["anchors"]
+    out: dict = {
+        "factor": detection.factor,
+        "floor_share": detection.floor_share,
+        "baseline_minutes": detection.baseline_minutes,
+        "sustain_minutes": detection.sustain_minutes,
+        "min_reporters": detection.min_reporters,
+        "window_minutes": detection.window_minutes,
+        "lead_minutes": detection.lead_minutes,
+        "limit": 20,
+        "min_records": facts["definitions"]["factor_min_records"],
+        "min_lift": facts["definitions"]["factor_min_lift"],
+        "min_errors": facts["definitions"]["burst_min_errors"],
+    }
+    burst = facts["error_burst"]
+    if burst:
+        out.update(start=burst["start"], end=burst["end"])
+    if incident is None:
+        return out
+    room = next((s for s in facts["spaces"] if s["space_id"] == incident["space_id"]), {})
+    start = anchor["impact_start"] or room.get("started_at")
+    out.update(
+        space_id=incident["space_id"],
+        from_space=incident["space_id"],
+        to_space=move["to_space"] if move else None,
+        start=start,
+        end=impact_end(facts) if anchor["impact_start"] else room.get("ended_at"),
+        degraded_at=incident["degraded_at"],
+        threshold=incident["threshold"],
+        baseline_start=room.get("started_at"),
+        window_end=room.get("ended_at"),
+    )
+    return out

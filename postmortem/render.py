@@ -16,12 +16,19 @@ from pathlib import Path
 
 import vl_convert
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+from postmortem.errors import InputError
+from postmortem.export import write_bytes
+
+# C0 control characters are not allowed in XML: vl-convert aborts the whole process (a Rust panic) on one in
+# a chart label. For static rendering each becomes its visible Unicode "control picture" (ESC -> U+241B).
+_CONTROL = {c: 0x2400 + c for c in range(0x20)} | {0xFFFE: 0xFFFD, 0xFFFF: 0xFFFD}
 
 
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("postmortem"),
         autoescape=True,
         undefined=StrictUndefined,
@@ -29,6 +36,13 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["inline_code"] = inline_code
+    return env
+
+
+def inline_code(text: str) -> Markup:
+    """Our own glossary prose in HTML: escaped, then `backticks` become <code>."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 @cache
@@ -73,14 +87,23 @@ def render_html(context: dict, *, static: bool = False) -> str:
     )
 
 
-def render_markdown(context: dict, chart_dir: Path, link_prefix: str) -> str:
-    """Markdown for wikis; each chart becomes an SVG file in `chart_dir`, linked relative to the page."""
-    chart_dir.mkdir(parents=True, exist_ok=True)
+def render_markdown(context: dict, chart_dir: Path | None, link_prefix: str = "") -> str:
+    """Markdown for wikis; each chart becomes an SVG file in `chart_dir`, linked relative to the page. With
+    no `chart_dir` (Markdown to standard output) no file is written and the page says where charts went."""
     images = {}
-    for name, spec in context["charts"].items():
-        (chart_dir / f"{name}.svg").write_text(_svg(spec), encoding="utf-8")
-        images[name] = f"{link_prefix}{name}.svg"
-    return environment().get_template("report.md").render(**context, images=images, md=md_escape)
+    if chart_dir is not None:
+        try:
+            chart_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InputError(f"cannot create {chart_dir}: {err.strerror or err}") from None
+        for name, spec in context["charts"].items():
+            write_bytes(_svg(spec).encode("utf-8"), chart_dir / f"{name}.svg")
+            images[name] = f"{link_prefix}{name}.svg"
+    return (
+        environment()
+        .get_template("report.md")
+        .render(**context, images=images, charts_written=chart_dir is not None, md=md_escape)
+    )
 
 
 def md_escape(value) -> Markup:
@@ -93,7 +116,18 @@ def md_escape(value) -> Markup:
 
 
 def _svg(spec: dict) -> str:
-    return vl_convert.vegalite_to_svg(spec)
+    return vl_convert.vegalite_to_svg(xml_safe(spec))
+
+
+def xml_safe(value):
+    """The spec with every string free of characters XML forbids (see `_CONTROL`), recursively."""
+    if isinstance(value, str):
+        return value.translate(_CONTROL)
+    if isinstance(value, dict):
+        return {xml_safe(k): xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    return value
 
 
 def _csp_hash(script: str) -> str:

@@ -1,24 +1,30 @@
-"""The postmortem document as data: a template context of plain dicts, lists, numbers and strings, built
-from the summary and a handful of aggregated queries, so a test can check every number without rendering.
-Rendering it to HTML or Markdown is `postmortem.render`.
+"""The postmortem document as data: `build_context(facts, notes, clock)` is a pure function of the facts
+gathered once by `postmortem.summary`, the SRE's notes and the clock (reader's zone, generation time). It
+returns plain dicts, lists and strings, numbers already formatted as shown, so a test checks every word of
+the report without rendering and without a database. Rendering it is `postmortem.render`.
+
+The order is the reader's: what happened and how bad, root cause and actions, then the timeline and the
+switch-over, then the evidence, then the appendix. What the logs cannot say is said, never left blank.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, timedelta
 
-import duckdb
+from postmortem import charts
+from postmortem.summary import impact_end
+from postmortem.timefmt import Clock, duration, iso, spans_days
 
-from postmortem import charts, queries
-from postmortem.errors import InputError
-from postmortem.summary import iso, rows, timeline_events
-
+KIND_LABELS = {"join": "room-event (join) log", "error": "error log", "glitch": "audio-glitch log"}
+CANNOT_ANSWER = {
+    "join": "who was in which room, peaks, how many users were affected, who was on stage and where the "
+    "audience went (the switch-over)",
+    "glitch": "whether and when any room's audio degraded, so the impact window, the phases and the blast "
+    "radius; the absence of glitch reports here is not an all-clear",
+    "error": "which services failed, when errors began and how soon after onset the first error was logged",
+}
 GLOSSARY = [
-    (
-        "started_at / ended_at",
-        "A room's `start` event, else its first event; its `end` event, else its last event.",
-    ),
+    ("started_at / ended_at", "A room's `start` event, else its first event; its `end` event, else its last event."),
     ("host", "The user who issued `start`, else the first user with role host."),
     (
         "present",
@@ -27,67 +33,66 @@ GLOSSARY = [
     ),
     (
         "peak concurrent",
-        "The most users present at once, any role, at event resolution; at equal timestamps leaves "
-        "apply before joins. Peak at: when it was first reached.",
+        "The most users present at once, any role, at event resolution; at equal timestamps leaves apply "
+        "before joins. Peak at: when it was first reached.",
     ),
     (
-        "unique users / listeners",
-        "Distinct users with a join; distinct users who joined with role listener.",
+        "users affected",
+        "Distinct users present in the incident room at any moment of the impact window (so more than the "
+        "peak, which counts users at one moment). Reported a glitch: those of them who sent a glitch report "
+        "in the window.",
     ),
     (
-        "glitch share",
-        "Distinct users reporting a glitch in a minute ÷ users present at any moment of that minute.",
+        "listeners",
+        "Distinct users who joined the room with role `listener` (speakers and hosts are not listeners).",
     ),
     (
-        "incident room",
-        "The room with the most glitch-reporting user-minutes inside sustained degradation.",
+        "listeners followed / follow rate",
+        "Listeners of the failed room who joined the replacement after it started; ÷ all of the failed room's "
+        "listeners, and ÷ those still present when it ended (the rest had left before it ended).",
     ),
+    ("glitch share", "Distinct users reporting a glitch in a minute ÷ users present at any moment of that minute."),
+    ("incident room", "The room with the most glitch-reporting user-minutes inside sustained degradation."),
     (
         "degraded at",
-        "Start of the first run of at least {sustain_minutes} consecutive minutes whose glitch share is "
-        "at least {factor}× the room's baseline (median share over its first {baseline_minutes} "
-        "minutes), at least {floor_share:.0%}, with at least {min_reporters} users reporting.",
+        "Start of the first run of at least {sustain_minutes} consecutive minutes whose glitch share is at "
+        "least {factor}× the room's baseline (median share over its first {baseline_minutes} minutes), at "
+        "least {floor_share:.0%}, with at least {min_reporters} users reporting.",
     ),
     (
         "phases",
         "healthy until degraded; degraded until the first minute whose reports are mostly `silence` (or the "
-        "end); down until the replacement starts; recovering until the replacement's glitch share stays "
-        "below the incident threshold for {sustain_minutes} minutes; then recovered.",
+        "end); down until the replacement starts; recovering until the replacement's glitch share stays below "
+        "the incident threshold for {sustain_minutes} minutes; then recovered.",
+    ),
+    (
+        "impact window",
+        "Impact start (degraded at, unless the notes set it) to resolved, else to the end of the down phase.",
     ),
     (
         "switch-over",
-        "The earliest room starting after the failed room started and at most {window_minutes} min after "
-        "it ended that shares a host, cohost or speaker with it. Gap = its start − the failed room's end.",
+        "The earliest room starting after the failed room started and at most {window_minutes} min after it "
+        "ended that shares a host, cohost or speaker with it. Gap = its start − the failed room's end.",
     ),
     (
-        "listeners followed / follow rate",
-        "Distinct users who joined the failed room as listener and joined the "
-        "replacement after it started; ÷ the failed room's unique listeners.",
-    ),
-    (
-        "detected",
-        "First error- or fatal-level record naming the incident room, from {lead_minutes} min before "
-        "degradation on (errors may lead).",
+        "first error logged after onset",
+        "The first error- or fatal-level record naming the incident room, from {lead_minutes} min before "
+        "degradation on, minus impact start. It is when the logs first showed trouble, not when anyone was "
+        "alerted: give the real detection time as `detected` under `[anchors]` in the notes.",
     ),
     ("mitigated / resolved", "The replacement room's start; the start of its recovered phase."),
-    ("time to detect / mitigate", "Detected − impact start; mitigated − impact start."),
-    (
-        "customer-impact duration",
-        "Impact start to resolved (or to the end of the down phase if never resolved).",
-    ),
-    (
-        "users affected",
-        "Users present in the incident room at any moment from impact start to its end.",
-    ),
     (
         "lift",
-        "A value's share of records in the degraded window ÷ its share in the baseline before it (one "
-        "pseudo-record added per value so new values do not divide by zero).",
+        "A value's share of records in the degraded window ÷ its share before it. Shown only for values with "
+        "at least {factor_min_records} records in the window and a lift of at least {factor_min_lift}×, or "
+        "new in the window (none before it, while others of its kind had some).",
     ),
     (
-        "counts",
-        "Errors and glitches are counted after exact duplicate records were dropped at ingest.",
+        "error burst",
+        "A run of at least {sustain_minutes} consecutive minutes each with at least {burst_min_errors} error- "
+        "or fatal-level records and {factor}× the error log's rate over its first {baseline_minutes} minutes.",
     ),
+    ("counts", "Errors and glitches are counted after exact duplicate records were dropped at ingest."),
 ]
 SECTIONS = [
     ("root_cause", "Root cause"),
@@ -96,164 +101,224 @@ SECTIONS = [
     ("went_badly", "What went badly"),
     ("lessons", "Lessons"),
 ]
+MARKER_KINDS = {
+    "room start",
+    "room end",
+    "switch-over",
+    "first error",
+    "phase: degraded",
+    "phase: down",
+    "phase: recovered",
+    "error burst start",
+    "error burst end",
+}
+MIC_EVENTS = ("speaker mic on", "speaker mic off")
 
 
-def zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"unknown time zone {name!r}; use an IANA name such as America/New_York") from None
+def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
+    """Everything the templates show, as plain data, from the facts, the notes and the clock alone."""
+    covered = facts["coverage"]
+    clock = clock.with_dates(spans_days(*(c[k] for c in covered.values() for k in ("from", "to"))))
+    incident, move, evidence = facts["incident"], facts["switchover"], facts["evidence"]
+    from_space = incident["space_id"] if incident else None
+    mode = "audio" if incident else ("errors" if covered["error"]["rows"] else "none")
+    window = facts["window"]
+    burst = facts["error_burst"]
+    if window:
+        window_text, window_label, day = (
+            f"{clock(window['start'])} – {clock(window['end'])}",
+            "impact window",
+            window["start"],
+        )
+    elif burst and mode == "errors":
+        window_text, window_label, day = (
+            f"{clock(burst['start'])} – {clock(burst['end'])}",
+            "error burst",
+            burst["start"],
+        )
+    else:
+        window_text, window_label, day = "—", "incident window", _first_seen(covered)
+    sections = [{"key": key, "title": title, "body": notes.get(key)} for key, title in SECTIONS]
+    context = {
+        "title": notes.get("title") or _title(facts, mode),
+        "severity": notes.get("severity") or "unrated",
+        "status": notes.get("status") or "draft",
+        "owners": notes.get("owners", []),
+        "date": day.astimezone(UTC).strftime("%Y-%m-%d") if day else "",
+        "window": window_text,
+        "window_label": window_label,
+        "generated_at": iso(clock.now),
+        "display_tz": clock.display_tz,
+        "mode": mode,
+        "executive_summary": notes.get("summary") or executive_summary(facts, notes, clock),
+        "summary_is_generated": "summary" not in notes,
+        "missing": [
+            {"kind": kind, "label": KIND_LABELS[kind], "cannot_answer": CANNOT_ANSWER[kind]}
+            for kind in facts["missing"]
+        ],
+        "coverage": [
+            {
+                "kind": kind,
+                "label": KIND_LABELS[kind],
+                "files": f"{c['files']:,}",
+                "rows": f"{c['rows']:,}",
+                "from": clock(c["from"]),
+                "to": clock(c["to"]),
+                "loaded": c["rows"] > 0,
+            }
+            for kind, c in covered.items()
+        ],
+        "cards": key_figures(facts, notes, clock),
+        "anchors": anchor_rows(facts, clock) if mode == "audio" else [],
+        "root_cause": sections[0],
+        "sections": sections[1:],
+        "action_items": notes.get("action_items", []),
+        "charts": {},
+        "switchover": switchover_text(move, clock),
+        "phases": [
+            {"phase": p["phase"], "space_id": p["space_id"], "start": clock(p["start"]), "end": clock(p["end"])}
+            for p in (incident["phases"] if incident else [])
+        ],
+        "speakers": speaker_rows(evidence.get("speakers", []), clock),
+        "tables": {},
+        "key_events": key_event_rows(evidence["events"], notes, clock),
+        "spaces": [
+            {
+                **table_row(s, clock),
+                "started": clock(s["started_at"]),
+                "ended": clock(s["ended_at"]),
+                "incident": s["space_id"] in (from_space, move["to_space"] if move else None),
+            }
+            for s in facts["spaces"]
+        ],
+        "data_quality": {
+            "kinds": [table_row(r, clock) for r in evidence.get("data_quality", [])],
+            "files": [table_row(r, clock) for r in evidence.get("files", [])],
+            "reject_reasons": [table_row(r, clock) for r in evidence.get("reject_reasons", [])],
+        },
+        "glossary": [{"term": term, "text": text.format(**facts["definitions"])} for term, text in GLOSSARY],
+    }
+    context["charts"], context["tables"] = evidence_views(facts, clock)
+    context["toc"] = table_of_contents(context)
+    return context
 
 
-class Clock:
-    """Formats instants in UTC, and also in the reader's zone when one is given."""
-
-    def __init__(self, display_tz: str | None):
-        self.tz = zone(display_tz)
-
-    def __call__(self, value: datetime | None, seconds: bool = True) -> str:
-        if value is None:
-            return "—"
-        fmt = "%H:%M:%S" if seconds else "%H:%M"
-        text = value.astimezone(UTC).strftime(fmt) + " UTC"
-        if self.tz:
-            text += " (" + value.astimezone(self.tz).strftime(fmt + " %Z") + ")"
-        return text
+def _first_seen(covered: dict) -> datetime | None:
+    seen = [c["from"] for c in covered.values() if c["from"] is not None]
+    return min(seen) if seen else None
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    sign = "−" if seconds < 0 else ""
-    s = abs(round(seconds))
-    if s < 60:
-        return f"{sign}{s} s"
-    if s < 3600:
-        return f"{sign}{s // 60} min {s % 60:02d} s"
-    return f"{sign}{s // 3600} h {s % 3600 // 60:02d} min"
+def _title(facts: dict, mode: str) -> str:
+    if mode == "audio":
+        return f"Postmortem: audio failure in {facts['incident']['space_id']}"
+    if mode == "errors":
+        return "Postmortem: error burst" if facts["error_burst"] else "Postmortem: errors"
+    return "Postmortem"
 
 
 def _space(facts: dict, space_id: str | None) -> dict:
     return next((s for s in facts["spaces"] if s["space_id"] == space_id), {})
 
 
-def executive_summary(facts: dict, clock: Clock) -> str:
+def _missing_phrase(kinds: list[str]) -> str:
+    labels = [KIND_LABELS[k] for k in kinds]
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return joined[0].upper() + joined[1:] + (" was" if len(labels) == 1 else " were") + " not loaded"
+
+
+def executive_summary(facts: dict, notes: dict, clock: Clock) -> str:
+    """Three or four sentences for a reader with one minute. Missing logs are named, never read as calm."""
     incident, move = facts["incident"], facts["switchover"]
+    root = f" Root cause: {notes['root_cause'].strip()}" if notes.get("root_cause") else ""
+    if root and not root.endswith((".", "!", "?")):
+        root += "."
     if incident is None:
-        return "No room's audio degraded by the definitions in the glossary; no incident room was identified."
+        audio_gap = [k for k in ("join", "glitch") if k in facts["missing"]]
+        if audio_gap:
+            text = f"{_missing_phrase(audio_gap)}, so whether any room's audio degraded cannot be told from these logs."
+        else:
+            text = "No room's audio degraded by the definitions in the glossary; no incident room was identified."
+        return text + error_story(facts, clock) + root
     room = _space(facts, incident["space_id"])
     if incident["degraded_at"] is None:
         return (
             f"Room {incident['space_id']} (host {room.get('host')}) was chosen as the incident room, but its "
-            "glitch reports never rose to a sustained degradation by the definitions in the glossary."
+            "glitch reports never rose to a sustained degradation by the definitions in the glossary." + root
         )
     kinds = ", then ".join(k for k in ("screech", "silence") if facts["glitches"]["by_kind"].get(k)) or "glitches"
+    window = facts["window"] or {}
     text = (
         f"At {clock(incident['degraded_at'], seconds=False)} audio in {room.get('host')}'s room "
-        f"{incident['space_id']} degraded ({kinds}); {room.get('peak_concurrent', 0):,} users were present at "
-        f"its peak. The room ended at {clock(room.get('ended_at'), seconds=False)}."
+        f"{incident['space_id']} degraded ({kinds}); {window.get('users_affected', 0):,} users were in the room "
+        f"while it was degraded (at most {room.get('peak_concurrent', 0):,} at once). "
+        f"The room ended at {clock(room.get('ended_at'), seconds=False)}."
     )
     if move:
         to_room = _space(facts, move["to_space"])
         text += (
-            f" A replacement room by {move['to_host']} started {move['gap_seconds'] / 60:.1f} minutes later "
-            f"and {move['follow_rate']:.0%} of the listeners followed ({move['listeners_followed']:,} of "
-            f"{move['from_unique_listeners']:,}); it peaked at {to_room.get('peak_concurrent', 0):,} users."
+            f" A replacement room by {move['to_host']} started {move['gap_seconds'] / 60:.1f} minutes later; "
+            f"{move['listeners_followed']:,} of the {move['from_unique_listeners']:,} listeners followed "
+            f"({move['follow_rate']:.0%}; {move['follow_rate_of_at_end']:.0%} of the "
+            f"{move['listeners_at_end']:,} still present at the end) and it peaked at "
+            f"{to_room.get('peak_concurrent', 0):,} users."
         )
     else:
         text += f" No replacement room started within {facts['definitions']['window_minutes']} minutes of the end."
-    return text
+    gaps = [k for k in facts["missing"]]
+    if gaps:
+        text += f" {_missing_phrase(gaps)}: see “What these logs cannot tell”."
+    return text + root
 
 
-def build_context(
-    con: duckdb.DuckDBPyConnection,
-    facts: dict,
-    notes: dict,
-    *,
-    display_tz: str | None = None,
-    generated_at: datetime | None = None,
-) -> dict:
-    """Everything the templates show, as plain data. `generated_at` is injectable for byte-stable output."""
-    clock = Clock(display_tz)
-    generated_at = generated_at or datetime.now(UTC)
+def error_story(facts: dict, clock: Clock) -> str:
+    """The error log's part of the summary when no incident room was found."""
+    if not facts["coverage"]["error"]["rows"]:
+        return ""
+    burst, errors = facts["error_burst"], facts["errors"]
+    first = (facts["evidence"].get("first_errors") or [None])[0]
+    if burst:
+        text = (
+            f" The error log shows a burst from {clock(burst['start'], seconds=False)} to "
+            f"{clock(burst['end'], seconds=False)}: {burst['errors']:,} error- and fatal-level records "
+            f"(up to {burst['peak_per_minute']:,} a minute)"
+        )
+    else:
+        text = f" The error log holds {errors['total']:,} error- and fatal-level records and no sustained burst"
+    if first:
+        code = f"{first['code']}: " if first["code"] else ""
+        text += f"; the first came from {first['service']} at {clock(first['first_at'])} ({code}{first['message']})"
+    return text + "."
+
+
+def key_figures(facts: dict, notes: dict, clock: Clock) -> list[dict]:
+    """The cards: each carries its JSON-summary key and raw value beside the text shown."""
     incident, move, anchor = facts["incident"], facts["switchover"], facts["anchors"]
-    from_space = incident["space_id"] if incident else None
-    from_room = _space(facts, from_space)
-    phases = incident["phases"] if incident else []
-    start = phases[0]["start"] if phases else from_room.get("started_at")
-    end = phases[-1]["end"] if phases else from_room.get("ended_at")
-    events = timeline_events(con, facts) if from_space else []
-    charts_out, tables = breakdowns(con, facts, events, start, end)
-    return {
-        "title": notes.get("title") or (f"Postmortem: audio failure in {from_space}" if from_space else "Postmortem"),
-        "severity": notes.get("severity") or "unrated",
-        "status": notes.get("status") or "draft",
-        "owners": notes.get("owners", []),
-        "date": start.astimezone(UTC).strftime("%Y-%m-%d") if start else "",
-        "window": f"{clock(start)} – {clock(end)}" if start else "—",
-        "generated_at": iso(generated_at),
-        "display_tz": display_tz or "",
-        "executive_summary": notes.get("summary") or executive_summary(facts, clock),
-        "summary_is_generated": "summary" not in notes,
-        "cards": key_figures(con, facts, clock),
-        "charts": charts_out,
-        "switchover": None
-        if not move
-        else {
-            "from_space": move["from_space"],
-            "to_space": move["to_space"],
-            "from_host": move["from_host"],
-            "to_host": move["to_host"],
-            "from_ended_at": clock(move["from_ended_at"]),
-            "to_started_at": clock(move["to_started_at"]),
-            "gap": duration(move["gap_seconds"]),
-            "speakers_moved": move["speakers_moved"],
-            "listeners_followed": f"{move['listeners_followed']:,}",
-            "follow_rate": f"{move['follow_rate']:.1%}",
-        },
-        "anchors": [
-            {
-                "name": name.replace("_", " "),
-                "when": clock(anchor[name]),
-                "overridden": name in anchor["overridden"],
-            }
-            for name in ("impact_start", "detected", "mitigated", "resolved")
-        ],
-        "phases": [
-            {
-                "phase": p["phase"],
-                "space_id": p["space_id"],
-                "start": clock(p["start"]),
-                "end": clock(p["end"]),
-            }
-            for p in phases
-        ],
-        "tables": tables,
-        "key_events": key_event_rows(events, notes, clock),
-        "sections": [{"title": title, "body": notes.get(key)} for key, title in SECTIONS],
-        "action_items": notes.get("action_items", []),
-        "spaces": [{**s, "started": clock(s["started_at"]), "ended": clock(s["ended_at"])} for s in facts["spaces"]],
-        "data_quality": {
-            "kinds": rows(queries.run(con, "data_quality")),
-            "files": rows(queries.run(con, "files")),
-            "reject_reasons": rows(queries.run(con, "reject_reasons", limit=10)),
-        },
-        "glossary": [(term, text.format(**facts["definitions"])) for term, text in GLOSSARY],
-    }
-
-
-def key_figures(con: duckdb.DuckDBPyConnection, facts: dict, clock: Clock) -> list[dict]:
-    """The cards: peaks, anchor durations, follow rate, and who and what the impact window touched.
-    Each carries its JSON-summary key and raw value beside the text shown."""
-    incident, move, anchor = facts["incident"], facts["switchover"], facts["anchors"]
-    cards = []
+    cards: list[dict] = []
 
     def card(key: str, label: str, value, display: str, note: str = "") -> None:
         cards.append({"key": key, "label": label, "value": value, "display": display, "note": note})
 
-    from_space = incident["space_id"] if incident else None
+    if incident is None:
+        if facts["coverage"]["error"]["rows"]:
+            errors, burst = facts["errors"], facts["error_burst"]
+            card("errors.total", "Error-level records", errors["total"], f"{errors['total']:,}", "error and fatal")
+            card("errors.services", "Services with errors", len(errors["by_service"]), f"{len(errors['by_service']):,}")
+            if burst:
+                card(
+                    "error_burst.minutes",
+                    "Error burst",
+                    burst["minutes"],
+                    duration(burst["minutes"] * 60),
+                    f"{clock(burst['start'], seconds=False)} – {clock(burst['end'], seconds=False)}",
+                )
+                card(
+                    "error_burst.peak_per_minute",
+                    "Peak errors per minute",
+                    burst["peak_per_minute"],
+                    f"{burst['peak_per_minute']:,}",
+                )
+        return cards
+    from_space = incident["space_id"]
     for space_id in (from_space, move["to_space"] if move else None):
         room = _space(facts, space_id)
         if room:
@@ -262,21 +327,46 @@ def key_figures(con: duckdb.DuckDBPyConnection, facts: dict, clock: Clock) -> li
                 f"Peak in {space_id}",
                 room["peak_concurrent"],
                 f"{room['peak_concurrent']:,}",
-                clock(room["peak_at"], seconds=False),
+                "most present at once, " + clock(room["peak_at"], seconds=False),
             )
+    window = facts["window"]
+    if window:
+        card(
+            "window.users_affected",
+            "Users affected",
+            window["users_affected"],
+            f"{window['users_affected']:,}",
+            f"in {from_space} during the impact window; {window['users_reporting']:,} reported a glitch",
+        )
+    if move:
+        card(
+            "switchover.follow_rate",
+            "Listeners who followed",
+            move["follow_rate"],
+            f"{move['follow_rate']:.1%}",
+            f"{move['listeners_followed']:,} of {move['from_unique_listeners']:,} listeners; "
+            f"{move['follow_rate_of_at_end']:.1%} of the {move['listeners_at_end']:,} present at the end",
+        )
+    if "detected" in anchor["overridden"]:
+        detect_label, detect_note = "Time to detect", f"detected {clock(anchor['detected'])} (from notes)"
+    else:
+        detect_label = "First error logged after onset"
+        detect_note = "not when anyone was alerted; set [anchors] detected in the notes"
+        if (anchor["time_to_detect_s"] or 0) < 0:
+            detect_note = "negative: errors led the audio failure; " + detect_note
     card(
         "anchors.time_to_detect_s",
-        "Time to detect",
+        detect_label,
         anchor["time_to_detect_s"],
         duration(anchor["time_to_detect_s"]),
-        "negative: errors led the audio failure" if (anchor["time_to_detect_s"] or 0) < 0 else "",
+        detect_note,
     )
     card(
         "anchors.time_to_mitigate_s",
         "Time to mitigate",
         anchor["time_to_mitigate_s"],
         duration(anchor["time_to_mitigate_s"]),
-        "switch-over room started",
+        "until the switch-over room started" + (" (from notes)" if "mitigated" in anchor["overridden"] else ""),
     )
     card(
         "anchors.impact_duration_s",
@@ -284,113 +374,89 @@ def key_figures(con: duckdb.DuckDBPyConnection, facts: dict, clock: Clock) -> li
         anchor["impact_duration_s"],
         duration(anchor["impact_duration_s"]),
     )
-    if move:
+    if window:
         card(
-            "switchover.follow_rate",
-            "Listeners who followed",
-            move["follow_rate"],
-            f"{move['follow_rate']:.1%}",
-            f"{move['listeners_followed']:,} of {move['from_unique_listeners']:,}",
+            "window.errors", "Errors in the impact window", window["errors"], f"{window['errors']:,}", "error and fatal"
         )
-    phases = incident["phases"] if incident else []
-    impact_end = anchor["resolved"] or next((p["end"] for p in phases if p["phase"] == "down"), None)
-    if incident and incident["degraded_at"] and impact_end:
-        affected = queries.run(
-            con,
-            "affected",
-            space_id=from_space,
-            start=incident["degraded_at"],
-            end=_space(facts, from_space)["ended_at"],
-        ).row(0, named=True)
-        counts = queries.run(
-            con,
-            "window_counts",
-            from_space=from_space,
-            to_space=move["to_space"] if move else None,
-            start=incident["degraded_at"],
-            end=impact_end,
-        ).row(0, named=True)
-        card(
-            "window.users_affected",
-            "Users affected",
-            affected["users_present"],
-            f"{affected['users_present']:,}",
-            f"{affected['users_reporting']:,} reported a glitch",
-        )
-        card("window.errors", "Errors in the window", counts["errors"], f"{counts['errors']:,}")
-        card(
-            "window.glitches",
-            "Glitch reports in the window",
-            counts["glitches"],
-            f"{counts['glitches']:,}",
-        )
+        card("window.glitches", "Glitch reports in the impact window", window["glitches"], f"{window['glitches']:,}")
     return cards
 
 
-def breakdowns(con: duckdb.DuckDBPyConnection, facts: dict, events: list[dict], start, end) -> tuple[dict, dict]:
-    """Chart specs and tables for the timeline, the switch-over and "where it broke", from aggregated queries."""
-    incident, move = facts["incident"], facts["switchover"]
-    charts_out: dict = {}
-    tables: dict = {}
-    if incident is None:
-        return charts_out, tables
-    from_space, to_space = incident["space_id"], move["to_space"] if move else None
-    from_room = _space(facts, from_space)
-    span = dict(from_space=from_space, to_space=to_space)
-    errors_minute = [
-        r
-        for r in rows(queries.run(con, "errors_per_minute", **span, start=start, end=end))
-        if r["level"] in ("error", "fatal")
+def anchor_rows(facts: dict, clock: Clock) -> list[dict]:
+    anchor = facts["anchors"]
+    names = {
+        "impact_start": "impact start",
+        "detected": "detected" if "detected" in anchor["overridden"] else "first error logged",
+        "mitigated": "mitigated",
+        "resolved": "resolved",
+    }
+    return [
+        {"name": label, "when": clock(anchor[key]), "overridden": key in anchor["overridden"]}
+        for key, label in names.items()
     ]
-    charts_out["timeline"] = charts.failure_timeline(
-        rows(queries.run(con, "timeline", **span)),
-        [{**p, "start": iso(p["start"]), "end": iso(p["end"])} for p in incident["phases"]],
-        markers(events, move),
-        errors_minute,
-    )
-    charts_out["glitches"] = charts.glitches_over_time(rows(queries.run(con, "glitches_per_minute", **span)))
-    breakdown = rows(queries.run(con, "error_breakdown", **span, start=start, end=end))
-    tables["errors"] = breakdown
-    if breakdown:
-        charts_out["errors"] = charts.errors_by_service(
-            [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in breakdown[:20]]
+
+
+def switchover_text(move: dict | None, clock: Clock) -> dict | None:
+    if not move:
+        return None
+    return {
+        "from_space": move["from_space"],
+        "to_space": move["to_space"],
+        "from_host": move["from_host"],
+        "to_host": move["to_host"],
+        "from_ended_at": clock(move["from_ended_at"]),
+        "to_started_at": clock(move["to_started_at"]),
+        "gap": duration(move["gap_seconds"]),
+        "speakers_moved": move["speakers_moved"],
+        "listeners_followed": f"{move['listeners_followed']:,}",
+        "from_unique_listeners": f"{move['from_unique_listeners']:,}",
+        "follow_rate": f"{move['follow_rate']:.1%}",
+        "listeners_at_end": f"{move['listeners_at_end']:,}",
+        "followed_of_at_end": f"{move['followed_of_at_end']:,}",
+        "follow_rate_of_at_end": f"{move['follow_rate_of_at_end']:.1%}",
+    }
+
+
+def speaker_rows(segments: list[dict], clock: Clock) -> list[dict]:
+    """Per speaker and room: on stage from, until, how often they left and came back, time with mic on."""
+    out: dict[tuple, dict] = {}
+    for s in segments:
+        row = out.setdefault(
+            (s["space_id"], s["user_id"]),
+            {
+                "space_id": s["space_id"],
+                "user_id": s["user_id"],
+                "role": s["role"],
+                "first": s["start"],
+                "last": s["end"],
+                "left": 0,
+                "mic_s": 0.0,
+            },
         )
-    tables["glitch_kinds"] = rows(queries.run(con, "glitch_breakdown", space_id=from_space))
-    storm = rows(queries.run(con, "reconnect_storm", space_id=from_space))
-    if storm:
-        charts_out["storm"] = charts.reconnect_storm(storm)
-    if incident["degraded_at"]:
-        window = dict(space_id=from_space, start=incident["degraded_at"], end=from_room["ended_at"])
-        blast = rows(queries.run(con, "blast_radius", **window))
-        tables["blast"] = blast
-        if blast:
-            charts_out["blast"] = charts.blast_radius(blast)
-        factors = rows(
-            queries.run(
-                con,
-                "contributing_factors",
-                space_id=from_space,
-                baseline_start=from_room["started_at"],
-                degraded_at=incident["degraded_at"],
-                window_end=from_room["ended_at"],
-            )
-        )
-        tables["factors"] = factors[:15]
-        if factors:
-            charts_out["factors"] = charts.contributing_factors(
-                [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors[:15]]
-            )
-    if move:
-        charts_out["funnel"] = charts.funnel(rows(queries.run(con, "funnel", **span)))
-    return charts_out, tables
+        row["last"] = max(row["last"], s["end"])
+        row["left"] += bool(s["ends_with_leave"])
+        if s["mic"] == "mic on":
+            row["mic_s"] += (s["end"] - s["start"]).total_seconds()
+    return [
+        {
+            "space_id": r["space_id"],
+            "user_id": r["user_id"],
+            "role": r["role"],
+            "on_stage": f"{clock(r['first'])} – {clock(r['last'])}",
+            "left_and_came_back": f"{r['left']:,}",
+            "mic_on": duration(r["mic_s"]),
+        }
+        for r in out.values()
+    ]
 
 
 def key_event_rows(events: list[dict], notes: dict, clock: Clock) -> list[dict]:
-    """The key-events table: the logs' events (mic toggles left to the chart) and the notes' entries, in order."""
+    """The key-events table: the logs' events and the notes' entries, in order. Mic toggles are drawn in the
+    speaker lanes and counted in the speakers table rather than listed one by one."""
     logged = [
-        (e["ts"], e["space_id"], e["kind"], e["actor"] or "", e["detail"] or "", "logs")
+        (e["ts"], e["space_id"] or "", e["kind"], e["actor"] or "", e["detail"] or "", "logs")
         for e in events
-        if e["kind"] not in ("speaker mic on", "speaker mic off")
+        if e["kind"] not in MIC_EVENTS
     ]
     noted = [(e["ts"], "", "note", "", e["text"], "notes") for e in notes.get("timeline", [])]
     table = [
@@ -408,16 +474,137 @@ def key_event_rows(events: list[dict], notes: dict, clock: Clock) -> list[dict]:
     return sorted(table, key=lambda e: (e["ts"], e["source"]))
 
 
-MARKER_KINDS = {
-    "room start",
-    "room end",
-    "switch-over",
-    "detected",
-    "first error",
-    "phase: degraded",
-    "phase: down",
-    "phase: recovered",
-}
+def table_row(row: dict, clock: Clock) -> dict:
+    """A row as shown: thousands separators, times in the report's one format, lists joined."""
+    return {key: show(value, clock) for key, value in row.items()}
+
+
+def show(value, clock: Clock) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return clock(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(show(v, clock) for v in value)
+    return str(value)
+
+
+def iso_rows(rows: list[dict]) -> list[dict]:
+    """Rows for a chart: times as ISO-8601 UTC strings."""
+    return [{k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in rows]
+
+
+def within(rows: list[dict], field: str, start: datetime, end: datetime) -> list[dict]:
+    return [r for r in rows if r[field] is not None and start <= r[field] <= end]
+
+
+def domain(start: datetime, end: datetime) -> tuple[str, str]:
+    """Whole minutes around [start, end], as ISO strings for a chart's scale."""
+    a = start.astimezone(UTC).replace(second=0, microsecond=0)
+    b = end.astimezone(UTC)
+    if b.second or b.microsecond:
+        b = b.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return iso(a), iso(b)
+
+
+def timeline_span(facts: dict) -> tuple[datetime, datetime]:
+    """The failed room's start to a little after impact ended: the incident gets most of the width, the
+    long recovery only a margin (the replacement's full story is in its own charts)."""
+    incident, move = facts["incident"], facts["switchover"]
+    room = _space(facts, incident["space_id"])
+    start = room["started_at"]
+    end = impact_end(facts) or room["ended_at"]
+    last = _space(facts, move["to_space"])["ended_at"] if move else room["ended_at"]
+    margin = max(timedelta(minutes=5), (end - start) / 4)
+    return start, min(end + margin, max(last, end))
+
+
+def evidence_views(facts: dict, clock: Clock) -> tuple[dict, dict]:
+    """Chart specs and the tables beside them."""
+    incident, move, evidence = facts["incident"], facts["switchover"], facts["evidence"]
+    specs: dict = {}
+    tables: dict = {}
+    if evidence.get("error_rate") and incident is None:
+        start, end = (evidence["error_rate"][0]["minute"], evidence["error_rate"][-1]["minute"] + timedelta(minutes=1))
+        burst = facts["error_burst"]
+        specs["error_rate"] = charts.error_rate(
+            iso_rows(evidence["error_rate"]), domain(start, end), iso_rows([burst])[0] if burst else None
+        )
+    if evidence.get("first_errors"):
+        tables["first_errors"] = [table_row(r, clock) for r in evidence["first_errors"]]
+    if evidence.get("top_messages"):
+        tables["top_messages"] = [table_row(r, clock) for r in evidence["top_messages"]]
+    if incident is None:
+        return specs, tables
+    start, end = timeline_span(facts)
+    main = domain(start, end)
+    markers_all = markers(evidence["events"], move)
+    phases = iso_rows(incident["phases"])
+    specs["timeline"] = _timeline(evidence, phases, markers_all, start, end, "Who was in each room")
+    window = facts["window"]
+    if window:
+        lo, hi = window["start"] - timedelta(minutes=2), window["end"] + timedelta(minutes=2)
+        specs["timeline_detail"] = _timeline(evidence, phases, markers_all, lo, hi, "The impact window in detail")
+    if evidence.get("speakers"):
+        lo, hi = datetime.fromisoformat(main[0]), datetime.fromisoformat(main[1])
+        lanes = [{**r, "end": min(r["end"], hi)} for r in evidence["speakers"] if r["start"] < hi and r["end"] > lo]
+        specs["speakers"] = charts.speaker_lanes(iso_rows(lanes), main)
+    if move and evidence.get("funnel"):
+        specs["funnel"] = charts.funnel(evidence["funnel"])
+    breakdown = evidence.get("error_breakdown", [])
+    tables["errors"] = [table_row(r, clock) for r in breakdown]
+    if breakdown:
+        specs["errors"] = charts.errors_by_service(
+            [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in iso_rows(breakdown[:20])]
+        )
+    if evidence.get("glitches_per_minute"):
+        rooms = [_space(facts, s) for s in (incident["space_id"], move["to_space"] if move else None) if s]
+        span = domain(min(r["started_at"] for r in rooms), max(r["ended_at"] for r in rooms))
+        specs["glitches"] = charts.glitches_over_time(iso_rows(evidence["glitches_per_minute"]), span)
+    tables["glitch_kinds"] = [table_row(r, clock) for r in evidence.get("glitch_breakdown", [])]
+    room = _space(facts, incident["space_id"])
+    if any(r["rejoins"] for r in evidence.get("storm", [])):
+        specs["storm"] = charts.reconnect_storm(
+            iso_rows(evidence["storm"]), domain(room["started_at"], room["ended_at"])
+        )
+    if evidence.get("blast"):
+        specs["blast"] = charts.blast_radius(evidence["blast"])
+    factors = evidence.get("factors", [])[:15]
+    tables["factors"] = [
+        {
+            **table_row(r, clock),
+            "lift": "new in the window" if r["new_in_window"] else f"{r['lift']:g}×",
+            "support": f"{r['window_records']:,} in the window, {r['baseline_records']:,} before",
+        }
+        for r in factors
+    ]
+    if factors:
+        specs["factors"] = charts.contributing_factors(
+            [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors]
+        )
+    return specs, tables
+
+
+def _timeline(
+    evidence: dict, phases: list[dict], marks: list[dict], start: datetime, end: datetime, title: str
+) -> dict:
+    span = domain(start, end)
+    lo, hi = datetime.fromisoformat(span[0]), datetime.fromisoformat(span[1])
+    minutes = within(evidence["timeline"], "minute", lo, hi)
+    errors = [r for r in within(evidence["errors_per_minute"], "minute", lo, hi) if r["level"] in ("error", "fatal")]
+    cut = [
+        {**p, "start": max(p["start"], span[0]), "end": min(p["end"], span[1])}
+        for p in phases
+        if datetime.fromisoformat(p["end"]) > lo and datetime.fromisoformat(p["start"]) < hi
+    ]
+    shown = [m for m in marks if lo <= datetime.fromisoformat(m["ts"]) <= hi]
+    return charts.failure_timeline(iso_rows(minutes), cut, shown, iso_rows(errors), span, title)
 
 
 def markers(events: list[dict], move: dict | None) -> list[dict]:
@@ -442,3 +629,20 @@ def markers(events: list[dict], move: dict | None) -> list[dict]:
             continue
         out.append({"ts": iso(e["ts"]), "label": label})
     return out
+
+
+def table_of_contents(context: dict) -> list[tuple[str, str]]:
+    toc = [("summary", "Summary and key figures")]
+    if context["missing"]:
+        toc.append(("missing-logs", "What these logs cannot tell"))
+    toc.append(("root-cause", "Root cause and action items"))
+    if context["mode"] == "audio":
+        toc += [
+            ("timeline", "Failure timeline"),
+            ("switchover", "The switch-over"),
+            ("where-it-broke", "Where it broke"),
+        ]
+    elif context["mode"] == "errors":
+        toc.append(("errors", "Errors"))
+    toc += [("postmortem", "Postmortem narrative"), ("appendix", "Appendix: events, data quality, glossary")]
+    return toc

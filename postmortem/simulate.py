@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from postmortem.errors import InputError
+
 T0 = int(datetime(2026, 3, 14, 21, 0, tzinfo=UTC).timestamp())  # the celebrity room starts
 ONSET = T0 + 12 * 60  # the relay overloads: screech
 SILENCE = ONSET + 5 * 60  # the relay dies: silence
@@ -238,10 +240,18 @@ def _listener(
     return intervals
 
 
-def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7) -> Truth:
-    """Write join.jsonl, error.csv, glitch.jsonl.gz and .truth.json into `out_dir`."""
+def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7, *, force: bool = False) -> Truth:
+    """Write join.jsonl, error.csv, glitch.jsonl.gz and .truth.json into `out_dir`, which must be empty or
+    new unless `force` (a simulation once overwrote a folder of real logs)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError(f"{out} is not empty; pass --force to write the simulation into it anyway")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create {out}: {err.strerror or err}") from None
     rng = random.Random(seed)
     w = Writer(out, rng)
     truth = Truth(

@@ -1,10 +1,13 @@
--- Contributing factors: for each value of service, code and server (error log, error/fatal/warn records
--- naming the room or no room) and of edge, region and platform (glitch reports in the room), its share of
--- records in the degraded window [$degraded_at, $window_end) divided by its share in the baseline before it
--- [$baseline_start, $degraded_at). One pseudo-record is added to each value's baseline count (and to the
--- total per value seen) so values new in the window do not divide by zero. Ranked by lift.
--- params: $space_id, $baseline_start, $degraded_at, $window_end
--- returns: source, dimension, value, window_records, baseline_records, window_share, baseline_share, lift
+-- Contributing factors: values of service, code and server (error log, error/fatal/warn records naming the
+-- room or no room) and of edge, region and platform (glitch reports in the room) that are over-represented in
+-- the degraded window [$degraded_at, $window_end) compared with the baseline before it [$baseline_start,
+-- $degraded_at). lift = window share / baseline share. A value with no baseline records while its dimension
+-- had some is `new_in_window` (lift null: no ratio is honest there); a dimension with no baseline records at
+-- all cannot be compared and is left out. Kept: at least $min_records window records, and new or lift of at
+-- least $min_lift. New values first (most records first), then by lift.
+-- params: $space_id, $baseline_start, $degraded_at, $window_end, $min_records, $min_lift
+-- returns: source, dimension, value, window_records, baseline_records, window_share, baseline_share, lift,
+--          new_in_window
 with errors as (
     select ts, service, code, server from error_events
     where level in ('warn', 'error', 'fatal') and (space_id is null or space_id = $space_id)
@@ -29,20 +32,24 @@ counts as (
     group by all
 ),
 totals as (
-    select source, dimension, sum(window_records) as window_total, sum(baseline_records) as baseline_total,
-           count(*) as values_seen
+    select source, dimension, sum(window_records) as window_total, sum(baseline_records) as baseline_total
     from counts
     group by all
 ),
-final as (
+scored as (
     select
         c.source, c.dimension, c.value, c.window_records, c.baseline_records,
-        round(c.window_records / nullif(t.window_total, 0), 4) as window_share,
-        round(c.baseline_records / nullif(t.baseline_total, 0), 4) as baseline_share,
-        round((c.window_records / nullif(t.window_total, 0))
-              / ((c.baseline_records + 1) / (t.baseline_total + t.values_seen)), 2) as lift
+        round(c.window_records / t.window_total, 4) as window_share,
+        round(c.baseline_records / t.baseline_total, 4) as baseline_share,
+        round((c.window_records / t.window_total) / nullif(c.baseline_records / t.baseline_total, 0), 2) as lift,
+        c.baseline_records = 0 as new_in_window
     from counts as c
     join totals as t using (source, dimension)
-    where c.window_records > 0
+    where t.window_total > 0 and t.baseline_total > 0
+),
+final as (
+    select * from scored
+    where window_records >= $min_records and (new_in_window or lift >= $min_lift)
 )
-select * from final order by lift desc nulls last, window_records desc, source, dimension, value
+select * from final
+order by new_in_window desc, case when new_in_window then window_records end desc, lift desc, source, dimension, value

@@ -1,5 +1,5 @@
--- The reconnect storm in one room, per minute: rejoins (a join while already in), users rejoining, and how
--- many users have rejoined at least 3 times so far.
+-- The reconnect storm in one room, for every minute the room existed: rejoins (a join while already in),
+-- users rejoining, and how many users have rejoined at least 3 times so far.
 -- params: $space_id
 -- returns: minute, rejoins, rejoining_users, users_with_3_plus_rejoins
 with rejoins as (
@@ -16,9 +16,13 @@ per_minute as (
     from rejoins
     group by all
 ),
+grid as (select minute from space_minutes where space_id = $space_id),
 final as (
-    select minute, rejoins, rejoining_users,
-           cast(sum(reached_3) over (order by minute) as bigint) as users_with_3_plus_rejoins
-    from per_minute
+    select g.minute,
+           coalesce(p.rejoins, 0) as rejoins,
+           coalesce(p.rejoining_users, 0) as rejoining_users,
+           cast(sum(coalesce(p.reached_3, 0)) over (order by g.minute) as bigint) as users_with_3_plus_rejoins
+    from grid as g
+    left join per_minute as p using (minute)
 )
 select * from final order by minute

@@ -1,8 +1,11 @@
 -- Where the event moved: the earliest room that starts after the failed room started and no later than
 -- $window_minutes after it ended, sharing at least one host/cohost/speaker with it. No row: no switch-over.
 -- params: $from_space, $window_minutes
+-- Listeners followed: joined the failed room as listener and the replacement after it started. The rate is
+-- given against all of the failed room's listeners and against those still present when it ended.
 -- returns: from_space, to_space, from_host, to_host, from_ended_at, to_started_at, gap_seconds,
---          speakers_moved, listeners_followed, from_unique_listeners, follow_rate
+--          speakers_moved, listeners_followed, from_unique_listeners, follow_rate, listeners_at_end,
+--          followed_of_at_end, follow_rate_of_at_end
 with origin as (
     select * from space_bounds where space_id = $from_space
 ),
@@ -28,11 +31,22 @@ target as (
 origin_listeners as (
     select distinct user_id from join_events where space_id = $from_space and event = 'join' and role = 'listener'
 ),
-followers as (
-    select count(distinct j.user_id) as listeners_followed
+followed as (
+    select distinct j.user_id
     from join_events as j
     join target as t on j.space_id = t.space_id and j.event = 'join' and j.ts >= t.started_at
     semi join origin_listeners as l on l.user_id = j.user_id
+),
+at_end as (
+    select distinct s.user_id from sessions as s
+    semi join origin_listeners as l on l.user_id = s.user_id
+    where s.space_id = $from_space and s.closed_by_end
+),
+followers as (
+    select
+        (select count(*) from followed) as listeners_followed,
+        (select count(*) from at_end) as listeners_at_end,
+        (select count(*) from at_end semi join followed using (user_id)) as followed_of_at_end
 ),
 final as (
     select
@@ -42,7 +56,10 @@ final as (
         t.speakers_moved,
         f.listeners_followed,
         (select count(*) from origin_listeners) as from_unique_listeners,
-        round(f.listeners_followed / nullif((select count(*) from origin_listeners), 0), 4) as follow_rate
+        round(f.listeners_followed / nullif((select count(*) from origin_listeners), 0), 4) as follow_rate,
+        f.listeners_at_end,
+        f.followed_of_at_end,
+        round(f.followed_of_at_end / nullif(f.listeners_at_end, 0), 4) as follow_rate_of_at_end
     from origin as o
     cross join target as t
     cross join followers as f
