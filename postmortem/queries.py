@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import polars as pl
@@ -21,6 +22,17 @@ QUERY_DIR = _PACKAGED if _PACKAGED.is_dir() else _REPO
 
 _COMMENTS_AND_STRINGS = re.compile(r"--[^\n]*|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+OUR_ERROR = "Invalid Input Error: postmortem: "  # how a check in our SQL, `error('postmortem: ...')`, arrives
+# What `postmortem sql` runs: queries (SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE, SHOW) and EXPLAIN.
+READ_STATEMENTS = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN)
+
+
+class Engine(Protocol):
+    """What runs named SQL besides a DuckDB connection (see postmortem/engine.py)."""
+
+    def frame(self, name: str, sql: str, params: dict) -> pl.DataFrame: ...
+
+    def execute_script(self, name: str) -> None: ...
 
 
 @cache
@@ -68,13 +80,35 @@ def relation(con: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.Duck
     return con.sql(sql, params=bound or None)
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
-    """Run a named query and return its rows as a polars frame."""
+def run(con: duckdb.DuckDBPyConnection | Engine, name: str, **params) -> pl.DataFrame:
+    """Run a named query and return its rows as a polars frame. `con` is a DuckDB connection or another
+    engine (postmortem/engine.py: Spark) that runs the same file and returns the same frame."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        sql, bound = bind(name, params)
+        return con.frame(name, sql, bound)
     return relation(con, name, **params).pl()
 
 
-def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
+def execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> object:
+    """Run a named statement that changes something (ingest's steps), checking its `$names` like `run`; a file
+    of several statements runs each with the parameters it uses (DuckDB binds only a statement's own). Returns
+    the first value of the last statement's result (the row count of an INSERT), or None."""
+    result = None
+    for statement in con.extract_statements(load(name)):
+        sql = statement.query
+        wanted = parameters(sql)
+        missing = [p for p in wanted if p not in params]
+        if missing:
+            raise QueryError(f"query {name!r} needs parameter(s): {', '.join('$' + m for m in missing)}")
+        rows = con.execute(sql, {p: params[p] for p in wanted} or None).fetchall()
+        result = rows[0][0] if rows and rows[0] else None
+    return result
+
+
+def execute_script(con: duckdb.DuckDBPyConnection | Engine, name: str) -> None:
     """Run a multi-statement file that takes no parameters (schema, macros)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.execute_script(name)
     con.execute(load(name))
 
 
@@ -99,15 +133,29 @@ def parse_params(pairs: list[str]) -> dict:
     return params
 
 
+def engine_message(err: duckdb.Error) -> str:
+    """The first line of an engine error; a check in our own SQL says what to do and is passed on as is."""
+    text = str(err).strip()
+    if OUR_ERROR in text:
+        text = text.split(OUR_ERROR, 1)[1].strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
-    """Ad hoc SQL typed by the user; callers open the connection read-only."""
+    """Ad hoc SQL typed by the user: exactly one query, split by DuckDB's own parser (no regex guesses at
+    quotes and comments). Callers open the connection with `db.connect_sandboxed`, which is what makes it
+    read-only; refusing other statement types here only gives a clearer message first."""
     try:
-        rel = con.sql(sql)
+        statements = con.extract_statements(sql)
     except duckdb.Error as err:
-        raise QueryError(str(err).strip().splitlines()[0]) from None
-    if rel is None:
-        raise QueryError("the statement returned no rows; `postmortem sql` runs queries, not commands")
+        raise QueryError(engine_message(err)) from None
+    if len(statements) != 1:
+        raise QueryError(f"`postmortem sql` runs exactly one statement; this text has {len(statements)}")
+    (statement,) = statements
+    if statement.type not in READ_STATEMENTS:
+        kind = statement.type.name.replace("_", " ")
+        raise QueryError(f"`postmortem sql` is read-only and runs queries (SELECT) only: {kind} is not allowed")
     try:
-        return rel.pl()
+        return con.sql(statement).pl()
     except duckdb.Error as err:
-        raise QueryError(str(err).strip().splitlines()[0]) from None
+        raise QueryError(engine_message(err)) from None

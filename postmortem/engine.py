@@ -1,0 +1,172 @@
+"""Where the data is and what runs the SQL: the DuckDB file, a Parquet lake read by DuckDB, or a lake read by
+Spark (local, a cluster master, or a Spark Connect server).
+
+Everything above this seam is engine-blind: `queries.run(con, name, **params)` takes either a DuckDB
+connection or a `SparkEngine` and returns the same polars frame, and `db.cache_derived(con)` works on both.
+The SQL is the same `queries/*.sql`; for Spark it is translated at run time (postmortem/dialect.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from postmortem import db, lake, queries
+from postmortem.dialect import Translator
+from postmortem.errors import DatabaseError, InputError, QueryError
+
+
+class EngineName(enum.StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What `report`, `timeline` and `query` read, and with which engine."""
+
+    engine: EngineName = EngineName.duckdb
+    db_path: str | Path = db.DEFAULT_DB
+    lake: str | Path | None = None
+    spark_remote: str | None = None
+    spark_master: str | None = None
+    threads: int = db.DEFAULT_THREADS
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT
+
+
+@contextlib.contextmanager
+def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]:
+    """A read-only connection to the data: a DuckDB connection, or a SparkEngine over the lake."""
+    if source.engine == EngineName.spark:
+        if source.lake is None:
+            raise InputError("--engine spark reads a Parquet lake: pass --lake DIR (written by `ingest --lake`)")
+        engine = SparkEngine(spark_session(remote=source.spark_remote, master=source.spark_master))
+        try:
+            engine.attach_lake(lake.read(source.lake))
+            yield engine
+        finally:
+            engine.close()
+        return
+    if source.spark_remote or source.spark_master:
+        raise InputError("--spark-remote and --spark-master need --engine spark")
+    if source.lake is None:
+        with db.connect(
+            source.db_path, read_only=True, threads=source.threads, memory_limit=source.memory_limit
+        ) as con:
+            yield con
+        return
+    files = lake.read(source.lake)
+    with duckdb.connect(":memory:", config={"threads": source.threads, "memory_limit": source.memory_limit}) as con:
+        try:
+            con.execute("set TimeZone = 'UTC'")
+            for table, paths in files.tables.items():
+                con.read_parquet(paths).create_view(f"lake_{table}")
+            queries.execute_script(con, "lake/views")
+            queries.execute_script(con, "schema/views")
+        except duckdb.Error as err:
+            raise db.translate(err, source.lake) from None
+        yield con
+
+
+def spark_session(*, remote: str | None = None, master: str | None = None):
+    """A Spark session: Spark Connect at `remote` (sc://host:15002), else a classic session on `master`
+    (default local[*], this machine's cores). Times are UTC, as in DuckDB."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError("--engine spark needs pyspark: pip install 'postmortem[spark]' (and Java 17+)") from None
+    builder = SparkSession.builder.appName("postmortem")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = (
+            builder.master(master or "local[*]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.session.timeZone", "UTC")
+        )
+    try:
+        session = builder.getOrCreate()
+    except Exception as err:  # noqa: BLE001 - Java gateway and gRPC failures have no common base class
+        raise DatabaseError(f"cannot start Spark ({remote or master or 'local'}): {_first_line(err)}") from None
+    if not remote:
+        session.sparkContext.setLogLevel("ERROR")
+        # Temporary views are per session: a new one per engine keeps two engines in one process apart.
+        session = session.newSession()
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    return session
+
+
+class SparkEngine:
+    """Runs the named queries on a Spark session, over the lake registered as temporary views."""
+
+    name = "spark"
+
+    def __init__(self, session):
+        self.session = session
+        self.translator = Translator()
+        self._translated: dict[str, str] = {}
+
+    def attach_lake(self, files: lake.LakeFiles) -> None:
+        for table, paths in files.tables.items():
+            self.session.read.parquet(*paths).createOrReplaceTempView(f"lake_{table}")
+        self.execute_script("lake/views")
+        self.execute_script("schema/views")
+
+    def frame(self, name: str, sql: str, params: dict) -> pl.DataFrame:
+        """Run one named query (its text and bound parameters from `queries.bind`) and return its rows."""
+        if name not in self._translated:
+            self._translated[name] = self.translator.query(sql)
+        with _spark_errors(name):
+            table = self.session.sql(self._translated[name], args=params or None).toArrow()
+        return pl.from_arrow(table)
+
+    def execute_script(self, name: str) -> None:
+        for statement in self.translator.statements(queries.load(name)):
+            with _spark_errors(name):
+                self.session.sql(statement).collect()
+        while self.translator.materialise:
+            view = self.translator.materialise.pop(0)
+            with _spark_errors(name):
+                # Computed now and cut from its lineage, so every later query plans against a small leaf
+                # instead of re-analysing the whole view (CACHE TABLE kept the full plan: seconds per query).
+                self.session.table(view).localCheckpoint(eager=True).createOrReplaceTempView(view)
+
+    def cache_derived(self) -> None:
+        self.execute_script("schema/cache")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.session.catalog.clearCache()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def _spark_errors(name: str):
+    try:
+        yield
+    except Exception as err:
+        from pyspark.errors import PySparkException
+
+        if isinstance(err, PySparkException):
+            raise QueryError(f"{name} on Spark: {_first_line(err)}") from err
+        raise
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    if "postmortem: " in text:  # a check in our own SQL (`error('postmortem: ...')`) says it all
+        text = text.split("postmortem: ", 1)[1]
+    return text.splitlines()[0] if text else type(err).__name__
