@@ -3,18 +3,21 @@ into one-line errors. DuckDB allows one writing process per file; the lock messa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from postmortem import queries, sources
+from postmortem import queries
 from postmortem.errors import DatabaseError
 
 DEFAULT_DB = "postmortem.duckdb"
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)
 DEFAULT_MEMORY_LIMIT = "1GB"
+DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 11 of every DuckDB database file
 
 
 def connect(
@@ -28,6 +31,10 @@ def connect(
     in_memory = str(path) == ":memory:"
     if read_only and not in_memory and not Path(path).is_file():
         raise DatabaseError(f"no database at {path}; run `postmortem ingest LOGS` first")
+    if not in_memory:
+        refuse_foreign_file(path)
+    if read_only and not in_memory:
+        _upgrade_or_refuse(path)
     config = {"threads": threads, "memory_limit": memory_limit}
     if not in_memory:
         # Spill beside the database so a large load uses disk instead of failing on memory.
@@ -35,18 +42,168 @@ def connect(
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
         con.execute("set TimeZone = 'UTC'")
+        check_schema(con, path, read_only=read_only)
         if not read_only:
             queries.execute_script(con, "schema/tables")
-        con.register("source_batch", sources.empty_batch())
-        queries.execute_script(con, "schema/macros")
         queries.execute_script(con, "schema/views")
     except duckdb.Error as err:
         raise translate(err, path) from None
     return con
 
 
+def connect_sandboxed(
+    path: str | os.PathLike = DEFAULT_DB,
+    *,
+    threads: int = DEFAULT_THREADS,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+) -> duckdb.DuckDBPyConnection:
+    """Open the database for SQL a user typed: read-only, the shared views in place, then DuckDB's sandbox
+    switches set and the configuration locked (`schema/sandbox`)."""
+    if not Path(path).is_file():
+        raise DatabaseError(f"no database at {path}; run `postmortem ingest LOGS` first")
+    refuse_foreign_file(path)
+    _upgrade_or_refuse(path)
+    config = {
+        "threads": threads,
+        "memory_limit": memory_limit,
+        "temp_directory": str(Path(path).with_suffix(".tmp")),
+    }
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=config)
+        con.execute("set TimeZone = 'UTC'")  # a setting of the ICU extension: not accepted in `config`
+        check_schema(con, path, read_only=True)
+        queries.execute_script(con, "schema/views")
+        queries.execute_script(con, "schema/sandbox")
+    except duckdb.Error as err:
+        raise translate(err, path) from None
+    return con
+
+
+def refuse_foreign_file(path: str | os.PathLike) -> None:
+    """An existing file that is not a DuckDB database (a log given to --db by mistake) is never opened:
+    DuckDB would otherwise fall back to an in-memory database and the work would be lost."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(12)
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise DatabaseError(f"cannot read database {path}: {err.strerror or err}") from None
+    if head[8:12] != DUCKDB_MAGIC:
+        raise DatabaseError(
+            f"{path} exists and is not a DuckDB database; pass --db with the database file or a new path"
+        )
+
+
+Layout = dict[str, list[tuple[str, str, bool]]]  # table -> (column, type, addable) in column order
+
+
+@cache
+def expected_layout() -> tuple[Layout, str]:
+    """The tables `schema/tables` creates, with their columns, and the schema version it records."""
+    with duckdb.connect() as scratch:
+        queries.execute_script(scratch, "schema/tables")
+        return _layout(scratch), scratch.sql(queries.load("schema/version")).fetchall()[0][0]
+
+
+def _layout(con: duckdb.DuckDBPyConnection) -> Layout:
+    tables: Layout = {}
+    for table, column, dtype, addable in con.sql(queries.load("schema/layout")).fetchall():
+        tables.setdefault(table, []).append((column, dtype, addable))
+    return tables
+
+
+def _upgrade_or_refuse(path: str | os.PathLike) -> None:
+    try:
+        upgrade(path)
+    except duckdb.Error as err:
+        raise translate(err, path) from None
+
+
+def upgrade(path: str | os.PathLike) -> None:
+    """Before a read-only open: bring a database written by an earlier postmortem (no version recorded,
+    or columns added since) up to this schema. `schema/tables` only adds (tables, columns, the version),
+    so this is the same migration a writable connection does on its own."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        current = check_schema(con, path, read_only=True)
+    if not current:
+        with duckdb.connect(str(path)) as con:
+            check_schema(con, path, read_only=False)
+            queries.execute_script(con, "schema/tables")
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, read_only: bool) -> bool:
+    """Refuse (closing the connection) a database that is not ours or is ours at another schema version;
+    return whether it is already current (False: `schema/tables` has tables, columns or the version to add).
+
+    Ours: every table is one `schema/tables` creates, and its columns begin with that table's columns in
+    order; the missing ones, if any, are ones `alter table ... add column` could have added since.
+    """
+    try:
+        found = _layout(con)
+        expected, version = expected_layout()
+        problem = _schema_problem(con, path, found, expected, version, read_only=read_only)
+    except duckdb.Error:
+        con.close()
+        raise
+    if problem:
+        con.close()
+        raise DatabaseError(problem)
+    return found == expected
+
+
+def _schema_problem(con, path, found: Layout, expected: Layout, version: str, *, read_only: bool) -> str | None:
+    if not found:
+        if read_only:
+            return f"database {path} holds no postmortem tables; run `postmortem ingest LOGS --db {path}` first"
+        return None
+    foreign = sorted(set(found) - set(expected))
+    if foreign:
+        return (
+            f"database {path} was not written by postmortem (it has a table {foreign[0]!r}); pass --db with a new path"
+        )
+    if found.get("meta") == expected["meta"]:
+        recorded = con.sql(queries.load("schema/version")).fetchall()[0][0]
+        if recorded != version:
+            if recorded is not None and recorded.isdigit() and int(recorded) > int(version):
+                advice = "upgrade postmortem to read it"
+            else:
+                advice = "no migration exists: re-ingest the logs into a new --db"
+            return (
+                f"database {path} has postmortem schema version {recorded}, this postmortem reads version "
+                f"{version}; {advice}"
+            )
+    for table, columns in sorted(found.items()):
+        ours = expected[table]
+        named = [c[:2] for c in columns]
+        if named != [c[:2] for c in ours[: len(columns)]] or not all(c[2] for c in ours[len(columns) :]):
+            names = ", ".join(name for name, _, _ in columns)
+            return (
+                f"database {path} was not written by this postmortem: its table {table!r} has columns "
+                f"({names}); pass --db with a new path"
+            )
+    return None
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """All statements inside commit together or not at all; the one place that owns BEGIN/COMMIT/ROLLBACK."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # the failure already ended the transaction
+        raise
+    con.execute("commit")
+
+
 def cache_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Compute presence, sessions and per-minute room health once for the many queries of a report."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.cache_derived()  # another engine (postmortem/engine.py) caches its own way
     try:
         queries.execute_script(con, "schema/cache")
     except duckdb.Error as err:
@@ -67,5 +224,7 @@ def translate(err: BaseException, path: str | os.PathLike) -> DatabaseError:
         return DatabaseError(f"disk full while writing {path}; free space or pass --db on another disk")
     if "Read-only" in text or "Permission denied" in text or "read-only" in text:
         return DatabaseError(f"cannot write {path}: read-only location; pass --db with a writable path")
+    if queries.OUR_ERROR in text:
+        return DatabaseError(queries.engine_message(err))
     first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
     return DatabaseError(f"database {path}: {first}")

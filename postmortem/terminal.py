@@ -1,7 +1,14 @@
-"""Rendering results for a terminal: rich tables and a progress bar that stays quiet off a terminal."""
+r"""Rendering results for a terminal: rich tables and a progress bar that stays quiet off a terminal.
+
+Log text is attacker-controlled: an ESC in a user_id could move the cursor, retitle the window or hide a
+line. Whatever reaches a terminal has its control characters shown escaped (`\x1b`), and table cells are
+cut short, because rich's wrapping of one multi-megabyte cell takes minutes.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +25,41 @@ out = Console(highlight=False)
 if not out.is_terminal:
     out = Console(highlight=False, width=200)  # pipes and CI logs: no wrapping of wide tables
 err = Console(stderr=True, highlight=False)
+
+MAX_CELL = 120  # characters of a table cell; --format csv/json give the whole value
+# C0 and C1 controls, DEL, line/paragraph separators and the bidirectional overrides that reorder text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str, *, keep: str = "") -> str:
+    r"""Control characters written as escapes (ESC as `\x1b`, a bidi override as `\u202e`), except
+    those in `keep`: the text is then safe to show on any terminal."""
+
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        if char in keep:
+            return char
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROL.sub(escape, text)
+
+
+def cell(value: object) -> Text:
+    """A table cell: shortened to MAX_CELL characters (saying how much was left out), controls escaped,
+    and Text rather than markup so `[bold]` prints as typed."""
+    text = "" if value is None else str(value)
+    if len(text) > MAX_CELL:
+        text = f"{text[:MAX_CELL]}… (+{len(text) - MAX_CELL:,} chars)"
+    return Text(visible(text))
+
+
+def write(text: str) -> None:
+    """CSV or JSON on standard output: byte for byte into a pipe or file, controls escaped on a terminal
+    (tabs and line ends are kept: they are the format's own)."""
+    if out.is_terminal:
+        text = visible(text, keep="\t\n")
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _when(value: datetime | None) -> str:
@@ -66,7 +108,7 @@ def ingest_summary(summary: IngestSummary) -> None:
         files.add_column(column, justify="left" if column in ("file", "kind", "status") else "right")
     for f in summary.files:
         files.add_row(
-            Text(str(f.path)),
+            cell(f.path),
             f.kind,
             f.status,
             f"{f.lines_read:,}",
@@ -102,6 +144,5 @@ def frame(df: pl.DataFrame, title: str | None = None) -> None:
     for name, dtype in df.schema.items():
         table.add_column(name, justify="right" if dtype.is_numeric() else "left")
     for row in df.iter_rows():
-        # Text, not markup: log values are attacker-controlled and must print as typed.
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+        table.add_row(*(cell(v) for v in row))
     out.print(table)

@@ -70,3 +70,13 @@ create table if not exists glitch_events (
     edge        varchar,
     extra       json
 );
+
+-- The schema version, so a database from another version of postmortem (or another program) is refused
+-- with one line instead of being misread. `db.check_schema` compares a database's tables with what this file
+-- creates: a table may lack only trailing columns an `alter table ... add column` above adds (nullable or with
+-- a default); this file then adds them. Bump the version for any change that cannot be made that way.
+create table if not exists meta (
+    key   varchar primary key,
+    value varchar not null
+);
+insert or ignore into meta values ('schema_version', '1');

@@ -53,12 +53,15 @@ from transitions as t
 join space_bounds as b using (space_id)
 where t.transition = 'session_start' and least(coalesce(t.next_ts, b.ended_at), b.ended_at) > t.ts;
 
--- Per room and minute (UTC, from its started_at's minute to its ended_at's minute): users present at any
--- moment of the minute, join/leave traffic, glitch reports and error-level records naming the room.
+-- Per room and minute (UTC): users present at any moment of the minute, join/leave traffic, glitch reports
+-- and error-level records naming the room. The minutes are bounded by the data, not by the room's span: a
+-- room has a row for each minute from its started_at's minute to its ended_at's minute in which anything of
+-- it happened (an event, an arrival or a departure), and for the quiet minutes between two such minutes at
+-- most 60 minutes apart. So a stray `ts: 0` line costs one row, not 29 million; a silence longer than an hour
+-- is a gap. A room whose rows would still exceed 1,000,000 minutes (about two years) is refused by name.
 create or replace temp view space_minutes as
-with grid as (
-    select space_id, unnest(generate_series(date_trunc('minute', started_at), date_trunc('minute', ended_at),
-                                            interval 1 minute)) as minute
+with bounds as (
+    select space_id, date_trunc('minute', started_at) as first_minute, date_trunc('minute', ended_at) as last_minute
     from space_bounds
 ),
 session_minutes as (
@@ -109,11 +112,73 @@ errors as (
     where level in ('error', 'fatal') and space_id is not null
     group by all
 ),
+-- The minutes in which something happened, within the room's bounds.
+active as (
+    select space_id, minute
+    from (
+        select space_id, date_trunc('minute', ts) as minute from join_events
+        union select space_id, minute from glitches
+        union select space_id, minute from errors
+        union select space_id, minute from departures
+        union select space_id, first_minute from bounds
+        union select space_id, last_minute from bounds
+    )
+    join bounds using (space_id)
+    where minute between first_minute and last_minute
+),
+-- Each active minute runs on through the quiet minutes before the next one when that is at most an hour away.
+spans as (
+    select
+        space_id, minute,
+        case
+            when next_minute - minute <= interval 60 minute then next_minute - interval 1 minute
+            else minute
+        end as through
+    from (select *, lead(minute) over (partition by space_id order by minute) as next_minute from active)
+),
+sized as (
+    select *, sum(datediff('minute', minute, through) + 1) over (partition by space_id) as room_minutes
+    from spans
+),
+grid as (
+    select
+        space_id,
+        unnest(generate_series(
+            minute,
+            case
+                when room_minutes <= 1000000 then through
+                else error('postmortem: room ' || space_id || ' would need ' || room_minutes
+                           || ' per-minute rows, more than the 1,000,000 allowed: its events are spread over'
+                           || ' years; check their timestamps (`postmortem query spaces`)')
+            end,
+            interval 1 minute
+        )) as minute
+    from sized
+),
+-- Users present: the running sum of arrivals less departures, read as of each minute (an ASOF join, so it
+-- is right whatever minutes the grid skips), less the users whose sessions meet within the minute.
+changes as (
+    select space_id, minute, sum(n) as n
+    from (
+        select space_id, minute, n from arrivals
+        union all
+        select space_id, minute, -n from departures
+    )
+    group by all
+),
+running as (
+    select space_id, minute, sum(n) over (partition by space_id order by minute) as present
+    from changes
+),
+present as (
+    select g.space_id, g.minute, coalesce(r.present, 0) as present
+    from grid as g
+    asof left join running as r on g.space_id = r.space_id and g.minute >= r.minute
+),
 final as (
     select
         g.space_id, g.minute,
-        cast(sum(coalesce(a.n, 0) - coalesce(d.n, 0)) over (partition by g.space_id order by g.minute)
-             - coalesce(m.n, 0) as bigint) as present_users,
+        cast(g.present - coalesce(m.n, 0) as bigint) as present_users,
         coalesce(t.joins, 0) as joins,
         coalesce(t.leaves, 0) as leaves,
         coalesce(t.rejoins, 0) as rejoins,
@@ -124,9 +189,7 @@ final as (
         coalesce(gl.silence_reports, 0) as silence_reports,
         coalesce(e.errors, 0) as errors,
         round(coalesce(gl.glitch_users, 0) / nullif(present_users, 0), 4) as glitch_share
-    from grid as g
-    left join arrivals as a using (space_id, minute)
-    left join departures as d using (space_id, minute)
+    from present as g
     left join met as m using (space_id, minute)
     left join traffic as t using (space_id, minute)
     left join glitches as gl using (space_id, minute)
