@@ -2,8 +2,9 @@
 
 Rows arrive as plain dicts with times already ISO-8601 UTC strings, so specs are JSON as they stand and
 never carry more than the few thousand aggregated rows a query returned. Every time axis uses a UTC scale and
-every time in a tooltip is formatted in UTC (`formatType: utc`): Vega-Lite would otherwise show the viewer's
-local time under a "(UTC)" label. Time axes tick on whole minutes, so a short span never repeats a label.
+every time in a tooltip goes through a UTC time unit: Vega-Lite would otherwise show the viewer's local
+time under a "(UTC)" label (and `formatType: utc` on an ISO string shows NaN). Time axes tick on whole
+minutes, so a short span never repeats a label.
 """
 
 from __future__ import annotations
@@ -70,8 +71,13 @@ def _minutes_x(field: str, domain: tuple[str, str], title: str | None = None) ->
 
 
 def when(field: str, title: str, seconds: bool = True) -> alt.Tooltip:
-    """A time in a tooltip, in UTC whatever the viewer's zone."""
-    return alt.Tooltip(f"{field}:T", format="%H:%M:%S" if seconds else "%H:%M", formatType="utc", title=title)
+    """A time in a tooltip, in UTC whatever the viewer's zone (a utc... time unit formats in UTC)."""
+    return alt.Tooltip(
+        f"{field}:T",
+        timeUnit="utcyearmonthdatehoursminutesseconds",
+        format="%H:%M:%S" if seconds else "%H:%M",
+        title=title,
+    )
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict:
@@ -221,9 +227,7 @@ def speaker_lanes(segments: list[dict], domain: tuple[str, str]) -> dict:
         .mark_tick(color="#b3261e", thickness=2, size=16, clip=True)
         .encode(x=_x("end", domain), y=y, tooltip=["user_id:N", when("end", "left at (UTC)")])
     )
-    return _spec(
-        alt.layer(bars, left).properties(width=WIDTH - 120, height=20 * max(len(lanes), 1))
-    )
+    return _spec(alt.layer(bars, left).properties(width=WIDTH - 120, height=20 * max(len(lanes), 1)))
 
 
 def funnel(steps: list[dict]) -> dict:

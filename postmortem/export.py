@@ -61,7 +61,7 @@ def timesketch_lines(events: list[dict]) -> str:
             "timestamp_desc": e["kind"],
             "space_id": e["space_id"],
             "actor": e["actor"],
-            "detail": e["detail"],
+            "detail": e["detail"] if not e.get("until") else f"until {iso(e['until'])}",
             "data_type": "postmortem:event",
         }
         lines.append(json.dumps(record, allow_nan=False))

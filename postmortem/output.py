@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from postmortem import db, export, queries, render, report
+from postmortem import db, engine, export, queries, render, report
 from postmortem.errors import InputError, QueryError
 from postmortem.notes import load_notes
 from postmortem.summary import Detection, gather_facts, impact_end
@@ -55,7 +55,7 @@ def load_facts(
     threads: int = db.DEFAULT_THREADS,
     memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
 ) -> dict:
-    with db.connect(db_path, read_only=True, threads=threads, memory_limit=memory_limit) as con:
+    with engine.open_read(db_path, threads=threads, memory_limit=memory_limit) as con:  # file, lake or Spark
         db.cache_derived(con)
         return gather_facts(con, space=space, detection=detection, anchor_overrides=anchor_overrides, evidence=evidence)
 
@@ -143,8 +143,9 @@ def timeline_frame(events: list[dict], display_tz: str | None = None) -> pl.Data
     columns = {"when (UTC)": [terminal_time(e["ts"]) for e in events]}
     if tz:
         columns[f"when ({display_tz})"] = [terminal_time(e["ts"], tz) for e in events]
-    for key in ("space_id", "kind", "actor", "detail"):
+    for key in ("space_id", "kind", "actor"):
         columns[key] = [e[key] for e in events]
+    columns["detail"] = [f"until {terminal_time(e['until'], tz)}" if e.get("until") else e["detail"] for e in events]
     return pl.DataFrame(columns, schema={k: pl.String for k in columns})
 
 
@@ -185,7 +186,7 @@ def run_query(
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise QueryError(f"unknown query {name!r}{hint} (see `postmortem query --list`)")
     wanted = queries.parameters(queries.load(name))
-    with db.connect(db_path, read_only=True) as con:
+    with engine.open_read(db_path) as con:
         if any(p not in params for p in wanted):
             db.cache_derived(con)
             facts = gather_facts(con, space=space, detection=detection, evidence=False)

@@ -454,7 +454,7 @@ def key_event_rows(events: list[dict], notes: dict, clock: Clock) -> list[dict]:
     """The key-events table: the logs' events and the notes' entries, in order. Mic toggles are drawn in the
     speaker lanes and counted in the speakers table rather than listed one by one."""
     logged = [
-        (e["ts"], e["space_id"] or "", e["kind"], e["actor"] or "", e["detail"] or "", "logs")
+        (e["ts"], e["space_id"] or "", e["kind"], e["actor"] or "", _detail(e, clock), "logs")
         for e in events
         if e["kind"] not in MIC_EVENTS
     ]
@@ -472,6 +472,12 @@ def key_event_rows(events: list[dict], notes: dict, clock: Clock) -> list[dict]:
         for ts, space, kind, actor, detail, source in logged + noted
     ]
     return sorted(table, key=lambda e: (e["ts"], e["source"]))
+
+
+def _detail(event: dict, clock: Clock) -> str:
+    if event.get("until"):
+        return f"until {clock(event['until'])}"
+    return event["detail"] or ""
 
 
 def table_row(row: dict, clock: Clock) -> dict:

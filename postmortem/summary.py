@@ -353,7 +353,8 @@ def timeline_events(con: duckdb.DuckDBPyConnection, facts: dict) -> list[dict]:
                 "space_id": p["space_id"],
                 "kind": f"phase: {p['phase']}",
                 "actor": None,
-                "detail": f"until {iso(p['end'])}",
+                "detail": None,
+                "until": p["end"],
             }
         )
     for s in facts["spaces"]:

@@ -1,3 +1,6 @@
+"""The report: the context as data (no rendering, no database), parsed HTML and Markdown, the CLI commands
+around it, and real Chromium (under a non-UTC zone and at phone width)."""
+
 import json
 import os
 import shutil
@@ -5,15 +8,18 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import polars as pl
 import pytest
-from conftest import write_lines
+from conftest import SAMPLE_LOGS, write_lines
 
-from postmortem import db, report
+from postmortem import db, export, output, queries, render, report
+from postmortem.cli import app
 from postmortem.errors import InputError
 from postmortem.ingest import ingest
 from postmortem.notes import TEMPLATE, load_notes
 from postmortem.output import write_report
-from postmortem.summary import build_summary, to_json_ready
+from postmortem.summary import Detection, build_summary, gather_facts, to_json_ready
+from postmortem.timefmt import Clock
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 FIXED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -22,14 +28,29 @@ HOSTILE = {
     "img": '<img src=x onerror="window.__pwned = 2">',
     "template": "{{ 7*7 }}",
 }
+FILLED_NOTES = """
+title = "Relay overload took down the celebrity room"
+severity = "SEV-1"
+owners = ["alice (IC)"]
+root_cause = "relay-07 ran out of memory under fan-out load."
+[[action_items]]
+what = "Alert on glitch share per room"
+owner = "audio-oncall"
+due = 2026-04-01
+status = "open"
+[[timeline]]
+ts = 2026-03-14T21:14:00Z
+text = "Incident declared in #incident-audio"
+"""
 
 
-class Cards(HTMLParser):
-    """Collects the key-figure cards (data-key -> data-value) and all script tags of a page."""
+class Page(HTMLParser):
+    """Collects the key-figure cards (data-key -> data-value), script tags, h3 texts and missing-log items."""
 
     def __init__(self):
         super().__init__()
-        self.cards, self.scripts = {}, []
+        self.cards, self.scripts, self.h3, self.missing = {}, [], [], []
+        self._in_h3 = False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -37,12 +58,36 @@ class Cards(HTMLParser):
             self.cards[a["data-key"]] = json.loads(a["data-value"])
         if tag == "script":
             self.scripts.append(a)
+        if tag == "li" and "data-missing" in a:
+            self.missing.append(a["data-missing"])
+        self._in_h3 = tag == "h3"
+
+    def handle_data(self, data):
+        if self._in_h3:
+            self.h3.append(data.strip())
+            self._in_h3 = False
 
 
-def parse(html: str) -> Cards:
-    parser = Cards()
+def parse(html: str) -> Page:
+    parser = Page()
     parser.feed(html)
     return parser
+
+
+def facts_of(database, **options) -> dict:
+    with db.connect(database, read_only=True) as con:
+        db.cache_derived(con)
+        return gather_facts(con, **options)
+
+
+@pytest.fixture(scope="module")
+def facts(sample_db):
+    return facts_of(sample_db)
+
+
+@pytest.fixture(scope="module")
+def context(facts):
+    return report.build_context(facts, {}, Clock(now=FIXED))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +97,249 @@ def sample_html(sample_db, tmp_path_factory):
     return path
 
 
-# --- context and numbers ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def error_only_db(tmp_path_factory):
+    """Only the sample's error log: no room events, no glitch reports."""
+    path = tmp_path_factory.mktemp("errors") / "errors.duckdb"
+    with db.connect(path, threads=2) as con:
+        ingest(con, [SAMPLE_LOGS / "error.csv"], kind="error")
+    return path
+
+
+@pytest.fixture(scope="module")
+def no_glitch_db(tmp_path_factory):
+    """Room events and errors but no glitch log: nothing can say whether audio degraded."""
+    path = tmp_path_factory.mktemp("noglitch") / "noglitch.duckdb"
+    with db.connect(path, threads=2) as con:
+        ingest(con, [SAMPLE_LOGS / "join.jsonl", SAMPLE_LOGS / "error.csv"])
+    return path
+
+
+def cards_by_key(context: dict) -> dict:
+    return {c["key"]: c for c in context["cards"]}
+
+
+# --- the context is a pure function of (facts, notes, clock) ------------------------------------------------
+
+
+def test_context_needs_no_database(facts):
+    # The facts are plain data: the same context comes from a deep copy, with no connection open anywhere.
+    copy = json.loads(json.dumps(to_json_ready(facts)))
+    assert copy["incident"]["space_id"] == "sp-main"
+    first = report.build_context(facts, {}, Clock(now=FIXED))
+    second = report.build_context(facts, {}, Clock(now=FIXED))
+    assert first == second
+
+
+def test_detection_is_named_for_what_it_is(facts, context):
+    # Item 3: the first error log line is not when anyone was alerted.
+    card = cards_by_key(context)["anchors.time_to_detect_s"]
+    assert card["label"] == "First error logged after onset"
+    assert card["value"] == 45.689  # first audio-relay error 21:12:45.689 - degradation 21:12:00
+    assert "not when anyone was alerted" in card["note"]
+    noted = dict(facts, anchors={**facts["anchors"]})
+    noted["anchors"]["detected"] = datetime(2026, 3, 14, 21, 14, tzinfo=UTC)
+    noted["anchors"]["time_to_detect_s"] = 120.0
+    noted["anchors"]["overridden"] = ["detected"]
+    card = cards_by_key(report.build_context(noted, {}, Clock(now=FIXED)))["anchors.time_to_detect_s"]
+    assert card["label"] == "Time to detect" and card["display"] == "2 min 00 s"
+    assert card["note"] == "detected 21:14:00 UTC (from notes)"
+
+
+def test_contributing_factors_are_over_represented_with_support(context, facts):
+    # Item 4: nothing under-represented, no pseudo-count lift for a value with no baseline, support shown.
+    rows = context["tables"]["factors"]
+    assert rows, "the sample has over-represented values"
+    for raw, shown in zip(facts["evidence"]["factors"], rows, strict=True):
+        assert raw["window_records"] >= facts["definitions"]["factor_min_records"]
+        if raw["new_in_window"]:
+            assert raw["baseline_records"] == 0 and raw["lift"] is None and shown["lift"] == "new in the window"
+        else:
+            assert raw["lift"] >= 1.5 and shown["lift"] == f"{raw['lift']:g}×"
+        assert shown["support"] == f"{raw['window_records']:,} in the window, {raw['baseline_records']:,} before"
+    # audio-relay: 249 error-log records in the window and none before it.
+    assert ("audio-relay", "new in the window") in [(r["value"], r["lift"]) for r in rows]
+
+
+def test_headcounts_are_few_consistent_and_defined(context, facts):
+    # Item 5: users affected, peak, listeners and followers, each in the glossary, the follow rate also
+    # against those still present at the end.
+    cards = cards_by_key(context)
+    assert cards["window.users_affected"]["value"] == facts["window"]["users_affected"] == 963
+    assert cards["spaces.sp-main.peak_concurrent"]["value"] == 943
+    follow = cards["switchover.follow_rate"]
+    # 600 of 1,000 listeners followed; of the 670 still present when sp-main ended, 394 did (58.8%).
+    assert follow["note"] == "600 of 1,000 listeners; 58.8% of the 670 present at the end"
+    terms = {g["term"] for g in context["glossary"]}
+    assert {"peak concurrent", "users affected", "listeners", "listeners followed / follow rate"} <= terms
+    # The funnel measures arrivals from the replacement's start and ends at the followers.
+    funnel = facts["evidence"]["funnel"]
+    assert funnel[2]["step"] == "in the replacement within 5 min of its start"
+    assert funnel[-1]["listeners"] == facts["switchover"]["listeners_followed"]
+    # Rooms show listeners, not a second user count.
+    assert all("unique_users" in room and room["unique_listeners"] for room in context["spaces"])
+
+
+def test_header_shows_the_impact_window_and_a_detail_view(context):
+    # Item 7: not the whole log range (21:00-22:40) but impact start to resolved.
+    assert context["window_label"] == "impact window"
+    assert context["window"] == "21:12:00 UTC – 21:28:00 UTC"
+    detail = context["charts"]["timeline_detail"]
+    x = detail["vconcat"][1]["layer"][0]["encoding"]["x"]["scale"]
+    # The detail view spans impact start - 2 min to impact end + 2 min: 21:10 to 21:30.
+    assert (x["domainMin"], x["domainMax"]) == (
+        int(datetime(2026, 3, 14, 21, 10, tzinfo=UTC).timestamp() * 1000),
+        int(datetime(2026, 3, 14, 21, 30, tzinfo=UTC).timestamp() * 1000),
+    )
+    main = context["charts"]["timeline"]["vconcat"][1]["layer"][0]["encoding"]["x"]["scale"]
+    span = (main["domainMax"] - main["domainMin"]) / 60000
+    incident = 16  # 21:12 -> 21:28
+    assert incident / span > 0.4, "the incident gets a fair share of the main timeline's width"
+
+
+def test_speakers_reach_the_report(context):
+    # Item 2: who was on stage, mic state, when they left and came back.
+    rows = {(r["space_id"], r["user_id"]): r for r in context["speakers"]}
+    assert rows[("sp-main", "u-spk3")]["left_and_came_back"] == "3"  # the simulation: 3 times in and out
+    assert rows[("sp-main", "u-host")]["role"] == "host"
+    lanes = context["charts"]["speakers"]
+    data = [d for layer in lanes["layer"] for d in layer["data"]["values"]]
+    assert {"mic on", "mic off"} <= {d["mic"] for d in data}
+    assert any(d["ends_with_leave"] for d in data)
+
+
+def test_charts_use_utc_in_tooltips_and_whole_minute_ticks(context):
+    # Items 1 and 6 in the specs: every temporal tooltip goes through a UTC time unit; ticks never repeat.
+    def walk(node):
+        if isinstance(node, dict):
+            yield node
+            for v in node.values():
+                yield from walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from walk(v)
+
+    for name, spec in context["charts"].items():
+        for node in walk(spec):
+            tooltip = node.get("tooltip")
+            for t in tooltip if isinstance(tooltip, list) else []:
+                if isinstance(t, dict) and t.get("type") == "temporal":
+                    assert t.get("timeUnit", "").startswith("utc"), (name, t)
+            axis = node.get("axis")
+            if isinstance(axis, dict) and "values" in axis:
+                labels = [datetime.fromtimestamp(v / 1000, UTC).strftime(axis["format"]) for v in axis["values"]]
+                assert len(labels) == len(set(labels)), (name, labels)
+
+
+def test_glitch_steps_are_zero_filled_and_blast_colour_means_something(context, facts):
+    # Item 6: the stacked area draws a kind's silence as zero (rows for every minute of each room) and as
+    # steps; the blast radius has no title of its own (the page's heading names it) and two fixed colours.
+    spec = context["charts"]["glitches"]
+    assert spec["mark"]["interpolate"] == "step-after"
+    rows = facts["evidence"]["glitches_per_minute"]
+    per_room = {}
+    for r in rows:
+        per_room.setdefault((r["space_id"], r["glitch"]), []).append(r["minute"])
+    for (space, _), minutes in per_room.items():
+        room = next(s for s in facts["spaces"] if s["space_id"] == space)
+        expected = (
+            int((room["ended_at"].replace(second=0) - room["started_at"].replace(second=0)).total_seconds() // 60) + 1
+        )
+        assert len(minutes) == expected, space
+    assert any(r["reports"] == 0 for r in rows)
+    blast = context["charts"]["blast"]
+    assert "title" not in blast
+    colours = {layer["mark"].get("color") for panel in blast["vconcat"] for layer in panel["layer"]}
+    assert {"#ced4da", "#c92a2a"} <= colours
+
+
+def test_tables_use_separators_and_one_time_format(context):
+    quality = {k: v for k, v in context["data_quality"].items() if k != "reject_reasons"}  # raw lines as given
+    shown = json.dumps([context["spaces"], quality, context["tables"], context["key_events"], context["phases"]])
+    assert "T21:" not in shown.replace('"ts": "2026-03-14T', "")  # no ISO time shown beside 21:12:45 UTC
+    assert "21:12:00 UTC" in shown
+    rescue = next(s for s in context["spaces"] if s["space_id"] == "sp-rescue")
+    assert rescue["unique_listeners"] == "4,279"  # 4,283 users minus the host and 3 speakers
+    assert next(r for r in context["data_quality"]["kinds"] if r["kind"] == "join")["loaded"] == "10,799"
+
+
+def test_story_comes_first(context, sample_html):
+    ids = [section for section, _ in context["toc"]]
+    assert ids[:3] == ["summary", "root-cause", "timeline"]
+    html = sample_html.read_text()
+    order = [
+        html.index(f'<section id="{s}"')
+        for s in ("summary", "root-cause", "timeline", "switchover", "where-it-broke", "appendix")
+    ]
+    assert order == sorted(order)
+    assert "<code>start</code>" in html and "`start`" not in html  # glossary Markdown rendered
+
+
+def test_executive_summary_quotes_the_root_cause(facts, tmp_path):
+    notes_path = tmp_path / "n.toml"
+    notes_path.write_text(FILLED_NOTES)
+    context = report.build_context(facts, load_notes(notes_path), Clock(now=FIXED))
+    assert context["executive_summary"].endswith("Root cause: relay-07 ran out of memory under fan-out load.")
+
+
+# --- any subset of logs; missing data is never an all-clear ------------------------------------------------
+
+
+def test_error_only_json_has_coverage_and_the_burst(error_only_db):
+    summary = json.loads(export.summary_json(facts_of(error_only_db)))
+    assert summary["coverage"]["join"] == {"files": 0, "rows": 0, "from": None, "to": None}
+    assert summary["coverage"]["error"]["rows"] == 813 and summary["coverage"]["error"]["files"] == 1
+    assert summary["missing"] == ["join", "glitch"]
+    # The sample's errors: 0 before 21:12, then 8, 30, 50, 62... a minute until 21:21 (20): 21:12-21:22.
+    burst = summary["error_burst"]
+    assert (burst["start"], burst["end"], burst["errors"]) == ("2026-03-14T21:12:00Z", "2026-03-14T21:22:00Z", 481)
+
+
+def test_error_only_report_is_error_centred_and_names_what_is_missing(error_only_db):
+    context = report.build_context(facts_of(error_only_db), {}, Clock(now=FIXED))
+    assert context["mode"] == "errors"
+    assert context["window_label"] == "error burst" and context["window"] == "21:12:00 UTC – 21:22:00 UTC"
+    text = context["executive_summary"]
+    assert "No room's audio degraded" not in text
+    assert "audio-glitch log were not loaded, so whether any room's audio degraded cannot be told" in text
+    assert "first came from audio-relay at 21:12:45 UTC" in text
+    assert [m["kind"] for m in context["missing"]] == ["join", "glitch"]
+    assert [r["service"] for r in context["tables"]["first_errors"]] == ["audio-relay", "fanout", "edge-gateway"]
+    assert context["tables"]["top_messages"][0]["records"] == "248"
+    assert set(context["charts"]) == {"error_rate"}
+    assert cards_by_key(context)["error_burst.peak_per_minute"]["value"] == 63
+    assert [e["kind"] for e in context["key_events"]].count("first error") == 3
+
+
+def test_error_only_html_markdown_and_timeline(error_only_db, tmp_path, runner):
+    html_path, md_path = tmp_path / "e.html", tmp_path / "e.md"
+    write_report(error_only_db, output=str(html_path))
+    write_report(error_only_db, fmt="md", output=str(md_path))
+    page = parse(html_path.read_text())
+    assert page.missing == ["join", "glitch"]
+    md = md_path.read_text()
+    assert "## What these logs cannot tell" in md and "### First error per service" in md
+    assert (tmp_path / "e_charts" / "error_rate.svg").exists()
+    result = runner.invoke(app, ["timeline", "--format", "json", "--db", str(error_only_db)])
+    kinds = [e["kind"] for e in json.loads(result.stdout)["events"]]
+    assert kinds.count("first error") == 3 and "error burst start" in kinds
+
+
+def test_no_glitch_log_is_not_an_all_clear(no_glitch_db):
+    context = report.build_context(facts_of(no_glitch_db), {}, Clock(now=FIXED))
+    assert "No room's audio degraded" not in context["executive_summary"]
+    assert context["executive_summary"].startswith("Audio-glitch log was not loaded")
+    assert [m["kind"] for m in context["missing"]] == ["glitch"]
+    assert "not an all-clear" in context["missing"][0]["cannot_answer"]
+
+
+def test_all_logs_and_no_degradation_is_the_only_all_clear(sample_db):
+    context = report.build_context(facts_of(sample_db, detection=Detection(sustain_minutes=30)), {}, Clock(now=FIXED))
+    assert context["missing"] == []
+    assert context["executive_summary"].startswith("No room's audio degraded by the definitions")
+
+
+# --- HTML and Markdown -------------------------------------------------------------------------------------
 
 
 def test_numbers_in_the_html_equal_the_json_summary(sample_db, sample_html, tmp_path):
@@ -60,20 +347,19 @@ def test_numbers_in_the_html_equal_the_json_summary(sample_db, sample_html, tmp_
     write_report(sample_db, fmt="json", output=str(json_path))
     summary = json.loads(json_path.read_text())
     cards = parse(sample_html.read_text()).cards
+    for key, value in cards.items():
+        node = summary
+        for part in key.split(".")[:-1]:
+            node = node[part] if part != "spaces" else {s["space_id"]: s for s in node[part]}
+        assert node[key.split(".")[-1]] == value, key
     move = summary["switchover"]
-    peaks = {s["space_id"]: s["peak_concurrent"] for s in summary["spaces"]}
-    assert cards["switchover.follow_rate"] == move["follow_rate"]
-    assert cards[f"spaces.{move['from_space']}.peak_concurrent"] == peaks[move["from_space"]]
-    assert cards[f"spaces.{move['to_space']}.peak_concurrent"] == peaks[move["to_space"]]
-    for key in ("time_to_detect_s", "time_to_mitigate_s", "impact_duration_s"):
-        assert cards[f"anchors.{key}"] == summary["anchors"][key]
-    # The visible text says the same: 600 of 1,000 listeners -> "60.0%".
     assert f"{move['follow_rate']:.1%}" in sample_html.read_text()
 
 
 def test_sections_without_notes_say_to_be_written(sample_html):
     html = sample_html.read_text()
-    assert html.count('<p class="todo">to be written</p>') == len(report.SECTIONS)
+    assert html.count('<p class="todo">to be written</p>') == len(report.SECTIONS) - 1
+    assert '<p class="todo">Root cause: to be written</p>' in html
     assert "Generated by postmortem at 2026-11-24T12:00:00Z" in html
 
 
@@ -86,7 +372,7 @@ def test_output_is_byte_stable_with_a_fixed_clock(sample_db, sample_html, tmp_pa
 def test_page_is_one_file_with_hash_locked_scripts(sample_html):
     html = sample_html.read_text()
     scripts = parse(html).scripts
-    assert sum(1 for s in scripts if s.get("type") == "application/json") >= 5
+    assert sum(1 for s in scripts if s.get("type") == "application/json") == 9
     assert "<link" not in html and 'src="http' not in html and 'href="http' not in html
     assert "default-src 'none'" in html and "'unsafe-inline'" not in html.split("style-src")[0]
     assert len(html.encode()) < 3 * 1024 * 1024
@@ -97,7 +383,7 @@ def test_static_html_has_svg_charts_and_no_script(sample_db, tmp_path):
     write_report(sample_db, output=str(path), static=True)
     html = path.read_text()
     assert "<script" not in html
-    assert html.count('<div class="static-chart"') == 7 and html.count("<svg") >= 7
+    assert html.count('<div class="static-chart"') == 9 and html.count("<svg") >= 9
 
 
 def test_markdown_report_writes_charts_beside_it(sample_db, tmp_path):
@@ -106,8 +392,18 @@ def test_markdown_report_writes_charts_beside_it(sample_db, tmp_path):
     write_report(sample_db, fmt="md", output=str(path))
     text = path.read_text()
     assert "![failure timeline](incident_charts/timeline.svg)" in text
-    assert (tmp_path / "wiki" / "incident_charts" / "timeline.svg").read_text().startswith("<svg")
-    assert "## Data quality" in text and "_to be written_" in text
+    assert (tmp_path / "wiki" / "incident_charts" / "speakers.svg").read_text().startswith("<svg")
+    assert "## Appendix" in text and "_to be written_" in text and "### Who was on stage" in text
+    assert "| sp-main | u-spk3 | speaker |" in text
+
+
+def test_markdown_to_stdout_writes_no_chart_folder(runner, sample_db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["report", "--format", "md", "-o", "-", "--db", str(sample_db)])
+    assert result.exit_code == 0, result.output
+    assert list(tmp_path.iterdir()) == []
+    assert "Charts are not included" in result.stdout
+    assert "note: charts are not written with -o -" in result.stderr
 
 
 def test_display_tz_shows_both_zones(sample_db, tmp_path):
@@ -119,14 +415,81 @@ def test_display_tz_shows_both_zones(sample_db, tmp_path):
         write_report(sample_db, output=str(path), display_tz="Atlantis/Capital")
 
 
-# --- notes ------------------------------------------------------------------------------------------------
+def test_control_characters_in_labels_render_static_and_markdown(tmp_path):
+    # Issue 10 #7: vl-convert aborted the process (a Rust panic) on a C0 control character in a label.
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    joins = [{"ts": "2024-05-01T12:00:00Z", "space_id": "R", "user_id": "h", "event": "start", "role": "host"}]
+    joins += [{"ts": "2024-05-01T12:00:00Z", "space_id": "R", "user_id": f"u{i}", "event": "join"} for i in range(10)]
+    joins += [{"ts": "2024-05-01T12:15:00Z", "space_id": "R", "user_id": "h", "event": "end", "role": "host"}]
+    glitches = [
+        {"ts": f"2024-05-01T12:{m}:30Z", "space_id": "R", "user_id": f"u{i}", "glitch": "scr\x1beech", "edge": "e\x01"}
+        for m in ("10", "11", "12")
+        for i in range(6)
+    ]
+    errors = [{"ts": "2024-05-01T12:10:10Z", "service": "re\x07lay", "level": "error", "message": "x", "space_id": "R"}]
+    write_lines(folder / "join.jsonl", joins)
+    write_lines(folder / "glitch.jsonl", glitches)
+    write_lines(folder / "error.jsonl", errors)
+    database = tmp_path / "c.duckdb"
+    with db.connect(database) as con:
+        ingest(con, [folder])
+    write_report(database, output=str(tmp_path / "s.html"), static=True)
+    write_report(database, fmt="md", output=str(tmp_path / "c.md"))
+    svg = (tmp_path / "c_charts" / "errors.svg").read_text()
+    assert "re\u2407lay" in svg  # BEL shown as its control picture
+    assert "\u241b" in (tmp_path / "s.html").read_text()  # ESC likewise
 
 
-def test_notes_template_loads_and_fills_the_report(sample_db, tmp_path):
+def test_render_xml_safe_keeps_text_visible():
+    assert render.xml_safe({"a\x00": ["b\x1bc", 1, None]}) == {"a\u2400": ["b\u241bc", 1, None]}
+
+
+# --- writers: all or nothing, strict JSON -----------------------------------------------------------------------
+
+
+def test_report_write_is_atomic_on_a_full_disk(sample_db, tmp_path, monkeypatch):
+    # Issue 10 #12: a failed write leaves the previous report whole and no temporary file behind.
+    target = tmp_path / "r.html"
+    target.write_text("the previous report")
+
+    def full(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(InputError, match="cannot write .*r.html: No space left on device"):
+        write_report(sample_db, output=str(target))
+    with pytest.raises(InputError, match="No space left on device"):
+        write_report(sample_db, fmt="md", output=str(tmp_path / "r.md"))
+    assert target.read_text() == "the previous report"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["r.html"]
+
+
+def test_json_never_carries_nan_or_infinity():
+    frame = pl.DataFrame({"x": [float("nan"), float("inf"), 1.5], "when": [FIXED] * 3})
+    rows = json.loads(export.frame_text(frame, "json"), parse_constant=lambda c: pytest.fail(f"bare {c}"))
+    assert [r["x"] for r in rows] == [None, None, 1.5] and rows[0]["when"] == "2026-11-24T12:00:00Z"
+    assert json.loads(export.summary_json({"a": float("-inf")})) == {"a": None}
+
+
+# --- notes ---------------------------------------------------------------------------------------------------
+
+
+def test_unedited_template_publishes_no_fiction(sample_db, tmp_path):
     notes = tmp_path / "incident.toml"
-    notes.write_text(TEMPLATE + '\n[anchors]\ndetected = "2026-03-14T21:14:00Z"\n')
+    notes.write_text(TEMPLATE)
     loaded = load_notes(notes)
-    assert loaded["severity"] == "SEV-1" and loaded["action_items"][0]["due"] == "2026-04-01"
+    assert loaded["action_items"] == [] and "root_cause" not in loaded and "severity" not in loaded
+    path = tmp_path / "r.html"
+    write_report(sample_db, output=str(path), notes_path=notes)
+    html = path.read_text()
+    assert "TODO" not in html and "SEV-1" not in html
+    assert '<p class="todo">Root cause: to be written</p>' in html
+
+
+def test_filled_notes_fill_the_report(sample_db, tmp_path):
+    notes = tmp_path / "incident.toml"
+    notes.write_text(FILLED_NOTES + '\n[anchors]\ndetected = "2026-03-14T21:14:00Z"\n')
     path = tmp_path / "r.html"
     write_report(sample_db, output=str(path), notes_path=notes)
     html = path.read_text()
@@ -154,6 +517,84 @@ def test_bad_notes_name_the_key(tmp_path, text, message):
         load_notes(path)
 
 
+# --- the commands around the report ---------------------------------------------------------------------------
+
+
+def invoke(runner, *args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_version_and_format_choices(runner):
+    version = invoke(runner, "--version")
+    assert version.exit_code == 0 and version.output.startswith("postmortem ")
+    bad = invoke(runner, "report", "--format", "pdf")
+    assert bad.exit_code == 2 and "Invalid value for '--format'" in bad.output and "Traceback" not in bad.output
+
+
+def test_notes_template_refuses_to_overwrite(runner, tmp_path):
+    out = tmp_path / "incident.toml"
+    assert invoke(runner, "notes-template", "-o", out).exit_code == 0
+    out.write_text("root_cause = 'filled in'\n")
+    again = invoke(runner, "notes-template", "-o", out)
+    assert again.exit_code == 1 and "exists; pass --force" in again.output
+    assert out.read_text() == "root_cause = 'filled in'\n"
+    assert invoke(runner, "notes-template", "-o", out, "--force").exit_code == 0
+    assert out.read_text() == TEMPLATE
+
+
+def test_simulate_refuses_a_folder_that_is_not_empty(runner, tmp_path):
+    (tmp_path / "mine.log").write_text("real logs")
+    refused = invoke(runner, "simulate", tmp_path, "--listeners", 10)
+    assert refused.exit_code == 1 and "is not empty; pass --force" in refused.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.log"]
+
+
+def test_query_defaults_to_the_incident_and_suggests_names(runner, sample_db):
+    result = invoke(runner, "query", "blast_radius", "--format", "json", "--db", sample_db)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {r["dimension"] for r in rows} == {"edge", "platform", "region"}
+    wrong = invoke(runner, "query", "blast_radious", "--db", sample_db)
+    assert wrong.exit_code == 1 and "did you mean blast_radius" in wrong.output
+    listed = invoke(runner, "query", "--list", "--format", "csv")
+    catalogue = listed.stdout.splitlines()
+    assert catalogue[0] == "name,answers,parameters"
+    assert any(line.startswith("switchover,") for line in catalogue)
+    assert (
+        output.query_catalogue().filter(pl.col("name") == "switchover")["parameters"].item()
+        == "from_space, window_minutes"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_every_query_runs_in_every_format(runner, sample_db, fmt):
+    for name in queries.names():
+        result = invoke(runner, "query", name, "--format", fmt, "--db", sample_db)
+        assert result.exit_code == 0, (name, result.output)
+        assert "Traceback" not in result.output
+        if fmt == "json":
+            json.loads(result.stdout)
+
+
+def test_timeline_filters_and_one_precision(runner, sample_db):
+    result = invoke(
+        runner,
+        *("timeline", "--since", "2026-03-14T21:13:00Z", "--until", "2026-03-14T21:14:00Z", "--kind", "speaker"),
+        *("--display-tz", "America/New_York", "--format", "json", "--db", sample_db),
+    )
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)["events"]
+    assert events and all(e["kind"].startswith("speaker") for e in events)
+    assert all("2026-03-14T21:13:00Z" <= e["ts"] <= "2026-03-14T21:14:00Z" for e in events)
+    frame = output.timeline_frame(
+        output.timeline(sample_db, since="2026-03-14T21:12:00Z", until="2026-03-14T21:12:00Z"), "America/New_York"
+    )
+    assert frame.row(0, named=True)["when (UTC)"] == "2026-03-14 21:12:00"
+    assert frame.row(0, named=True)["when (America/New_York)"] == "2026-03-14 17:12:00 EDT"
+    bad = invoke(runner, "timeline", "--since", "soon", "--db", sample_db)
+    assert bad.exit_code == 1 and "--since: 'soon' is not an ISO-8601 time" in bad.output
+
+
 # --- hostile log text -------------------------------------------------------------------------------------------
 
 
@@ -163,20 +604,8 @@ def hostile_html(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     room, host = HOSTILE["script"], HOSTILE["img"]
     joins = [
-        {
-            "ts": "2024-05-01T12:00:00Z",
-            "space_id": room,
-            "user_id": host,
-            "event": "start",
-            "role": "host",
-        },
-        {
-            "ts": "2024-05-01T12:00:00Z",
-            "space_id": room,
-            "user_id": host,
-            "event": "join",
-            "role": "host",
-        },
+        {"ts": "2024-05-01T12:00:00Z", "space_id": room, "user_id": host, "event": "start", "role": "host"},
+        {"ts": "2024-05-01T12:00:00Z", "space_id": room, "user_id": host, "event": "join", "role": "host"},
     ]
     joins += [
         {
@@ -191,15 +620,7 @@ def hostile_html(tmp_path_factory):
         }
         for i in range(10)
     ]
-    joins.append(
-        {
-            "ts": "2024-05-01T12:15:00Z",
-            "space_id": room,
-            "user_id": host,
-            "event": "end",
-            "role": "host",
-        }
-    )
+    joins.append({"ts": "2024-05-01T12:15:00Z", "space_id": room, "user_id": host, "event": "end", "role": "host"})
     glitches = [
         {
             "ts": f"2024-05-01T12:{m}:30Z",
@@ -283,9 +704,9 @@ def browser():
         instance.close()
 
 
-def open_page(browser, path: Path):
+def open_page(browser, path: Path, width: int = 1100, timezone: str = "UTC"):
     """Open a report from disk; returns the page, its console messages and every request it made."""
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page = browser.new_context(viewport={"width": width, "height": 900}, timezone_id=timezone).new_page()
     messages, requests, dialogs = [], [], []
     page.on("console", lambda m: messages.append((m.type, m.text)))
     page.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
@@ -306,7 +727,7 @@ def test_report_renders_in_chromium_offline(browser, sample_html):
         "[...document.querySelectorAll('.vega')].map(e => "
         "[e.id, e.dataset.error || null, e.querySelectorAll('svg path, svg rect').length])"
     )
-    assert len(charts) == 7
+    assert len(charts) == 9
     for chart_id, error, shapes in charts:
         assert error is None, chart_id
         assert shapes > 10, f"{chart_id} drew nothing"
@@ -319,6 +740,45 @@ def test_report_renders_in_chromium_offline(browser, sample_html):
 
 
 @pytest.mark.browser
+def test_tooltips_say_utc_under_another_zone(browser, sample_html):
+    # Item 1: under America/New_York a tooltip labelled "(UTC)" showed 17:12:00 for 21:12 UTC.
+    page, _, _, _ = open_page(browser, sample_html, timezone="America/New_York")
+    assert page.evaluate("new Date(Date.UTC(2026, 2, 14, 21, 12)).getHours()") == 17  # the zone took effect
+    band = page.locator("#chart-timeline_detail path[aria-label*='phase: degraded']").first
+    band.scroll_into_view_if_needed()
+    box = band.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + 4)
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    text = tooltip.inner_text()
+    assert "21:12:00" in text and "21:18:00" in text and "17:12:00" not in text, text
+    page.close()
+
+
+@pytest.mark.browser
+def test_phone_width_fits_charts_and_scrolls_tables(browser, sample_html):
+    # Item 6 and the phone: at 420 px every chart fits its column, the page never scrolls sideways (tables
+    # scroll inside their own box), and the storm axis names each minute once, through the room's end.
+    page, messages, _, _ = open_page(browser, sample_html, width=420)
+    assert [m for m in messages if m[0] in ("error", "pageerror", "warning")] == []
+    widths = page.evaluate(
+        "[...document.querySelectorAll('figure.chart')].map(f => "
+        "[f.querySelector('.vega').id, f.getBoundingClientRect().width,"
+        " f.querySelector('svg').getBoundingClientRect().width])"
+    )
+    for chart_id, figure, svg in widths:
+        assert svg <= figure + 1, (chart_id, svg, figure)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 420
+    assert page.evaluate("[...document.querySelectorAll('.scroll')].some(s => s.scrollWidth > s.clientWidth)")
+    ticks = page.evaluate(
+        "[...document.querySelectorAll('#chart-storm .role-axis-label text')].map(t => t.textContent)"
+        ".filter(t => /^\\d\\d:\\d\\d$/.test(t))"
+    )
+    assert len(ticks) == len(set(ticks)) and ticks[0] == "21:00" and ticks[-1] == "21:20", ticks
+    page.close()
+
+
+@pytest.mark.browser
 def test_hostile_strings_run_nothing_in_chromium(browser, hostile_html):
     page, messages, requests, dialogs = open_page(browser, hostile_html[0])
     assert page.evaluate("window.__pwned") is None
@@ -326,7 +786,6 @@ def test_hostile_strings_run_nothing_in_chromium(browser, hostile_html):
     text = page.inner_text("body")
     assert HOSTILE["script"] in text and HOSTILE["img"] in text and HOSTILE["template"] in text
     assert requests == [hostile_html[0].as_uri()]  # the <img src=x> never loaded
-    # The charts drew, hostile labels included, as text.
     assert page.evaluate("[...document.querySelectorAll('.vega')].every(e => e.dataset.rendered)")
     svg_text = page.evaluate("[...document.querySelectorAll('.vega svg text')].map(t => t.textContent).join(' ')")
     assert "</script>" in svg_text or "<img" in svg_text
@@ -334,10 +793,13 @@ def test_hostile_strings_run_nothing_in_chromium(browser, hostile_html):
     page.close()
 
 
-def test_summary_json_is_stable_keys(sample_db):
+def test_summary_json_has_stable_keys(sample_db):
     with db.connect(sample_db, read_only=True) as con:
         summary = to_json_ready(build_summary(con))
-    assert {"spaces", "incident", "switchover", "errors", "glitches", "data_quality"} <= set(summary)
+    assert {"spaces", "incident", "switchover", "errors", "glitches", "data_quality", "coverage", "window"} <= set(
+        summary
+    )
     assert set(summary["incident"]) >= {"space_id", "degraded_at", "phases"}
     assert {"phase", "start", "end"} <= set(summary["incident"]["phases"][0])
     assert set(summary["data_quality"]) >= {"loaded", "rejected", "duplicates"}
+    assert summary["missing"] == [] and summary["coverage"]["glitch"]["rows"] == 10727
