@@ -79,6 +79,9 @@ def test_every_query_file_loads_with_a_header_and_runs(sample_db):
         "min_reporters": 5,
         "window_minutes": 60,
         "threshold": 0.05,
+        "min_records": 10,
+        "min_lift": 1.5,
+        "min_errors": 5,
     }
     names = queries.names()
     assert len(names) >= 20
@@ -191,6 +194,9 @@ def test_switchover_skips_the_decoy_and_counts_followers(switch):
         "listeners_followed": 2,  # l1 and l3; l2 joined T before it started
         "from_unique_listeners": 3,
         "follow_rate": 0.6667,  # 2 / 3, 4 decimals
+        "listeners_at_end": 3,  # l1, l2 and l3 were all still in F at 11:20
+        "followed_of_at_end": 2,
+        "follow_rate_of_at_end": 0.6667,  # 2 / 3
     }
 
 
@@ -200,9 +206,10 @@ def test_no_switchover_when_only_the_decoy_is_in_the_window(switch):
 
 def test_funnel_counts_listeners_at_each_step(switch):
     frame = queries.run(switch, "funnel", from_space="F", to_space="T")
-    # 3 listeners; all present at 11:20; l1 (11:27) within 15 not 5 min of 11:20; l3 (11:40) within 60; l2
-    # joined T at 11:24:59, within 5 min of the end (the funnel counts arrivals, not "after T started").
-    assert frame["listeners"].to_list() == [3, 3, 1, 2, 3]
+    # Measured from T's start (11:25), not F's end: 3 listeners; all present at 11:20; l1 (11:27) within 5 min;
+    # l3 (11:40) within 15; l2 joined T at 11:24:59, before it started, so never counts (as for follow_rate).
+    assert frame["listeners"].to_list() == [3, 3, 1, 2, 2]
+    assert frame["step"].to_list()[-1] == "in the replacement at all (followed)"
 
 
 # --- degradation, phases, detection ------------------------------------------------------------------------
@@ -410,3 +417,97 @@ def test_presence_and_peak_match_the_reference(events):
     assert row["ended_at"].timestamp() - base == ended
     assert row["peak_concurrent"] == peak
     assert (None if row["peak_at"] is None else row["peak_at"].timestamp() - base) == peak_at
+
+
+# --- contributing factors, speakers, error bursts, zero-filled minutes ----------------------------------------
+
+
+def _glitch(ts, user, edge):
+    return {"ts": f"2024-05-01T{ts}Z", "space_id": "F", "user_id": user, "glitch": "screech", "edge": edge}
+
+
+@pytest.fixture
+def factors(con, tmp_path):
+    joins = [ev("10:00:00", "F", "h", "start", "host"), ev("10:30:00", "F", "h", "end", "host")]
+    baseline = [("a", 18), ("b", 2)]  # before 10:10
+    window = [("a", 12), ("b", 30), ("c", 10), ("d", 9)]  # from 10:10
+    glitches = [_glitch(f"10:05:{i:02d}", f"{edge}{i}", edge) for edge, n in baseline for i in range(n)]
+    glitches += [_glitch(f"10:15:{i:02d}", f"{edge}{i}", edge) for edge, n in window for i in range(n)]
+    ingest(con, [write_lines(tmp_path / "join.jsonl", joins), write_lines(tmp_path / "glitch.jsonl", glitches)])
+    return con
+
+
+def test_contributing_factors_keep_over_represented_values_with_support(factors):
+    rows = queries.run(
+        factors,
+        "contributing_factors",
+        space_id="F",
+        baseline_start=t("10:00:00"),
+        degraded_at=t("10:10:00"),
+        window_end=t("10:30:00"),
+        min_records=10,
+        min_lift=1.5,
+    ).to_dicts()
+    # Window: a 12, b 30, c 10, d 9 of 61; baseline: a 18, b 2 of 20.
+    # c: none before while the edge had 20 records: new, no lift. b: (30/61) / (2/20) = 4.92.
+    # a: (12/61) / (18/20) = 0.22, under-represented: left out. d: new but 9 < 10 records: left out.
+    assert [(r["value"], r["new_in_window"], r["lift"], r["window_records"], r["baseline_records"]) for r in rows] == [
+        ("c", True, None, 10, 0),
+        ("b", False, 4.92, 30, 2),
+    ]
+
+
+def test_speakers_segments_follow_mic_and_presence(con, tmp_path):
+    log = [
+        ev("10:00:00", "S", "h", "start", "host"),
+        ev("10:01:00", "S", "s1", "join", "speaker"),
+        ev("10:02:00", "S", "s1", "mic_on", "speaker"),
+        ev("10:03:00", "S", "s1", "mic_off", "speaker"),
+        ev("10:04:00", "S", "s1", "leave", "speaker"),
+        ev("10:05:00", "S", "s1", "join", "speaker"),  # back, mic off until a mic_on
+        ev("10:06:00", "S", "l1", "join"),  # listeners are not on stage
+        ev("10:10:00", "S", "h", "end", "host"),
+    ]
+    ingest(con, [write_lines(tmp_path / "join.jsonl", log)])
+    rows = queries.run(con, "speakers", from_space="S", to_space=None).to_dicts()
+    got = [(r["user_id"], r["start"], r["end"], r["mic"], r["ends_with_leave"]) for r in rows]
+    assert got == [
+        ("h", t("10:00:00"), t("10:10:00"), "mic off", False),
+        ("s1", t("10:01:00"), t("10:02:00"), "mic off", False),
+        ("s1", t("10:02:00"), t("10:03:00"), "mic on", False),
+        ("s1", t("10:03:00"), t("10:04:00"), "mic off", True),  # then left: a gap until 10:05
+        ("s1", t("10:05:00"), t("10:10:00"), "mic off", False),  # on stage until the room ended
+    ]
+
+
+def test_error_burst_is_a_sustained_run_above_the_baseline(con, tmp_path):
+    def errors(minute, n):
+        return [
+            {"ts": f"2024-05-01T10:{minute}:{i:02d}Z", "service": "relay", "level": "error", "message": f"m{i}"}
+            for i in range(n)
+        ]
+
+    log = errors("00", 2) + errors("20", 6) + errors("21", 5) + errors("22", 4) + errors("40", 9)
+    ingest(con, [write_lines(tmp_path / "error.jsonl", log)])
+    rows = queries.run(con, "error_burst", factor=5, min_errors=5, baseline_minutes=10, sustain_minutes=2).to_dicts()
+    # Baseline 2 errors / 10 min = 0.2 a minute; threshold max(5 x 0.2, 5) = 5. 10:20 (6) and 10:21 (5) qualify,
+    # 10:22 (4) does not; 10:40 (9) is one minute, not sustained.
+    assert rows == [
+        {
+            "start": t("10:20:00"),
+            "end": t("10:22:00"),
+            "minutes": 2,
+            "errors": 11,
+            "peak_per_minute": 6,
+            "baseline_per_minute": 0.2,
+            "threshold": 5.0,
+        }
+    ]
+
+
+def test_glitches_per_minute_are_zero_filled_over_the_room(degraded):
+    rows = queries.run(degraded, "glitches_per_minute", from_space="G", to_space=None).to_dicts()
+    screech = [(r["minute"], r["reports"]) for r in rows if r["glitch"] == "screech"]
+    # Room G: 12:00 to 12:15, 16 minutes; screech reports 1 at 12:03, 6 at 12:05, 12:10, 12:11, else 0.
+    assert len(screech) == 16
+    assert [n for _, n in screech] == [0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 6, 6, 0, 0, 0, 0]
