@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 import inspect
+from dataclasses import replace as replace_fields
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
 
-from postmortem import __version__, db, export, output, queries, terminal
+from postmortem import __version__, db, export, mapping, output, profiles, queries, terminal
 from postmortem import ingest as ingest_mod
+from postmortem.engine_options import engine_options
 from postmortem.errors import InputError, PostmortemError
 from postmortem.notes import write_template
 from postmortem.output import ReportFormat, TableFormat, TimelineFormat
@@ -80,35 +82,80 @@ def one_line_errors(command):
 def ingest_cmd(
     paths: Annotated[list[str], typer.Argument(help="Log files, directories or globs.", show_default=False)],
     kind: Annotated[str | None, typer.Option(help="join, error or glitch; default: by file name, then fields.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl, csv, parquet, logfmt, text or otlp; default: by content.")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="A built-in profile (see `postmortem profiles`) or a profile .toml file.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="FIELD=SOURCE: which source field is ours (Date+Time joins two; a.b is nested)."),
+    ] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="FIELD=VALUE for a field the log lacks.")] = None,
+    ts_format: Annotated[
+        list[str] | None, typer.Option(help="strptime format for timestamps that are not ISO-8601 (tried in order).")
+    ] = None,
+    level_map: Annotated[
+        list[str] | None, typer.Option(help="SOURCE=LEVEL for levels outside the common vocabularies (*=LEVEL: rest).")
+    ] = None,
+    pattern: Annotated[
+        str | None, typer.Option(help="Text logs: a regex with named groups, e.g. (?P<ts>...) (?P<message>.*).")
+    ] = None,
+    multiline: Annotated[
+        bool, typer.Option(help="Text logs: a line the pattern does not match continues the record above.")
+    ] = False,
+    year: Annotated[int | None, typer.Option(help="Year of timestamps written without one (syslog).")] = None,
     tz: Annotated[str, typer.Option(help="Zone of timestamps that carry no offset.")] = "UTC",
     clock_offset: Annotated[
         str, typer.Option(help="Shift these files' clocks, e.g. -90s or +2m (recorded per file).")
     ] = "0s",
+    dedup: Annotated[
+        str, typer.Option(help="auto, on or off: drop exact duplicate records (see docs/log-format.md).")
+    ] = "auto",
+    replace: Annotated[
+        bool, typer.Option(help="Take back what these files loaded before and load them again with these options.")
+    ] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any line is rejected.")] = False,
     db_path: DbOption = Path(db.DEFAULT_DB),
     threads: Threads = db.DEFAULT_THREADS,
     memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
 ):
-    """Load room-event (join), error and glitch logs into the database.
+    """Load logs into the database: room-event (join), error and glitch logs, and any service log as it comes
+    (JSON lines, CSV, Parquet, logfmt, syslog and other text; gzip/zstd).
 
-    Example: postmortem ingest sample_logs/
+    Example: postmortem ingest sample_logs/   |   postmortem ingest HDFS.csv --map ts=Date+Time
     """
-    offset = ingest_mod.parse_duration(clock_offset)
+    field_map = mapping.parse_options(map_, set_, ts_format, level_map, pattern)
+    if multiline:
+        field_map = replace_fields(field_map, multiline=True)
+    options = ingest_mod.Options(
+        kind=kind, format=fmt, profile=profile, mapping=field_map, tz=tz,
+        clock_offset_s=ingest_mod.parse_duration(clock_offset), year=year, dedup=dedup, replace=replace,
+    )
     with terminal.progress_bar() as bar:
         summary = ingest_mod.ingest_into(
-            db_path,
-            paths,
-            kind=kind,
-            tz=tz,
-            clock_offset_s=offset,
-            threads=threads,
-            memory_limit=memory_limit,
-            on_progress=bar,
+            db_path, paths, options, threads=threads, memory_limit=memory_limit, on_progress=bar
         )
     terminal.ingest_summary(summary)
     if strict and summary.rejected:
         typer.echo(f"error: {summary.rejected} line(s) rejected (--strict)", err=True)
         raise typer.Exit(2)
+    if summary.failed:
+        names = ", ".join(str(f.path) for f in summary.failed)
+        message = f"nothing loaded from {len(summary.failed)} file(s), every line rejected: {names}"
+        typer.echo(f"error: {terminal.visible(message)}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("profiles")
+@one_line_errors
+def profiles_cmd():
+    """List the built-in log profiles (for `ingest --profile`), each with an example line.
+
+    Example: postmortem profiles
+    """
+    terminal.profiles_table(profiles.built_in())
 
 
 @app.command()
@@ -180,6 +227,7 @@ def detection_options(command):
 
 @app.command()
 @one_line_errors
+@engine_options
 @detection_options
 def query(
     name: Annotated[str | None, typer.Argument(help="A query in queries/, e.g. spaces.", show_default=False)] = None,
@@ -227,6 +275,7 @@ def sql(
 
 @app.command()
 @one_line_errors
+@engine_options
 @detection_options
 def timeline(
     fmt: Annotated[TimelineFormat, typer.Option("--format", help="Output format (timesketch: JSONL).")] = (
@@ -257,6 +306,7 @@ def timeline(
 
 @app.command()
 @one_line_errors
+@engine_options
 @detection_options
 def report(
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = ReportFormat.html,

@@ -1,37 +1,51 @@
 """`ingest`: files -> DuckDB tables, every line loaded or accounted for.
 
-Each file is loaded in one transaction (whole or not at all), fingerprinted by content so a re-run is a
-no-op, validated by the staging queries in `queries/ingest/`, and appended without exact duplicates.
-Bad lines go to `rejects` with their reason; nothing is silently dropped or nulled.
+Python only orchestrates; DuckDB reads every file, in parallel where the format allows:
+  read_lines (physical lines, numbered)  ->  records_<format> (parsed once into the mapped source values)
+  ->  stage_<kind> (our fields, checked; the first failing check is the reject reason)  ->  in one transaction:
+  insert_<kind> (exact duplicates by hash), record_file, rejects.
+What a file is (format, profile, kind) is told from its name and first records; the mapping from its fields to
+ours (`postmortem.mapping`) reaches every query as bound parameters. A file loads whole or not at all, is
+fingerprinted by content so a re-run is a no-op, and its bad lines go to `rejects` with reason and raw text.
 """
 
 from __future__ import annotations
 
 import glob
 import hashlib
+import json
 import re
+import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import zstandard
 
-from postmortem import db, queries, sources
+from postmortem import db, mapping, profiles, queries, sources, timestamps
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
 from postmortem.sources import LogFile
 
 KINDS = ("join", "error", "glitch")
 KIND_SIGNATURES = {
-    # A field set that identifies the log, each entry a set of accepted aliases.
+    # A field set that identifies the log, each entry a set of accepted aliases (matched case-insensitively).
     "join": [{"event"}, {"user_id", "user", "uid"}, {"space_id", "space", "room_id"}],
     "glitch": [{"glitch", "glitch_kind", "type"}, {"space_id", "space", "room_id"}],
-    "error": [{"level", "severity", "lvl"}, {"message"}],
+    "error": [set(mapping.ALIASES["level"]), set(mapping.ALIASES["message"])],
 }
+DEDUP_MODES = ("auto", "on", "off")
+# A byte sequence no text line holds, as the line reader's column delimiter: a line that does hold it makes
+# strict mode fail and the file is split in Python instead (exact either way).
+LINE_DELIMITER = "\x01\x02\x03\x04"
+SNIFF_RECORDS = 2000
+# --dedup auto: identical records of a JSON/CSV/Parquet log written to the second are real repeats when they
+# are at least this share of a file of at least this many records (shippers redeliver far fewer).
+REPEATS_SHARE = 0.05
+REPEATS_MIN_RECORDS = 1000
 
 Progress = Callable[[Path, int, int], None]  # (file, bytes done, bytes total)
 
@@ -41,15 +55,20 @@ class FileResult:
     path: Path
     kind: str
     format: str
-    status: str  # loaded | already loaded
+    status: str  # loaded | already loaded | rejected | replaced
     lines_read: int = 0
     blank: int = 0
     loaded: int = 0
     rejected: int = 0
     duplicates: int = 0
+    continued: int = 0
     min_ts: datetime | None = None
     max_ts: datetime | None = None
     seconds: float = 0.0
+    profile: str | None = None
+    notes: list[str] = field(default_factory=list)  # what was assumed (a default service, a year) or went wrong
+    top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    hint: str | None = None  # what to pass when nothing loaded, built from what the file has
 
 
 @dataclass
@@ -60,19 +79,16 @@ class IngestSummary:
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
 
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files whose every line was rejected: nothing of them is in the database."""
+        return [f for f in self.files if f.status == "rejected"]
+
     def by_kind(self) -> dict[str, dict]:
         totals: dict[str, dict] = {}
         for f in self.files:
             t = totals.setdefault(
-                f.kind,
-                {
-                    "files": 0,
-                    "loaded": 0,
-                    "rejected": 0,
-                    "duplicates": 0,
-                    "min_ts": None,
-                    "max_ts": None,
-                },
+                f.kind, {"files": 0, "loaded": 0, "rejected": 0, "duplicates": 0, "min_ts": None, "max_ts": None}
             )
             t["files"] += 1
             for key in ("loaded", "rejected", "duplicates"):
@@ -82,6 +98,35 @@ class IngestSummary:
             if f.max_ts and (t["max_ts"] is None or f.max_ts > t["max_ts"]):
                 t["max_ts"] = f.max_ts
         return totals
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to read the files: everything `postmortem ingest` takes besides paths and the database."""
+
+    kind: str | None = None
+    format: str | None = None
+    profile: str | None = None
+    mapping: mapping.Mapping = field(default_factory=mapping.Mapping)
+    tz: str = "UTC"
+    clock_offset_s: float = 0.0
+    year: int | None = None
+    dedup: str = "auto"
+    replace: bool = False
+
+    def recorded(self) -> str:
+        """What a file was read with, kept in `files.options`."""
+        mapped = asdict(self.mapping)
+        return json.dumps(
+            {
+                "format": self.format,
+                "profile": self.profile,
+                "year": self.year,
+                "dedup": self.dedup,
+                "mapping": {k: v for k, v in mapped.items() if v},
+            },
+            sort_keys=True,
+        )
 
 
 def parse_duration(text: str) -> float:
@@ -102,9 +147,25 @@ def check_zone(tz: str) -> str:
     return tz
 
 
-def resolve_paths(paths: Iterable[str | Path]) -> list[LogFile]:
-    """Files, directories (walked, hidden entries skipped) and globs -> the log files they name."""
-    found: list[LogFile] = []
+def check_options(options: Options) -> Options:
+    if options.kind is not None and options.kind not in KINDS:
+        raise InputError(f"unknown kind {options.kind!r}; use one of: {', '.join(KINDS)}")
+    if options.format is not None and options.format not in profiles.PROFILE_FORMATS:
+        raise InputError(f"unknown format {options.format!r}; use one of: {', '.join(profiles.PROFILE_FORMATS)}")
+    if options.dedup not in DEDUP_MODES:
+        raise InputError(f"unknown --dedup {options.dedup!r}; use one of: {', '.join(DEDUP_MODES)}")
+    if options.profile is not None:
+        profiles.load(options.profile)
+    if options.mapping.pattern is not None:
+        profiles.check_pattern(options.mapping.pattern)
+    check_zone(options.tz)
+    return options
+
+
+def resolve_paths(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]:
+    """Files, directories (walked, hidden entries skipped) and globs -> the files they name, each with the
+    directory it was found in (None when named itself)."""
+    found: list[tuple[Path, Path | None]] = []
     for given in paths:
         text = str(given)
         matches = sorted(glob.glob(text, recursive=True)) if glob.has_magic(text) else [text]
@@ -113,53 +174,19 @@ def resolve_paths(paths: Iterable[str | Path]) -> list[LogFile]:
         for match in matches:
             path = Path(match)
             if path.is_dir():
-                logs = [
-                    log
+                files = [
+                    p
                     for p in sorted(path.rglob("*"))
-                    if p.is_file()
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                    and (log := sources.recognise(p))
+                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 ]
-                if not logs:
-                    raise InputError(
-                        f"nothing loadable in {path}: no .jsonl, .ndjson, .json, .csv or .parquet files"
-                        " (optionally .gz or .zst)"
-                    )
-                found.extend(logs)
+                if not files:
+                    raise InputError(f"nothing loadable in {path}: the folder holds no files")
+                found.extend((p, path) for p in files)
             elif path.is_file():
-                log = sources.recognise(path)
-                if log is None:
-                    raise InputError(
-                        f"{path}: unknown format; expected .jsonl, .ndjson, .json, .csv or .parquet"
-                        " (optionally .gz or .zst)"
-                    )
-                found.append(log)
+                found.append((path, None))
             else:
                 raise InputError(f"no such file or directory: {path}")
     return list(dict.fromkeys(found))
-
-
-def detect_kind(log: LogFile) -> str:
-    """Which log a file is: by its name, else by its fields."""
-    name = log.path.name.lower()
-    named = [kind for kind in KINDS if kind in name]
-    if len(named) == 1:
-        return named[0]
-    if log.format == "parquet":
-        with duckdb.connect() as scratch:
-            fields = {
-                row[0]
-                for row in scratch.sql("select name from parquet_schema($p)", params={"p": str(log.path)}).fetchall()
-            }
-    else:
-        fields = sources.header_fields(log)
-    for kind, signature in KIND_SIGNATURES.items():
-        if all(aliases & fields for aliases in signature):
-            return kind
-    raise InputError(
-        f"{log.path}: cannot tell whether this is a join, error or glitch log from its name or fields;"
-        " pass --kind join|error|glitch"
-    )
 
 
 def fingerprint(path: Path) -> str:
@@ -167,170 +194,441 @@ def fingerprint(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def plan(paths: Iterable[str | Path], *, kind: str | None = None, tz: str = "UTC") -> list[tuple[LogFile, str]]:
-    """The files to load and which log each is. Raises InputError for a bad path, kind or zone, so a bad
-    invocation fails before any database is opened or created."""
-    if kind is not None and kind not in KINDS:
-        raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
-    check_zone(tz)
-    return [(log, kind or detect_kind(log)) for log in resolve_paths(paths)]
+@dataclass(frozen=True)
+class FilePlan:
+    """One file as it will be read: its format, the profile it matched (if any) and which log it is."""
+
+    log: LogFile
+    kind: str
+    profile: profiles.Profile | None
+
+
+def plan(paths: Iterable[str | Path], options: Options | None = None) -> list[FilePlan]:
+    """The files to load and how. Raises InputError for a bad path, option or zone, so a bad invocation fails
+    before any database is opened or created."""
+    options = check_options(options or Options())
+    chosen = profiles.load(options.profile) if options.profile else None
+    planned: list[FilePlan] = []
+    skipped: dict[Path, list[str]] = {}
+    for path, folder in resolve_paths(paths):
+        try:
+            planned.append(_plan_file(path, options, chosen))
+        except InputError as err:
+            if folder is None:
+                raise
+            skipped.setdefault(folder, []).append(str(err))
+    for folder, reasons in skipped.items():
+        if not any(p.log.path.is_relative_to(folder) for p in planned):
+            raise InputError(f"nothing loadable in {folder}: {reasons[0]}")
+    return planned
+
+
+def _plan_file(path: Path, options: Options, chosen: profiles.Profile | None) -> FilePlan:
+    fmt = options.format or (chosen.format if chosen else None)
+    log = sources.recognise(path, "jsonl" if fmt == "otlp" else fmt)
+    profile = chosen or _profile_of(log, options)
+    if profile and profile.format == "otlp":
+        log = LogFile(log.path, "otlp", log.compression)
+    return FilePlan(log, _kind_of(log, options, profile), profile)
+
+
+def _profile_of(log: LogFile, options: Options) -> profiles.Profile | None:
+    """A built-in profile by the file's fields (JSON, CSV) or lines (text); None means our own field names."""
+    if log.format in ("jsonl", "csv"):
+        return profiles.detect(sources.head_fields(log))
+    if log.format == "logfmt":
+        return profiles.built_in()["logfmt"]
+    if log.format == "text" and options.mapping.pattern is None:
+        lines = sources.head_lines(sources.head(log.path, log.compression))
+        best, share = None, 0.0
+        for profile in profiles.text_profiles():
+            pattern = re.compile(profile.mapping.pattern)
+            hits = sum(1 for line in lines if pattern.match(line))
+            if lines and hits / len(lines) > share:
+                best, share = profile, hits / len(lines)
+        if best is None or share < 0.5:
+            sample = lines[0][:80] if lines else "(empty)"
+            raise InputError(
+                f"{log.path}: cannot read this text log: no built-in format matches its lines (first: {sample!r});"
+                " pass --pattern with named groups, e.g. '^(?P<ts>\\S+ \\S+) (?P<level>\\w+) (?P<message>.*)$',"
+                " or --profile (see `postmortem profiles`)"
+            )
+        return best
+    return None
+
+
+def _kind_of(log: LogFile, options: Options, profile: profiles.Profile | None) -> str:
+    """Which log a file is: --kind, else its name, else the profile, else its fields."""
+    if options.kind:
+        return options.kind
+    name = log.path.name.lower()
+    named = [kind for kind in KINDS if kind in name]
+    if len(named) == 1:
+        return named[0]
+    if profile and profile.kind:
+        return profile.kind
+    if log.format in ("text", "logfmt", "otlp"):
+        return "error"
+    fields = {f.lower() for f in sources.head_fields(log)}
+    for kind, signature in KIND_SIGNATURES.items():
+        if all({a.lower() for a in aliases} & fields for aliases in signature):
+            return kind
+    raise InputError(
+        f"{log.path}: cannot tell whether this is a join, error or glitch log from its name or fields"
+        f" (it has: {', '.join(sorted(fields)[:12]) or 'no named fields'}); pass --kind join|error|glitch"
+    )
 
 
 def ingest(
     con: duckdb.DuckDBPyConnection,
     paths: Iterable[str | Path],
+    options: Options | None = None,
     *,
-    kind: str | None = None,
-    tz: str = "UTC",
-    clock_offset_s: float = 0.0,
     on_progress: Progress | None = None,
+    **option_fields,
 ) -> IngestSummary:
-    """Load log files; returns what happened to each."""
-    return load_all(con, plan(paths, kind=kind, tz=tz), tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress)
+    """Load log files; returns what happened to each. Options come as an `Options` or as its fields."""
+    options = options or Options(**option_fields)
+    files = plan(paths, options)
+    return load_all(con, files, options, on_progress=on_progress)
 
 
 def ingest_into(
     db_path: str | Path,
     paths: Iterable[str | Path],
+    options: Options | None = None,
     *,
-    kind: str | None = None,
-    tz: str = "UTC",
-    clock_offset_s: float = 0.0,
     threads: int = db.DEFAULT_THREADS,
     memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
     on_progress: Progress | None = None,
 ) -> IngestSummary:
     """`postmortem ingest`: check the inputs, then open (or create) the database and load them."""
-    files = plan(paths, kind=kind, tz=tz)
+    options = options or Options()
+    files = plan(paths, options)
     with db.connect(db_path, threads=threads, memory_limit=memory_limit) as con:
-        return load_all(con, files, tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress)
+        return load_all(con, files, options, on_progress=on_progress)
 
 
-def load_all(con, files: list[tuple[LogFile, str]], *, tz: str, clock_offset_s: float, on_progress) -> IngestSummary:
+def load_all(con, files: list[FilePlan], options: Options, *, on_progress: Progress | None = None) -> IngestSummary:
+    prepare(con)
     summary = IngestSummary()
-    for log, kind in files:
-        summary.files.append(load_file(con, log, kind, tz=tz, clock_offset_s=clock_offset_s, on_progress=on_progress))
+    for planned in files:
+        summary.files.append(load_file(con, planned, options, on_progress=on_progress))
     return summary
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection,
-    log: LogFile,
-    kind: str,
-    *,
-    tz: str = "UTC",
-    clock_offset_s: float = 0.0,
-    on_progress: Progress | None = None,
-) -> FileResult:
-    """Load one file: validate it into a temporary table, then append it in one transaction.
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """What ingest needs on its connection: the parsing macros (temporary, this connection only)."""
+    queries.execute_script(con, "ingest/macros")
 
-    Staging runs outside the transaction because, inside one, duckdb 2.0.0 keeps every registered batch alive
-    until commit (the whole file in memory); temporary tables never reach the database file, so a crash while
-    staging leaves the database as it was all the same."""
+
+def load_file(
+    con: duckdb.DuckDBPyConnection, planned: FilePlan, options: Options, *, on_progress: Progress | None = None
+) -> FileResult:
+    """Load one file: read and validate it into temporary tables, then append it in one transaction.
+
+    Staging runs outside the transaction (temporary tables never reach the database file, so a crash while
+    staging leaves the database as it was); the fingerprint is computed while DuckDB reads."""
+    log, kind = planned.log, planned.kind
     started = time.perf_counter()
-    digest = fingerprint(log.path)
-    result = FileResult(log.path, kind, log.format, "loaded")
-    seen = con.sql("select kind from files where sha256 = $d", params={"d": digest}).fetchall()
-    if seen:
-        result.status = "already loaded"
-        return result
+    result = FileResult(log.path, kind, log.format, "loaded", profile=planned.profile.name if planned.profile else None)
+    digest: dict[str, str] = {}
+    hashing = threading.Thread(target=lambda: digest.setdefault("sha256", fingerprint(log.path)), daemon=True)
+    hashing.start()
     try:
-        lines_read = _stage(con, log, kind, tz, clock_offset_s, on_progress)
+        with _progress(con, log, on_progress):
+            result.lines_read = _read_lines(con, log)
+            header_line = _stage(con, planned, options, result)
+            result.lines_read -= header_line  # a CSV's header is not a data line
         counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
-        con.execute("begin transaction")
-        inserted = 0
-        if counts["valid"]:
-            inserted = con.execute(
-                queries.load(f"ingest/insert_{kind}"),
-                {"min_ts": counts["min_ts"], "max_ts": counts["max_ts"]},
-            ).fetchall()[0][0]
-        result.lines_read, result.blank = lines_read, lines_read - counts["valid"] - counts["rejected"]
-        result.loaded, result.rejected = inserted, counts["rejected"]
-        result.duplicates = counts["valid"] - inserted
-        result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
-        result.seconds = time.perf_counter() - started
-        file_id = con.execute(
-            queries.load("ingest/record_file"),
-            {
-                "path": str(log.path),
-                "sha256": digest,
-                "kind": kind,
-                "format": log.format,
-                "bytes": log.bytes,
-                "lines_read": result.lines_read,
-                "blank": result.blank,
-                "loaded": result.loaded,
-                "rejected": result.rejected,
-                "duplicates": result.duplicates,
-                "min_ts": result.min_ts,
-                "max_ts": result.max_ts,
-                "tz": tz,
-                "clock_offset_s": clock_offset_s,
-                "seconds": result.seconds,
-            },
-        ).fetchall()[0][0]
-        con.execute(queries.load("ingest/rejects"), {"file_id": file_id, "kind": kind}).fetchall()
-        con.execute("commit")
+        hashing.join()
+        earlier = queries.run(con, "ingest/loaded_file", sha256=digest["sha256"]).to_dicts()
+        if earlier and earlier[0]["status"] == "loaded" and not options.replace:
+            result.status, result.lines_read = "already loaded", 0
+            return result
+        _fill(result, con, counts, header_line)
+        within = options.dedup == "on" or (options.dedup == "auto" and not _real_repeats(con, log, counts))
+        with db.transaction(con):
+            for old in earlier:
+                queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
+                result.notes.append(f"replaced what this file loaded before (file {old['file_id']})")
+            file_id = queries.run(con, "ingest/next_file_id").item()
+            inserted = 0
+            if counts["valid"]:
+                inserted = queries.execute(
+                    con,
+                    f"ingest/insert_{kind}",
+                    file_id=file_id,
+                    within=within,
+                    across=options.dedup != "off",
+                    min_ts=counts["min_ts"],
+                    max_ts=counts["max_ts"],
+                )
+            result.loaded, result.duplicates = inserted, counts["valid"] - inserted
+            result.seconds = time.perf_counter() - started
+            queries.execute(con, "ingest/record_file", **_file_record(result, log, digest["sha256"], file_id, options))
+            queries.execute(con, "ingest/rejects", file_id=file_id, kind=kind)
     except (duckdb.InterruptException, RuntimeError) as err:
-        # Ctrl-C inside a DuckDB call: duckdb 2.0.0 raises InterruptException or RuntimeError("Query interrupted").
-        _rollback(con)
+        # Ctrl-C inside a DuckDB call: duckdb 2.0 raises InterruptException or RuntimeError("Query interrupted").
         if isinstance(err, RuntimeError) and "interrupted" not in str(err).lower():
             raise
         raise KeyboardInterrupt from None
-    except (duckdb.Error, OSError, EOFError, zstandard.ZstdError) as err:
-        _rollback(con)
-        if isinstance(err, duckdb.Error) and not _is_io(err):
-            raise InputError(f"{log.path}: {str(err).strip().splitlines()[0]}") from None
-        if isinstance(err, (OSError, EOFError)) and not isinstance(err, duckdb.Error):
-            raise InputError(f"{log.path}: cannot read: {err}") from None
-        raise translate(err, "the database") from None
-    except PostmortemError:
-        _rollback(con)
-        raise
+    except duckdb.Error as err:
+        if isinstance(err, duckdb.IOException) and "No space left" not in str(err) or "No space left" in str(err):
+            raise translate(err, "the database") from err
+        raise InputError(f"{log.path}: {_first_line(err)}") from err
     finally:
-        con.execute("drop table if exists staged")
-        con.register("source_batch", sources.empty_batch())
+        for table in ("staged", "records", "source_lines"):
+            con.execute(f"drop table if exists {table}")  # fixed names, no user text
     return result
 
 
-def _stage(con, log: LogFile, kind: str, tz: str, clock_offset_s: float, on_progress) -> int:
-    """Validate the file into `staged`, a batch at a time so only one batch of raw text is held at once.
-    Returns the number of lines read."""
-    stage_sql, params = queries.bind(f"ingest/stage_{kind}", {"tz": tz, "clock_offset_s": clock_offset_s})
-    lines_read = 0
-    for frame, done in _batches(con, log):
-        con.register("source_batch", frame)  # what the view source_lines reads
-        # The first batch creates `staged`: appending to a table made by `CREATE TABLE AS ... LIMIT 0` gave
-        # wrong scans (rows counted but not returned) on duckdb 2.0.0.
-        con.execute(
-            ("insert into staged " if lines_read else "create or replace temp table staged as ") + stage_sql, params
-        )
-        # Replacing a registration without unregistering kept every earlier frame alive (duckdb 2.0.0).
-        con.unregister("source_batch")
-        lines_read += frame.height
-        if on_progress:
-            on_progress(log.path, done, log.bytes)
-    if not lines_read:
-        con.register("source_batch", sources.empty_batch())
-        con.execute("create or replace temp table staged as " + stage_sql, params)
-    return lines_read
+def _real_repeats(con, log: LogFile, counts: dict) -> bool:
+    """`--dedup auto`: are this file's identical records real repeats rather than a shipper's redeliveries?
+    Always in a text log (the program's own output: nothing redelivers a line into it). In JSON, CSV or Parquet
+    records only where timestamps are written to the second (sub-second ones make equal records the same event)
+    and repeats are far above any redelivery rate: 5% of a file of 1,000 or more records. See docs/log-format.md."""
+    if log.format in ("text", "logfmt"):
+        return True
+    if counts["sub_second"]:
+        return False
+    if counts["valid"] < REPEATS_MIN_RECORDS:
+        return False
+    return queries.run(con, "ingest/repeats").item() >= REPEATS_SHARE * counts["valid"]
 
 
-def _batches(con, log: LogFile):
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _read_lines(con, log: LogFile) -> int:
+    """The file's physical lines into `source_lines`; returns how many."""
     if log.format == "parquet":
-        yield queries.run(con, "ingest/parquet_lines", path=str(log.path)), log.bytes
-    elif log.format == "csv":
-        yield from sources.prefetched(sources.csv_batches(log, sources.BATCH_BYTES))
+        queries.execute(con, "ingest/read_parquet", path=str(log.path))
     else:
-        yield from sources.prefetched(sources.line_batches(log, sources.BATCH_BYTES))
+        try:
+            _read_lines_in_duckdb(con, log)
+        except duckdb.InvalidInputException:
+            _read_lines_in_python(con, log)
+        except duckdb.IOException as err:
+            if "No space left" in str(err):
+                raise
+            raise InputError(f"{log.path}: cannot read: {_first_line(err)}") from err
+    return queries.run(con, "ingest/line_count").item()
 
 
-def _rollback(con) -> None:
+def _read_lines_in_duckdb(con, log: LogFile) -> None:
+    queries.execute(
+        con, "ingest/read_lines", path=str(log.path), compression=log.duckdb_compression, delimiter=LINE_DELIMITER
+    )
+
+
+def _read_lines_in_python(con, log: LogFile) -> None:
+    """The exact fallback for what DuckDB's strict line reader refuses (see postmortem/sources.py)."""
+    con.execute("drop table if exists source_lines")
+    first = True
     try:
-        con.execute("rollback")
-    except duckdb.Error:
-        pass  # the failure already ended the transaction
+        for frame in sources.fallback_batches(log):
+            con.register("fallback_batch", frame)
+            queries.execute(con, "ingest/fallback_create" if first else "ingest/fallback_append")
+            con.unregister("fallback_batch")
+            first = False
+    except (OSError, EOFError) as err:
+        raise InputError(f"{log.path}: cannot read: {err}") from None
+    if first:  # an empty file
+        queries.execute(con, "ingest/read_nothing")
 
 
-def _is_io(err: duckdb.Error) -> bool:
-    return isinstance(err, duckdb.IOException) or "No space left" in str(err)
+def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
+    """Records (format-specific parse) then staged (kind-specific checks). Returns the header's line (CSV) or 0."""
+    log, kind, profile = planned.log, planned.kind, planned.profile
+    user = options.mapping
+    chosen = user.merged_over(profile.mapping_for(kind)) if profile else user
+    default_service = re.sub(r"[^\w.-]+", "_", log.path.name.split(".")[0]) or "unknown"
+    year = options.year or datetime.fromtimestamp(log.path.stat().st_mtime, UTC).year
+    header_line = 0
+    if log.format == "csv":
+        header = sources.csv_header(log)
+        header_line = queries.run(con, "ingest/first_line").item() or 0
+        available = header
+        plan = mapping.resolve(kind, chosen, header, nested=False, default_service=default_service)
+        positions = [header.index(name) + 1 for name in plan.sources]
+        extra = [i + 1 for i, name in enumerate(header) if name not in plan.sources]
+        queries.execute(
+            con,
+            "ingest/records_csv",
+            header_line=header_line,
+            delimiter=log.delimiter,
+            field_pattern=_csv_field_pattern(log.delimiter),
+            width=len(header),
+            sources=positions or [0],
+            extra_names=[header[i - 1] for i in extra],
+            extra_positions=extra,
+        )
+    elif log.format == "text":
+        pattern = chosen.pattern
+        if pattern is None:
+            raise InputError(f"{log.path}: a text log needs --pattern or a --profile with one")
+        groups = available = profiles.check_pattern(pattern)
+        plan = mapping.resolve(kind, chosen, groups, nested=False, default_service=default_service)
+        message_at = plan.sources.index(_message_source(plan)) + 1 if _message_source(plan) else 0
+        queries.execute(
+            con,
+            "ingest/records_text",
+            pattern=pattern,
+            groups=groups,
+            sources=[mapping.literal_path(s) for s in plan.sources] or ["$.\u0000"],
+            message_at=message_at,
+            multiline=chosen.multiline,
+        )
+    else:
+        queries.execute_script(con, f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}")
+        available = queries.run(con, "ingest/json_fields", limit=SNIFF_RECORDS)["field"].to_list()
+        plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
+        queries.execute(con, "ingest/records_json", sources=plan.params()["sources"], known=plan.known)
+    result.continued = queries.run(con, "ingest/continued_lines").item()
+    result.hint = _hint(plan, available)
+    result.notes.extend(plan.defaulted.values())
+    level_names, level_values = mapping.level_table(
+        chosen, queries.run(con, "ingest/numeric_levels", at=_level_at(plan)).to_series().to_list()
+    )
+    ts_params = timestamps.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
+    if _uses_yearless(con, plan):
+        result.notes.append(
+            f"timestamps without a year read as {year}"
+            + ("" if options.year else " (the file's modification year; --year to choose)")
+        )
+    params = {**plan.params(), **ts_params}
+    if kind == "error":
+        params.update(level_names=level_names, level_values=level_values)
+    queries.execute(con, f"ingest/stage_{kind}", **params)
+    result.top_reasons = [tuple(r) for r in queries.run(con, "ingest/top_reasons").rows()]
+    return header_line
+
+
+def _hint(plan: mapping.Plan, available: list[str]) -> str | None:
+    """For a file whose required fields have no source: which flag to pass, from the fields it does have."""
+    ours = mapping.FIELDS[plan.kind]
+    unmapped = [
+        f
+        for f in mapping.REQUIRED[plan.kind]
+        if not (
+            plan.constants[ours.index(f)]
+            or plan.parts[ours.index(f)]
+            or plan.alternatives[ours.index(f)]
+            or plan.defaults[ours.index(f)]
+        )
+    ]
+    if not unmapped:
+        return None
+    have = ", ".join(available[:15]) or "no named fields"
+    suggestions = []
+    for our in unmapped:
+        if our == "ts":
+            parts = [a for a in available if re.search(r"date|time|month|day", a, re.I)]
+            suggestions.append(f"--map ts={'+'.join(parts[:3])}" if parts else "--map ts=FIELD")
+        elif our in ("service", "level"):
+            suggestions.append(f"--map {our}=FIELD or --set {our}=VALUE")
+        else:
+            suggestions.append(f"--map {our}=FIELD")
+    return f"no field maps to {', '.join(unmapped)}; the file has {have}: try {' '.join(suggestions)}"
+
+
+def _csv_field_pattern(delimiter: str) -> str:
+    d = re.escape(delimiter)
+    return f'(?:^|{d})("(?:[^"]|"")*"?|[^{d}]*)'
+
+
+def _message_source(plan: mapping.Plan) -> str | None:
+    at = mapping.FIELDS[plan.kind].index("message") if "message" in mapping.FIELDS[plan.kind] else None
+    if at is None or not plan.alternatives[at]:
+        return None
+    return plan.sources[plan.alternatives[at][0] - 1]
+
+
+def _level_at(plan: mapping.Plan) -> int:
+    if plan.kind != "error":
+        return 0
+    alternatives = plan.alternatives[mapping.FIELDS["error"].index("level")]
+    return alternatives[0] if alternatives else 0
+
+
+def _uses_yearless(con, plan: mapping.Plan) -> bool:
+    return bool(queries.run(con, "ingest/yearless_timestamps", at=(plan.alternatives[0] or [0])[0]).item())
+
+
+def _fill(result: FileResult, con, counts: dict, header_line: int) -> None:
+    result.blank = queries.run(con, "ingest/blank_lines", after=header_line).item()
+    result.rejected = counts["rejected"]
+    result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
+    if counts["valid"] == 0 and counts["rejected"] > 0:
+        result.status = "rejected"
+    levels = [
+        reason.removeprefix("unknown level: ")
+        for reason, _ in result.top_reasons
+        if reason.startswith("unknown level: ")
+    ]
+    if levels and not result.hint:
+        pairs = " ".join(f"--level-map '{level}=info'" for level in levels[:2])
+        result.hint = f"levels outside the known vocabularies ({', '.join(levels)}): try {pairs} or --set level=unknown"
+    if result.continued:
+        result.notes.append(f"{result.continued:,} line(s) joined to the record above them (multi-line records)")
+
+
+def _file_record(result: FileResult, log: LogFile, sha256: str, file_id: int, options: Options) -> dict:
+    return {
+        "file_id": file_id,
+        "path": str(log.path),
+        "sha256": sha256,
+        "kind": result.kind,
+        "format": log.format,
+        "bytes": log.bytes,
+        "lines_read": result.lines_read,
+        "blank": result.blank,
+        "loaded": result.loaded,
+        "rejected": result.rejected,
+        "duplicates": result.duplicates,
+        "min_ts": result.min_ts,
+        "max_ts": result.max_ts,
+        "tz": options.tz,
+        "clock_offset_s": options.clock_offset_s,
+        "seconds": result.seconds,
+        "continued": result.continued,
+        "status": result.status,
+        "options": options.recorded(),
+    }
+
+
+class _progress:
+    """Reports DuckDB's progress on the statement running (query_progress, polled from a thread) as bytes."""
+
+    def __init__(self, con, log: LogFile, on_progress: Progress | None):
+        self.con, self.log, self.on_progress = con, log, on_progress
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        if self.on_progress:
+            self.on_progress(self.log.path, 0, self.log.bytes)
+            self.thread = threading.Thread(target=self._poll, daemon=True)
+            self.thread.start()
+        return self
+
+    def _poll(self):
+        while not self.stop.wait(0.2):
+            try:
+                done = self.con.query_progress()
+            except duckdb.Error:
+                continue
+            if done and done > 0:
+                self.on_progress(self.log.path, int(self.log.bytes * min(done, 100) / 100), self.log.bytes)
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        if self.on_progress:
+            self.thread.join()
+            self.on_progress(self.log.path, self.log.bytes, self.log.bytes)
+        return False
+
+
+__all__ = ["FileResult", "IngestSummary", "Options", "PostmortemError", "ingest", "ingest_into", "plan"]

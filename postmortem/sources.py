@@ -1,10 +1,12 @@
-"""Reading log files as numbered lines, whatever their format and compression.
+"""What a log file is, told by its name and first bytes, and its lines handed to DuckDB.
 
-Every format becomes rows of `(line, raw, doc, pre_reason)` so one set of SQL checks validates all of
-them: `raw` is the text as the user wrote it (kept for rejects), `doc` the JSON object to parse when it
-differs from `raw` (a CSV row, a Parquet row), `pre_reason` a reject found while reading (bad UTF-8, a
-CSV row with the wrong number of fields). Lines are split in Python rather than by DuckDB's CSV reader
-because that reader miscounts CRLF line endings and silently truncates lines holding its delimiter.
+DuckDB reads, decompresses and splits every text file itself (`queries/ingest/read_lines.sql`): its CSV
+reader with one column, no quoting and strict mode gives each physical line once, in file order, so a temporary
+table's rowid is the line number. Strict mode refuses what it cannot split exactly (a line ending in a lone CR
+among LF lines, mixed CRLF/LF, bytes that are not UTF-8); such files are split here instead, a batch at a time,
+with the same numbering, so the rare odd file costs speed, never a line.
+
+Only the head of a file (64 KiB, decompressed) is read in Python, to tell its format.
 """
 
 from __future__ import annotations
@@ -13,87 +15,213 @@ import csv
 import gzip
 import io
 import json
-import queue
-import threading
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import zstandard
 
-TEXT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+from postmortem.errors import InputError
+
+FORMATS = ("jsonl", "csv", "logfmt", "text", "parquet")
+NAMED_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".logfmt": "logfmt",
+}
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
-# Batches of 32 MiB are big enough for DuckDB to spread one over its threads (16 MiB ran at about half the
-# rows/s); 64 MiB was 10% faster again but took ingest's peak memory at full scale to 1.94 GiB.
-BATCH_BYTES = 32 << 20
-SCHEMA = {"line": pl.Int64, "raw": pl.String, "doc": pl.String, "pre_reason": pl.String}
+HEAD_BYTES = 64 << 10
+FALLBACK_BATCH_BYTES = 32 << 20
+SCHEMA = {"raw": pl.String, "pre_reason": pl.String}
 
-
-def empty_batch() -> pl.DataFrame:
-    return pl.DataFrame(schema=SCHEMA)
+_LOGFMT_PAIR = re.compile(r'(?:^|\s)[A-Za-z_@][\w.@/-]*=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)')
+_HEADER_CELL = re.compile(r"^[A-Za-z_@#][\w .@:/()#-]{0,63}$")
 
 
 @dataclass(frozen=True)
 class LogFile:
     path: Path
-    format: str  # jsonl | csv | parquet
+    format: str  # one of FORMATS
     compression: str | None  # gzip | zstd | None
+    delimiter: str = ","  # csv only
 
     @property
     def bytes(self) -> int:
         return self.path.stat().st_size
 
+    @property
+    def duckdb_compression(self) -> str:
+        return {"gzip": "gzip", "zstd": "zstd"}.get(self.compression or "", "none")
 
-def recognise(path: Path) -> LogFile | None:
-    """The format of a file by its name, or None when it is not a log we read."""
-    suffixes = [s.lower() for s in path.suffixes]
-    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
-    if compression:
-        suffixes = suffixes[:-1]
-    last = suffixes[-1] if suffixes else ""
-    if last == ".parquet" and not compression:
-        return LogFile(path, "parquet", None)
-    if last in TEXT_SUFFIXES:
-        return LogFile(path, TEXT_SUFFIXES[last], compression)
+
+def compression_of(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in COMPRESSIONS:
+        return COMPRESSIONS[suffix]
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        return "gzip"
+    if magic == b"\x28\xb5\x2f\xfd":
+        return "zstd"
     return None
 
 
-def open_binary(log: LogFile, raw: io.BufferedReader) -> io.BufferedIOBase:
-    """The decompressed bytes of `raw` (the open file, whose position tells progress)."""
-    if log.compression == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if log.compression == "zstd":
-        return zstandard.ZstdDecompressor().stream_reader(raw)
-    return raw
-
-
-def _split(chunk: bytes) -> tuple[pl.Series, pl.Series]:
-    """A chunk of whole lines as (text, reject reason) columns. The fast path validates UTF-8 and splits in
-    polars; a chunk holding invalid UTF-8 is redone line by line, keeping bad lines' text with escapes."""
+def head(path: Path, compression: str | None, size: int = HEAD_BYTES) -> bytes:
+    """The first `size` decompressed bytes (whole lines where the file is longer)."""
     try:
-        texts = pl.Series([chunk], dtype=pl.Binary).cast(pl.String).str.split("\n").explode()
-        return texts, pl.repeat(None, len(texts), dtype=pl.String, eager=True)
-    except pl.exceptions.ComputeError:  # not UTF-8 somewhere in the chunk
-        pass
-    texts, reasons = [], []
-    for part in chunk.split(b"\n"):
+        with open(path, "rb") as raw:
+            stream: io.BufferedIOBase
+            if compression == "gzip":
+                stream = gzip.GzipFile(fileobj=raw, mode="rb")
+            elif compression == "zstd":
+                stream = zstandard.ZstdDecompressor().stream_reader(raw)
+            else:
+                stream = raw
+            data = stream.read(size)
+    except (OSError, EOFError, zstandard.ZstdError) as err:
+        raise InputError(f"{path}: cannot read: {err}") from None
+    if len(data) == size and b"\n" in data:
+        data = data[: data.rfind(b"\n")]
+    return data.removeprefix(b"\xef\xbb\xbf")
+
+
+def head_lines(data: bytes, limit: int = 200) -> list[str]:
+    """Non-blank lines of a head, decoded leniently (only for telling the format)."""
+    text = data.decode("utf-8", errors="replace")
+    lines = [line for line in re.split(r"\r\n|\n|\r", text) if line.strip()]
+    return lines[:limit]
+
+
+def recognise(path: Path, fmt: str | None = None) -> LogFile:
+    """Format and compression by the given `fmt`, else the name (.jsonl, .csv, .parquet ...), else the content."""
+    compression = compression_of(path)
+    if fmt is None:
+        suffixes = [s.lower() for s in path.suffixes]
+        if suffixes and suffixes[-1] in COMPRESSIONS:
+            suffixes = suffixes[:-1]
+        fmt = NAMED_SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if fmt == "parquet" or (fmt is None and compression is None and _is_parquet(path)):
+        return LogFile(path, "parquet", None)
+    data = head(path, compression)
+    lines = head_lines(data)
+    if fmt is None:
+        fmt = sniff_format(lines)
+    delimiter = sniff_delimiter(lines[0]) if fmt == "csv" and lines else ","
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    return LogFile(path, fmt, compression, delimiter)
+
+
+def _is_parquet(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(4) == b"PAR1"
+
+
+def sniff_format(lines: list[str]) -> str:
+    """JSON lines, CSV with a header, logfmt, or other text: by what most of the first lines look like."""
+    if not lines:
+        return "jsonl"  # an empty file: nothing to tell, nothing to load
+    sample = lines[:100]
+
+    def share(test) -> float:
+        return sum(1 for line in sample if test(line)) / len(sample)
+
+    if share(_is_json_object) >= 0.8:
+        return "jsonl"
+    if _looks_like_csv(lines):
+        return "csv"
+    if share(lambda line: len(_LOGFMT_PAIR.findall(line)) >= 3 and "=" in line.split(" ", 1)[0]) >= 0.8:
+        return "logfmt"
+    return "text"
+
+
+def _is_json_object(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(stripped), dict)
+    except ValueError:
+        return stripped.endswith("}")  # a long or broken JSON line still says "JSON lines"
+
+
+def sniff_delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _looks_like_csv(lines: list[str]) -> bool:
+    """A header of two or more name-like cells, and rows that mostly have as many fields."""
+    delimiter = sniff_delimiter(lines[0])
+    try:
+        header = next(csv.reader([lines[0]], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return False
+    if len(header) < 2 or not all(_HEADER_CELL.match(cell.strip()) for cell in header):
+        return False
+    if len(set(cell.strip().lower() for cell in header)) != len(header):
+        return False
+    rows = lines[1:50]
+    if not rows:
+        return True
+    try:
+        widths = [len(row) for row in csv.reader(rows, delimiter=delimiter)]
+    except csv.Error:
+        return False
+    return sum(1 for w in widths if w == len(header)) >= 0.6 * len(widths)
+
+
+def csv_header(log: LogFile) -> list[str]:
+    lines = head_lines(head(log.path, log.compression), limit=1)
+    if not lines:
+        return []
+    return [cell.strip() for cell in next(csv.reader(lines[:1], delimiter=log.delimiter))]
+
+
+def head_fields(log: LogFile) -> list[str]:
+    """Field names of a file's first records, for telling its profile and kind: a CSV's header, or the keys
+    (and one level of nested keys, as `a.b`) of its first JSON objects."""
+    if log.format == "csv":
+        return csv_header(log)
+    if log.format == "parquet":
+        from postmortem import queries  # sources sits below queries; only this look-up needs it
+
+        with duckdb.connect() as scratch:
+            return queries.run(scratch, "ingest/parquet_fields", path=str(log.path))["field"].to_list()
+    names: dict[str, None] = {}
+    for line in head_lines(head(log.path, log.compression), limit=50):
         try:
-            texts.append(part.decode("utf-8"))
-            reasons.append(None)
-        except UnicodeDecodeError:
-            texts.append(part.decode("utf-8", errors="backslashreplace"))
-            reasons.append("not valid UTF-8")
-    return pl.Series(texts, dtype=pl.String), pl.Series(reasons, dtype=pl.String)
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                names[key] = None
+                if isinstance(inner, dict):
+                    names.update((f"{key}.{k}", None) for k in inner)
+    return list(names)
 
 
-def line_batches(log: LogFile, batch_bytes: int = BATCH_BYTES) -> Iterator[tuple[pl.DataFrame, int]]:
-    """Numbered lines (1-based, blank ones included) in frames, with the file bytes read so far."""
-    next_line = 1
+def fallback_batches(log: LogFile, batch_bytes: int = FALLBACK_BATCH_BYTES) -> Iterator[pl.DataFrame]:
+    """Physical lines split here, for files DuckDB's strict line reader refuses: LF, CRLF and lone CR each end a
+    line (as editors count them); bytes that are not UTF-8 keep their text escaped and a reject reason."""
     carry = b""
+    first = True
     with open(log.path, "rb") as raw:
-        stream = open_binary(log, raw)
-        first = True
+        stream = raw
+        if log.compression == "gzip":
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif log.compression == "zstd":
+            stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
         while True:
             block = stream.read(batch_bytes)
             data = carry + block
@@ -101,115 +229,30 @@ def line_batches(log: LogFile, batch_bytes: int = BATCH_BYTES) -> Iterator[tuple
                 data = data.removeprefix(b"\xef\xbb\xbf")
                 first = False
             if block:
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    carry = data
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
+                if cut < 0 or (data[cut : cut + 1] == b"\r" and cut == len(data) - 1):
+                    carry = data  # a CR at the very end may be the first half of a CRLF
                     continue
-                chunk, carry = data[:cut], data[cut + 1 :]
+                chunk, carry = data[: cut + 1], data[cut + 1 :]
             elif data:
                 chunk, carry = data, b""
             else:
                 break
-            texts, reasons = _split(chunk)
-            frame = pl.DataFrame(
-                {
-                    "line": pl.int_range(next_line, next_line + len(texts), eager=True),
-                    "raw": texts.str.strip_suffix("\r"),
-                    "doc": pl.repeat(None, len(texts), dtype=pl.String, eager=True),
-                    "pre_reason": reasons,
-                },
-                schema=SCHEMA,
-            )
-            next_line += len(texts)
-            yield frame, raw.tell()
+            yield _split(chunk)
             if not block:
                 break
 
 
-def csv_batches(log: LogFile, batch_bytes: int = BATCH_BYTES) -> Iterator[tuple[pl.DataFrame, int]]:
-    """CSV records as JSON objects keyed by the header; a record spanning lines is numbered by its first.
-
-    Empty cells are absent fields, so a missing required value is rejected like a missing JSON key.
-    The header is not a data line: it is neither emitted nor counted.
-    """
-    position = 0
-    record_lines: list[tuple[int, str]] = []
-
-    def physical() -> Iterator[str]:
-        nonlocal position
-        for frame, done in line_batches(log, batch_bytes):
-            position = done  # how far into the file the records yielded so far reach
-            for number, text in frame.select("line", "raw").iter_rows():
-                record_lines.append((number, text or ""))
-                yield (text or "") + "\n"
-
-    header: list[str] | None = None
-    out: dict[str, list] = {name: [] for name in SCHEMA}
-    for record in csv.reader(physical()):
-        first = record_lines[0][0]
-        raw_text = "\n".join(text for _, text in record_lines)
-        record_lines.clear()
-        if header is None and any(cell.strip() for cell in record):
-            header = [cell.strip() for cell in record]
-            continue
-        doc = reason = None
-        if not raw_text.strip():
-            pass  # a blank line: counted as blank by the staging query
-        elif len(record) != len(header or []):
-            reason = f"CSV row has {len(record)} fields, the header has {len(header or [])}"
-        else:
-            doc = json.dumps({k: v for k, v in zip(header, record, strict=True) if v != ""})
-        for name, value in zip(SCHEMA, (first, raw_text, doc, reason), strict=True):
-            out[name].append(value)
-        if len(out["line"]) >= 100_000:
-            yield pl.DataFrame(out, schema=SCHEMA), position
-            out = {name: [] for name in SCHEMA}
-    yield pl.DataFrame(out, schema=SCHEMA), position
-
-
-def prefetched(batches: Iterator, depth: int = 1) -> Iterator:
-    """The same items, read ahead in a thread: decompressing and splitting the next batch (zlib and polars
-    release the GIL) overlaps with DuckDB validating the current one."""
-    done = object()
-    ahead: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
+def _split(chunk: bytes) -> pl.DataFrame:
+    parts = re.split(rb"\r\n|\n|\r", chunk)
+    if chunk.endswith((b"\n", b"\r")):
+        parts = parts[:-1]  # the terminator of the last line, not an empty line after it
+    texts, reasons = [], []
+    for part in parts:
         try:
-            for item in batches:
-                if stop.is_set():
-                    return
-                ahead.put(item)
-            ahead.put(done)
-        except BaseException as err:  # noqa: BLE001 - handed to the consumer, re-raised there
-            ahead.put(err)
-
-    worker = threading.Thread(target=produce, daemon=True)
-    worker.start()
-    try:
-        while (item := ahead.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                ahead.get_nowait()
-            except queue.Empty:
-                worker.join(0.05)
-
-
-def header_fields(log: LogFile) -> set[str]:
-    """Field names of the first records, for telling which log a file is."""
-    names: set[str] = set()
-    batches = csv_batches(log, 1 << 20) if log.format == "csv" else line_batches(log, 1 << 20)
-    frame, _ = next(batches, (pl.DataFrame(schema=SCHEMA), 0))
-    for raw, doc in frame.head(50).select("raw", "doc").iter_rows():
-        try:
-            value = json.loads(doc or raw or "")
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            names.update(value)
-    return names
+            texts.append(part.decode("utf-8"))
+            reasons.append(None)
+        except UnicodeDecodeError:
+            texts.append(part.decode("utf-8", errors="backslashreplace"))
+            reasons.append("not valid UTF-8")
+    return pl.DataFrame({"raw": texts, "pre_reason": reasons}, schema=SCHEMA)

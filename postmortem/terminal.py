@@ -92,24 +92,15 @@ def progress_bar():
 
 def ingest_summary(summary: IngestSummary) -> None:
     files = Table(title="Files", title_justify="left")
-    for column in (
-        "file",
-        "kind",
-        "status",
-        "lines",
-        "loaded",
-        "rejected",
-        "duplicates",
-        "blank",
-        "from (UTC)",
-        "to (UTC)",
-        "seconds",
-    ):
-        files.add_column(column, justify="left" if column in ("file", "kind", "status") else "right")
+    columns = ("file", "kind", "format", "status", "lines", "loaded", "rejected", "duplicates", "blank",
+               "from (UTC)", "to (UTC)", "seconds")  # fmt: skip
+    for column in columns:
+        files.add_column(column, justify="left" if column in ("file", "kind", "format", "status") else "right")
     for f in summary.files:
         files.add_row(
             cell(f.path),
             f.kind,
+            cell(f.format + (f" ({f.profile})" if f.profile else "")),
             f.status,
             f"{f.lines_read:,}",
             f"{f.loaded:,}",
@@ -135,8 +126,25 @@ def ingest_summary(summary: IngestSummary) -> None:
             _when(t["max_ts"]),
         )
     out.print(kinds)
+    for f in summary.files:
+        for note in f.notes:
+            out.print(f"note: {visible(str(f.path))}: {visible(note)}", markup=False)
+    for f in summary.failed:
+        reasons = "; ".join(f"{visible(reason)} ({lines:,})" for reason, lines in f.top_reasons)
+        out.print(f"rejected: {visible(str(f.path))}: every line rejected: {reasons}", markup=False)
+        if f.hint:
+            out.print(f"hint: {visible(f.hint)}", markup=False)
     if summary.rejected:
         out.print(f"{summary.rejected:,} line(s) rejected: see `postmortem query rejects`")
+
+
+def profiles_table(profiles: dict) -> None:
+    table = Table(title="Built-in profiles (ingest --profile NAME)", title_justify="left")
+    for column in ("name", "format", "what it reads", "example line"):
+        table.add_column(column, overflow="fold")
+    for name, profile in profiles.items():
+        table.add_row(name, profile.format or "any", cell(profile.description), cell(profile.example))
+    out.print(table)
 
 
 def frame(df: pl.DataFrame, title: str | None = None) -> None:

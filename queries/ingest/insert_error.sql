@@ -1,20 +1,33 @@
--- Appends the valid staged error-log rows that are not exact duplicates of each other or of rows already
--- loaded (a shipper's at-least-once redelivery). Only rows in the staged time range can be duplicates.
--- DISTINCT then an anti join (rather than EXCEPT) so both steps can spill to disk within the memory limit.
--- reads: staged   params: $min_ts, $max_ts   returns: Count (rows inserted)
-insert into error_events
+-- Appends the valid staged error-log rows. Exact duplicates (a shipper's at-least-once redelivery) are found by a
+-- hash of the whole record, and only rows whose hashes meet are compared column by column.
+-- $within: identical records of this file count once. $across: records equal to rows already loaded (in the
+-- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
+-- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
+insert into error_events (ts, service, level, message, code, space_id, server, user_id, extra, file_id)
 with fresh as (
-    select distinct ts, service, level, message, code, space_id, server, user_id, extra
+    select ts, service, level, message, code, space_id, server, user_id, extra, hash(ts, service, level, message, code, space_id, server, user_id, extra) as h
     from staged
     where reason is null
 ),
+
+repeated as (
+    select h from fresh where $within group by h having count(*) > 1
+),
+
+kept as (
+    select * from fresh anti join repeated using (h)
+    union all
+    select distinct * from fresh semi join repeated using (h)
+),
+
 existing as (
-    select * from error_events where ts between $min_ts and $max_ts
+    select * from error_events where $across and ts between $min_ts and $max_ts
 )
-select f.*
-from fresh as f
+
+select k.* exclude (h), $file_id
+from kept as k
 anti join existing as e
-    on f.ts = e.ts and f.service = e.service and f.level = e.level and f.message = e.message
-    and f.code is not distinct from e.code and f.space_id is not distinct from e.space_id
-    and f.server is not distinct from e.server and f.user_id is not distinct from e.user_id
-    and f.extra is not distinct from e.extra
+    on k.ts = e.ts and k.service = e.service and k.level = e.level and k.message = e.message
+    and k.code is not distinct from e.code and k.space_id is not distinct from e.space_id
+    and k.server is not distinct from e.server and k.user_id is not distinct from e.user_id
+    and k.extra is not distinct from e.extra

@@ -1,21 +1,34 @@
--- Appends the valid staged glitch-log rows that are not exact duplicates of each other or of rows already
--- loaded (a shipper's at-least-once redelivery). Only rows in the staged time range can be duplicates.
--- DISTINCT then an anti join (rather than EXCEPT) so both steps can spill to disk within the memory limit.
--- reads: staged   params: $min_ts, $max_ts   returns: Count (rows inserted)
-insert into glitch_events
+-- Appends the valid staged glitch-log rows. Exact duplicates (a shipper's at-least-once redelivery) are found by a
+-- hash of the whole record, and only rows whose hashes meet are compared column by column.
+-- $within: identical records of this file count once. $across: records equal to rows already loaded (in the
+-- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
+-- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
+insert into glitch_events (ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, file_id)
 with fresh as (
-    select distinct ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra
+    select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, hash(ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra) as h
     from staged
     where reason is null
 ),
+
+repeated as (
+    select h from fresh where $within group by h having count(*) > 1
+),
+
+kept as (
+    select * from fresh anti join repeated using (h)
+    union all
+    select distinct * from fresh semi join repeated using (h)
+),
+
 existing as (
-    select * from glitch_events where ts between $min_ts and $max_ts
+    select * from glitch_events where $across and ts between $min_ts and $max_ts
 )
-select f.*
-from fresh as f
+
+select k.* exclude (h), $file_id
+from kept as k
 anti join existing as e
-    on f.ts = e.ts and f.space_id = e.space_id and f.user_id = e.user_id and f.glitch = e.glitch
-    and f.duration_ms is not distinct from e.duration_ms and f.packet_loss is not distinct from e.packet_loss
-    and f.jitter_ms is not distinct from e.jitter_ms and f.platform is not distinct from e.platform
-    and f.region is not distinct from e.region and f.edge is not distinct from e.edge
-    and f.extra is not distinct from e.extra
+    on k.ts = e.ts and k.space_id = e.space_id and k.user_id = e.user_id and k.glitch = e.glitch
+    and k.duration_ms is not distinct from e.duration_ms and k.packet_loss is not distinct from e.packet_loss
+    and k.jitter_ms is not distinct from e.jitter_ms and k.platform is not distinct from e.platform
+    and k.region is not distinct from e.region and k.edge is not distinct from e.edge
+    and k.extra is not distinct from e.extra

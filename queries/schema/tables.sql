@@ -24,6 +24,13 @@ create table if not exists files (
     seconds        double not null
 );
 
+-- Added with real-log support: lines joined into the record above (a stack trace, a quoted CSV newline), whether
+-- the file loaded or had every line rejected, and the mapping options it was read with (a re-run with --replace
+-- or a fixed mapping replaces a file's rows). Added in place so databases written before keep working.
+alter table files add column if not exists continued bigint default 0;
+alter table files add column if not exists status varchar default 'loaded';
+alter table files add column if not exists options json;
+
 -- Every line that could not be loaded, with the reason: nothing the user gave us is lost.
 create table if not exists rejects (
     file_id integer not null,
@@ -70,6 +77,12 @@ create table if not exists glitch_events (
     edge        varchar,
     extra       json
 );
+
+-- Which file each event row came from, so `ingest --replace` can take back exactly what a file loaded (rows
+-- loaded before this column existed have none).
+alter table join_events add column if not exists file_id integer;
+alter table error_events add column if not exists file_id integer;
+alter table glitch_events add column if not exists file_id integer;
 
 -- The schema version, so a database from another version of postmortem (or another program) is refused
 -- with one line instead of being misread. `db.check_schema` compares a database's tables with what this file

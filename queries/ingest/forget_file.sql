@@ -1,0 +1,8 @@
+-- Takes back everything one file loaded: its rows, rejects and bookkeeping (`ingest --replace`, or a file whose
+-- every line was rejected being read again). Statements of one transaction, run by postmortem/ingest.py.
+-- params: $file_id
+delete from join_events where file_id = $file_id;
+delete from error_events where file_id = $file_id;
+delete from glitch_events where file_id = $file_id;
+delete from rejects where file_id = $file_id;
+delete from files where file_id = $file_id

@@ -1,0 +1,21 @@
+-- logfmt lines (`ts=... level=info msg="a b"`) as JSON objects, so one records query reads both. Values keep
+-- their text; quoted ones lose their quotes and escapes. A line with no key=value pair is not an object.
+create or replace temp view json_lines as
+with pairs as (
+    select
+        rowid + 1 as line, raw, pre_reason,
+        regexp_extract_all(raw, '(?:^|\s)([A-Za-z_@][\w.@/-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)', 1) as keys,
+        regexp_extract_all(raw, '(?:^|\s)([A-Za-z_@][\w.@/-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)', 2) as vals
+    from source_lines
+)
+select
+    line,
+    case
+        when is_blank(raw) then raw
+        when len(keys) = 0 or len(keys) <> len(list_distinct(keys)) then raw  -- rejected by the JSON checks
+        else to_json(map(keys, list_transform(vals, lambda x: case
+            when left(x, 1) = '"' then replace(replace(x[2:-2], '\"', '"'), '\\', '\')
+            else x end)))::varchar
+    end as raw,
+    pre_reason
+from pairs

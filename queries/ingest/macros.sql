@@ -1,0 +1,89 @@
+-- Helpers of the ingest staging queries, created when ingest starts (temporary: this connection only).
+
+-- Empty or only whitespace. trim() on every line costs; most lines start with a non-blank character.
+create or replace temp macro is_blank(raw) as
+    case when raw is null or raw = '' then true
+         when left(raw, 1) in (' ', chr(9), chr(13)) then trim(raw, ' ' || chr(9) || chr(13)) = ''
+         else false end;
+
+-- Field i of a record: a --set constant, else its source parts joined with one space (`--map ts=Date+Time`),
+-- else the first of up to five alternative sources that has a value (aliases such as ts/timestamp/time), else
+-- a profile's default. v: the record's source values; the rest: per-field lists bound from the mapping plan.
+create or replace temp macro field_value(v, parts, alternatives, constants, defaults, i) as
+    coalesce(
+        constants[i],
+        case when len(parts[i]) > 0 then nullif(array_to_string(list_select(v, parts[i]), ' '), '') end,
+        v[alternatives[i][1]], v[alternatives[i][2]], v[alternatives[i][3]], v[alternatives[i][4]],
+        v[alternatives[i][5]],
+        defaults[i]
+    );
+
+-- Timestamp text with a comma before the fraction (log4j's 17:41:44,747) read as a dot.
+create or replace temp macro ts_decimal_point(v) as
+    case when contains(v, ',') then regexp_replace(v, '(\d\d:\d\d:\d\d),(\d)', '\1.\2') else v end;
+
+-- A trailing zone abbreviation DuckDB does not know (PDT, CEST ...) replaced by its offset; `zones`/`offsets`
+-- are parallel lists bound from postmortem/timestamps.py.
+create or replace temp macro ts_zone_offset(v, zones, offsets) as
+    case
+        when regexp_matches(v, '\s[A-Z]{2,5}$')
+             and list_position(zones, regexp_extract(v, '\s([A-Z]{2,5})$', 1)) is not null
+            then regexp_replace(v, '\s[A-Z]{2,5}$', offsets[list_position(zones, regexp_extract(v, '\s([A-Z]{2,5})$', 1))])
+        else v
+    end;
+
+-- Timestamp text as parse_ts reads it: trimmed, a comma fraction as a dot, a zone abbreviation as its offset.
+create or replace temp macro ts_normalised(v, zones, offsets) as ts_zone_offset(ts_decimal_point(trim(v)), zones, offsets);
+
+-- Normalised timestamp text (ts_normalised) -> TIMESTAMPTZ (UTC instant), or NULL when it does not parse.
+-- Numbers are epoch seconds, milliseconds, microseconds or nanoseconds by magnitude (from 1973 on). Text that carries its zone
+-- (Z, an offset, a zone name or abbreviation) keeps it, whatever --tz says; naive text is read in zone `tz`.
+-- Text that is not ISO-8601 is tried against `formats` in order; `yearless` formats get `year` prepended.
+create or replace temp macro parse_ts(v, tz, formats, yearless, year) as
+    case
+        when try_cast(v as double) is not null then
+            case
+                -- before 1973 (below 1e8 s) a number is a counter or a time of day, not an epoch timestamp
+                when not isfinite(try_cast(v as double)) or try_cast(v as double) < 1e8
+                     or try_cast(v as double) >= 1e20 then null
+                when abs(try_cast(v as double)) < 1e11 then to_timestamp(try_cast(v as double))
+                when abs(try_cast(v as double)) < 1e14 then to_timestamp(try_cast(v as double) / 1e3)
+                when abs(try_cast(v as double)) < 1e17 then to_timestamp(try_cast(v as double) / 1e6)
+                else to_timestamp(try_cast(v as double) / 1e9)
+            end
+        when regexp_matches(v, '^[+-]?\d{4,}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?') then
+            case
+                when regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
+                    then try_cast(v as timestamptz)
+                else timezone(tz, try_cast(v as timestamp))
+            end
+        else coalesce(
+            case when regexp_matches(v, '([+-]\d\d:?\d\d|[Zz])\s*$')
+                 then try_strptime(v, formats)::timestamptz end,
+            timezone(tz, try_strptime(v, formats)::timestamp),
+            timezone(tz, try_strptime(year::varchar || ' ' || v, yearless)::timestamp)
+        )
+    end;
+
+-- A CSV line's cells as written (quoted ones keep their quotes). Most lines have no quote: a plain split.
+-- field_pattern matches one cell after the line start or a delimiter (built from the delimiter in Python).
+create or replace temp macro csv_fields(raw, delimiter, field_pattern) as
+    case when not contains(raw, '"') then string_split(raw, delimiter)
+         else regexp_extract_all(raw, field_pattern, 1) end;
+
+-- A cell's value: quotes removed and doubled quotes undone; an empty cell is absent (NULL).
+create or replace temp macro csv_cell(c) as
+    case when c is null or c = '' then null
+         when left(c, 1) = '"' and length(c) >= 2 and right(c, 1) = '"' then replace(c[2:-2], '""', '"')
+         else c end;
+
+-- Whether a timestamp as written resolves below one second (a fraction, or epoch milli/micro/nanoseconds):
+-- `--dedup auto` keeps identical lines of a log that does not (see docs/log-format.md).
+create or replace temp macro ts_has_fraction(v) as
+    coalesce(regexp_matches(v, '\d:\d\d[.,]\d') or regexp_matches(v, '^\s*\d{12,}(\.\d*)?\s*$'), false);
+
+-- "missing required field ts" / "missing required fields ts, service": every required field without a value.
+create or replace temp macro missing_fields(names, vals) as
+    'missing required field'
+    || case when len(list_filter(vals, lambda x: x is null)) > 1 then 's ' else ' ' end
+    || array_to_string(list_filter(names, lambda n, i: vals[i] is null), ', ');

@@ -1,0 +1,53 @@
+-- Text lines -> records by a regular expression with named groups ($pattern; $groups: the group names in order).
+-- v holds the groups named in $sources (in that order); empty groups are absent. With $multiline, a line that
+-- does not match continues the record above it (a stack trace): it is appended to the message group and the
+-- record's raw text; without it, or before the first match, such a line is a reject.
+-- reads: source_lines   params: $pattern, $groups, $sources, $message_at, $multiline
+-- returns: line, raw, parse_error, v, nested, extra
+create or replace temp table records as
+with lines as (
+    select rowid + 1 as line, raw, pre_reason, pre_reason is null and regexp_matches(raw, $pattern) as matched
+    from source_lines
+    where not is_blank(raw)
+),
+
+owners as (
+    -- the matching line each unmatched line belongs to (only when unmatched lines continue records)
+    select line, raw, max(case when matched then line end) over (order by line rows unbounded preceding) as owner
+    from lines
+    where $multiline
+),
+
+continued as (
+    select owner as line, string_agg(raw, chr(10) order by line) as tail, count(*) as extra_lines
+    from owners
+    where owner is not null and owner <> line and line not in (select line from lines where matched)
+    group by owner
+),
+
+parsed as (
+    select
+        l.line, l.raw, l.pre_reason, l.matched, c.tail,
+        list_transform(
+            json_extract_string(to_json(regexp_extract(l.raw, $pattern, $groups)), $sources),
+            lambda x: nullif(x, '')) as groups_v
+    from lines as l
+    left join continued as c using (line)
+    where l.matched or not $multiline or l.line not in (select line from owners where owner is not null)
+),
+
+final as (
+    select
+        line,
+        case when tail is not null then raw || chr(10) || tail end as raw,
+        coalesce(pre_reason, case when not matched then 'line does not match the pattern' end) as parse_error,
+        case when tail is null or $message_at = 0 then groups_v
+             else list_transform(range(1, len(groups_v) + 1),
+                                 lambda i: case when i = $message_at then coalesce(groups_v[i], '') || chr(10) || tail
+                                                else groups_v[i] end) end as v,
+        false as nested,
+        null::json as extra
+    from parsed
+)
+
+select * from final
