@@ -299,6 +299,9 @@ def key_figures(facts: dict, notes: dict, clock: Clock) -> list[dict]:
         cards.append({"key": key, "label": label, "value": value, "display": display, "note": note})
 
     if incident is None:
+        if facts["glitches"]["total"]:
+            glitches = facts["glitches"]["total"]
+            card("glitches.total", "Glitch reports", glitches, f"{glitches:,}", "over all rooms")
         if facts["coverage"]["error"]["rows"]:
             errors, burst = facts["errors"], facts["error_burst"]
             card("errors.total", "Error-level records", errors["total"], f"{errors['total']:,}", "error and fatal")
