@@ -74,6 +74,16 @@ def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]
         yield con
 
 
+def open_read(
+    where: str | Path | Source, *, threads: int = db.DEFAULT_THREADS, memory_limit: str = db.DEFAULT_MEMORY_LIMIT
+):
+    """What the report, timeline and query commands open: the DuckDB file at a path (read-only), or a
+    `Source` (a lake, maybe on Spark) as `connect` opens it."""
+    if isinstance(where, Source):
+        return connect(where)
+    return db.connect(where, read_only=True, threads=threads, memory_limit=memory_limit)
+
+
 def spark_session(*, remote: str | None = None, master: str | None = None):
     """A Spark session: Spark Connect at `remote` (sc://host:15002), else a classic session on `master`
     (default local[*], this machine's cores). Times are UTC, as in DuckDB."""

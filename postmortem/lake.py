@@ -3,9 +3,9 @@
 Why: one DuckDB file allows one writing process and lives on one disk. A lake is a folder of Parquet files
 (a local path here; an object-store URI where the engines can reach one) that DuckDB and Spark both read.
 
-Each input file is ingested on its own by the ordinary `ingest.ingest` into a private DuckDB database in a
-staging folder, then its tables are written as Parquet and moved into place under names made of the file's
-content fingerprint (sha256). Layout:
+The files are loaded by the ordinary `ingest.ingest` into a private DuckDB database in a staging folder
+(seeded with the lake's bookkeeping, so ingest itself skips what the lake holds); then each loaded file's
+rows are written as Parquet and moved into place under names made of its content fingerprint (sha256). Layout:
 
     DIR/join_events/day=YYYY-MM-DD/<sha256>.data_0.parquet     events, one folder per UTC day
     DIR/error_events/day=.../...      DIR/glitch_events/day=.../...
@@ -19,13 +19,13 @@ fingerprint has one. So writers need no lock: two processes never write the same
 same content, in which case the bytes are the same and the rename (atomic on a local file system) makes one
 win; a crashed ingest leaves files nobody reads, and a re-run overwrites them.
 
-Unlike the DuckDB file, exact duplicates are dropped within a file only: files are ingested independently,
-so a record delivered twice in two different files is kept twice (see docs/scale-out.md).
+Exact duplicates are dropped as ingest drops them within one private database, that is within the files of
+one `ingest --lake` run; a record delivered twice in files ingested by different runs (or machines) is kept
+twice (see docs/scale-out.md).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
@@ -53,21 +53,31 @@ class LakeFiles:
 def ingest_lake(
     lake: str | Path,
     paths: Iterable[str | Path],
+    options: ingest.Options | None = None,
     *,
     threads: int = db.DEFAULT_THREADS,
     memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
     on_progress: ingest.Progress | None = None,
-    **options,
+    **option_fields,
 ) -> ingest.IngestSummary:
-    """`postmortem ingest --lake DIR`: load each file into its own private database, then publish it.
-
-    `options` are ingest's (kind=, tz=, clock_offset_s=, ...), passed through unchanged."""
+    """`postmortem ingest --lake DIR`: load the files into a private database with the ordinary ingest, then
+    publish each loaded file. `options` / `option_fields` are ingest's (kind=, tz=, replace=, ...)."""
     root = _local_root(lake)
-    logs = ingest.resolve_paths(paths)  # bad paths fail before anything is written
-    summary = ingest.IngestSummary()
-    for log in logs:
-        summary.files.extend(_ingest_one(root, log, threads, memory_limit, on_progress, options))
-    return summary
+    replace = bool(getattr(options, "replace", False) or option_fields.get("replace"))
+    staging = root / "_staging" / f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        with db.connect(staging / "ingest.duckdb", threads=threads, memory_limit=memory_limit) as con:
+            after = _seed(con, root)
+            summary = ingest.ingest(con, paths, options, on_progress=on_progress, **option_fields)
+            fresh = queries.run(con, "lake/fresh_files", after=after).to_dicts()
+            for row in fresh:
+                _export(con, staging / row["sha256"], row["kind"], row["file_id"], row["sha256"])
+        for row in fresh:
+            _publish(root, staging / row["sha256"], row["sha256"], replace=replace)
+        return summary
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def read(lake: str | Path) -> LakeFiles:
@@ -111,48 +121,36 @@ def _fingerprint_of(path: Path) -> str:
     return path.name.split(".", 1)[0]
 
 
-def _digest(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _committed_kind(root: Path, digest: str) -> str | None:
+def _committed(root: Path, digest: str) -> Path | None:
+    """The bookkeeping file of a fingerprint, if the lake holds it."""
     for path in (root / "files").glob(f"kind=*/{digest}.parquet"):
-        return path.parent.name.removeprefix("kind=")
+        return path
     return None
 
 
-def _ingest_one(root: Path, log, threads, memory_limit, on_progress, options) -> list[ingest.FileResult]:
-    digest = _digest(log.path)
-    known = _committed_kind(root, digest)
-    if known is not None:
-        return [ingest.FileResult(log.path, known, log.format, "already loaded")]
-    staging = root / "_staging" / f"{digest}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+def _seed(con: duckdb.DuckDBPyConnection, root: Path) -> int:
+    """Copy the lake's bookkeeping into the private database (so ingest skips what the lake holds); returns
+    the highest file_id it took."""
+    books = [str(p) for p in sorted((root / "files").glob("kind=*/*.parquet"))]
     try:
-        with db.connect(staging / "ingest.duckdb", threads=threads, memory_limit=memory_limit) as con:
-            summary = ingest.ingest(con, [log.path], on_progress=on_progress, **options)
-            results = [r for r in summary.files if r.status == "loaded"]
-            if results:
-                _export(con, staging / "out", results[0].kind)
-        if results:
-            _publish(root, staging / "out", digest)
-        return summary.files
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if books:
+            _execute(con, "lake/seed_files", paths=books)
+        return queries.run(con, "lake/seeded_max").item()
+    except duckdb.Error as err:
+        raise db.translate(err, root) from None
 
 
-def _export(con: duckdb.DuckDBPyConnection, out: Path, kind: str) -> None:
+def _export(con: duckdb.DuckDBPyConnection, out: Path, kind: str, file_id: int, digest: str) -> None:
     """The private database's tables as Parquet in `out`, laid out as in the lake (names not final yet)."""
     (out / "_schema").mkdir(parents=True)
     try:
         for table in EVENT_TABLES:
-            _execute(con, "lake/export_events", table=table, path=str(out / table))
+            _execute(con, "lake/export_events", table=table, file_id=file_id, sha256=digest, path=str(out / table))
             _execute(con, "lake/export_schema", table=table, path=str(out / "_schema" / f"{table}.parquet"))
         for table in ("rejects", "files"):
             folder = out / table / f"kind={kind}"
             folder.mkdir(parents=True)
-            _execute(con, f"lake/export_{table}", path=str(folder / "data.parquet"))
+            _execute(con, f"lake/export_{table}", file_id=file_id, path=str(folder / "data.parquet"))
     except duckdb.Error as err:
         raise db.translate(err, out) from None
 
@@ -162,11 +160,11 @@ def _execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
     con.execute(sql, bound)
 
 
-def _publish(root: Path, out: Path, digest: str) -> None:
+def _publish(root: Path, out: Path, digest: str, *, replace: bool) -> None:
     """Move the exported files into the lake under fingerprint names; the bookkeeping row goes last.
     Older files of the same fingerprint that this run did not write (a crashed attempt with other
     options) are removed first; files this run rewrites are replaced atomically."""
-    if _committed_kind(root, digest) is not None:
+    if not replace and _committed(root, digest) is not None:
         return  # another process published the same content meanwhile
     moves: list[tuple[Path, Path]] = []
     for table in TABLES:
@@ -174,7 +172,7 @@ def _publish(root: Path, out: Path, digest: str) -> None:
             name = f"{digest}.parquet" if table in ("rejects", "files") else f"{digest}.{src.name}"
             moves.append((src, root / table / src.parent.name / name))
     targets = {dst for _, dst in moves}
-    for table in TABLES[:-1]:
+    for table in TABLES:
         for stale in (root / table).glob(f"*=*/{digest}.*parquet"):
             if stale not in targets:
                 stale.unlink(missing_ok=True)

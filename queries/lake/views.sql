@@ -1,13 +1,14 @@
 -- The tables every question reads, over a Parquet lake: the raw lake tables are registered as lake_files,
 -- lake_rejects, lake_join_events, lake_error_events and lake_glitch_events (see postmortem/engine.py).
--- Portable SQL: it runs on DuckDB as written and on Spark through postmortem/dialect.py.
+-- Same columns, in the same order, as queries/schema/tables.sql (tests/test_lake.py checks). Portable SQL: it
+-- runs on DuckDB as written and on Spark through postmortem/dialect.py.
 
--- Files are numbered in the order they were ingested (the DuckDB file numbers them the same way).
+-- Files are numbered in the order they were ingested, as the DuckDB file numbers them.
 create or replace temp view files as
 select
     cast(row_number() over (order by ingested_at, sha256) as integer) as file_id,
     path, sha256, kind, format, bytes, lines_read, blank, loaded, rejected, duplicates, min_ts, max_ts, tz,
-    clock_offset_s, ingested_at, seconds
+    clock_offset_s, ingested_at, seconds, continued, status, options
 from lake_files;
 
 create or replace temp view rejects as
@@ -16,11 +17,18 @@ from lake_rejects as r
 join files as f using (sha256);
 
 create or replace temp view join_events as
-select ts, space_id, user_id, event, role, platform, region, edge, extra from lake_join_events;
+select e.ts, e.space_id, e.user_id, e.event, e.role, e.platform, e.region, e.edge, e.extra, f.file_id
+from lake_join_events as e
+join files as f using (sha256);
 
 create or replace temp view error_events as
-select ts, service, level, message, code, space_id, server, user_id, extra from lake_error_events;
+select e.ts, e.service, e.level, e.message, e.code, e.space_id, e.server, e.user_id, e.extra, f.file_id
+from lake_error_events as e
+join files as f using (sha256);
 
 create or replace temp view glitch_events as
-select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra
-from lake_glitch_events;
+select
+    e.ts, e.space_id, e.user_id, e.glitch, e.duration_ms, e.packet_loss, e.jitter_ms, e.platform, e.region,
+    e.edge, e.extra, f.file_id
+from lake_glitch_events as e
+join files as f using (sha256);
