@@ -13,6 +13,7 @@ import typer
 
 from postmortem import __version__, db, export, mapping, output, profiles, queries, terminal
 from postmortem import ingest as ingest_mod
+from postmortem import lake as lake_mod
 from postmortem.engine_options import engine_options
 from postmortem.errors import InputError, PostmortemError
 from postmortem.notes import write_template
@@ -120,6 +121,9 @@ def ingest_cmd(
     db_path: DbOption = Path(db.DEFAULT_DB),
     threads: Threads = db.DEFAULT_THREADS,
     memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
+    lake: Annotated[
+        Path | None, typer.Option(help="Write a Parquet lake in this folder instead of --db (docs/scale-out.md).")
+    ] = None,
 ):
     """Load logs into the database: room-event (join), error and glitch logs, and any service log as it comes
     (JSON lines, CSV, Parquet, logfmt, syslog and other text; gzip/zstd).
@@ -134,9 +138,8 @@ def ingest_cmd(
         clock_offset_s=ingest_mod.parse_duration(clock_offset), year=year, dedup=dedup, replace=replace,
     )
     with terminal.progress_bar() as bar:
-        summary = ingest_mod.ingest_into(
-            db_path, paths, options, threads=threads, memory_limit=memory_limit, on_progress=bar
-        )
+        load = lake_mod.ingest_lake if lake else ingest_mod.ingest_into  # same shape; a lake takes many writers
+        summary = load(lake or db_path, paths, options, threads=threads, memory_limit=memory_limit, on_progress=bar)
     terminal.ingest_summary(summary)
     if strict and summary.rejected:
         typer.echo(f"error: {summary.rejected} line(s) rejected (--strict)", err=True)
