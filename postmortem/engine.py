@@ -18,7 +18,6 @@ import duckdb
 import polars as pl
 
 from postmortem import db, lake, queries
-from postmortem.dialect import Translator
 from postmortem.errors import DatabaseError, InputError, QueryError
 
 
@@ -120,6 +119,8 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, session):
+        from postmortem.dialect import Translator  # sqlglot comes with the spark extra
+
         self.session = session
         self.translator = Translator()
         self._translated: dict[str, str] = {}
