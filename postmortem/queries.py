@@ -86,7 +86,10 @@ def run(con: duckdb.DuckDBPyConnection | Engine, name: str, **params) -> pl.Data
     if not isinstance(con, duckdb.DuckDBPyConnection):
         sql, bound = bind(name, params)
         return con.frame(name, sql, bound)
-    return relation(con, name, **params).pl()
+    try:
+        return relation(con, name, **params).pl()
+    except duckdb.Error as err:  # e.g. a check in the SQL itself refusing a room (schema/views)
+        raise QueryError(f"query {name!r}: {engine_message(err)}") from err
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> object:
@@ -148,7 +151,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as err:
-        raise QueryError(engine_message(err)) from None
+        raise QueryError(engine_message(err)) from err
     if len(statements) != 1:
         raise QueryError(f"`postmortem sql` runs exactly one statement; this text has {len(statements)}")
     (statement,) = statements
@@ -158,4 +161,4 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     try:
         return con.sql(statement).pl()
     except duckdb.Error as err:
-        raise QueryError(engine_message(err)) from None
+        raise QueryError(engine_message(err)) from err

@@ -223,6 +223,7 @@ def test_a_room_spread_over_more_than_a_million_minutes_is_refused_by_name(tmp_p
         ["report", "--format", "json", "-o", "-"],
         ["timeline"],
         ["sql", "select count(*) from space_minutes"],
+        ["query", "timeline", "-p", "from_space=sp-long", "-p", "to_space=null"],
     ):
         run = bounded(*args, "--db", database, max_mib=800)
         one_line_error(run, "room sp-long would need 1002942 per-minute rows", "1,000,000")
