@@ -31,7 +31,7 @@ def minute_step(domain: tuple[str, str] | None, ticks: int = 10) -> int:
     if not domain:
         return 5
     minutes = (datetime.fromisoformat(domain[1]) - datetime.fromisoformat(domain[0])).total_seconds() / 60
-    return next((s for s in NICE_STEPS if minutes / s <= ticks), NICE_STEPS[-1])
+    return next((s for s in NICE_STEPS if minutes / s <= ticks), -(-minutes // (ticks * 1440)) * 1440)
 
 
 def tick_values(domain: tuple[str, str], step: int) -> list[int]:
@@ -52,12 +52,12 @@ def _x(field: str, domain: tuple[str, str] | None, title: str | None = None, axi
         return alt.X(
             f"{field}:T", title=title, scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M") if axis else None
         )
-    step = minute_step(domain)
+    step = int(minute_step(domain))
     return alt.X(
         f"{field}:T",
         title=title,
         scale=alt.Scale(type="utc", domainMin=_ms(domain[0]), domainMax=_ms(domain[1])),
-        axis=alt.Axis(format="%H:%M" if step < 1440 else "%b %d", labelAngle=0, values=tick_values(domain, step))
+        axis=alt.Axis(format="%H:%M" if step < 1440 else "%Y-%m-%d", labelAngle=0, values=tick_values(domain, step))
         if axis
         else None,
     )

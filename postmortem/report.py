@@ -529,6 +529,9 @@ def timeline_span(facts: dict) -> tuple[datetime, datetime]:
     room = _space(facts, incident["space_id"])
     start = room["started_at"]
     end = impact_end(facts) or room["ended_at"]
+    impact = facts["anchors"]["impact_start"]
+    if impact and impact - start > timedelta(hours=6):  # a stray early event must not squeeze the incident
+        start = impact - timedelta(hours=1)
     last = _space(facts, move["to_space"])["ended_at"] if move else room["ended_at"]
     margin = max(timedelta(minutes=5), (end - start) / 4)
     return start, min(end + margin, max(last, end))

@@ -803,3 +803,40 @@ def test_summary_json_has_stable_keys(sample_db):
     assert {"phase", "start", "end"} <= set(summary["incident"]["phases"][0])
     assert set(summary["data_quality"]) >= {"loaded", "rejected", "duplicates"}
     assert summary["missing"] == [] and summary["coverage"]["glitch"]["rows"] == 10727
+
+
+def test_a_stray_early_event_does_not_squeeze_the_timeline(tmp_path):
+    # A room with no start event begins at its first event: one join stamped 2000 made it 24 years long.
+    joins = [{"ts": "2000-01-01T00:00:00Z", "space_id": "R", "user_id": "stray", "event": "join"}]
+    joins += [{"ts": "2024-05-01T12:00:00Z", "space_id": "R", "user_id": f"u{i}", "event": "join"} for i in range(10)]
+    joins += [{"ts": "2024-05-01T12:20:00Z", "space_id": "R", "user_id": f"u{i}", "event": "leave"} for i in range(10)]
+    glitches = [
+        {"ts": f"2024-05-01T12:{m}:30Z", "space_id": "R", "user_id": f"u{i}", "glitch": "screech"}
+        for m in ("10", "11", "12")
+        for i in range(6)
+    ]
+    write_lines(tmp_path / "join.jsonl", joins)
+    write_lines(tmp_path / "glitch.jsonl", glitches)
+    database = tmp_path / "stray.duckdb"
+    with db.connect(database) as con:
+        ingest(con, [tmp_path / "join.jsonl", tmp_path / "glitch.jsonl"])
+    facts = facts_of(database)
+    assert facts["spaces"][0]["started_at"] == datetime(2000, 1, 1, tzinfo=UTC)
+    context = report.build_context(facts, {}, Clock(now=FIXED))
+    x = context["charts"]["timeline"]["vconcat"][1]["layer"][0]["encoding"]["x"]
+    # Impact starts at 12:10; the timeline opens an hour before it, not in 2000.
+    assert x["scale"]["domainMin"] == int(datetime(2024, 5, 1, 11, 10, tzinfo=UTC).timestamp() * 1000)
+    for spec in context["charts"].values():
+        for axis_values in _axis_values(spec):
+            assert len(axis_values) <= 12  # a few ticks whatever the span (not one a day for 24 years)
+
+
+def _axis_values(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("axis"), dict) and "values" in node["axis"]:
+            yield node["axis"]["values"]
+        for v in node.values():
+            yield from _axis_values(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _axis_values(v)
