@@ -164,10 +164,17 @@ def query_catalogue() -> pl.DataFrame:
     return pl.DataFrame(
         {
             "name": names,
-            "answers": [queries.describe(n).split(" params:")[0] for n in names],
+            "answers": [_headline(queries.describe(n)) for n in names],
             "parameters": [", ".join(queries.parameters(queries.load(n))) for n in names],
         }
     )
+
+
+def _headline(description: str) -> str:
+    """A query's header up to its first colon or full stop: what it answers, in a table-sized phrase."""
+    text = description.split(" params:")[0]
+    cut = min((i for i in (text.find(": "), text.find(". ")) if i > 0), default=len(text))
+    return text[:cut].rstrip(".")
 
 
 def run_query(
