@@ -301,6 +301,11 @@ def timeline(
     """
     output.timeline_frame([], display_tz)  # a bad zone fails before any work
     events = output.timeline(db_path, space=space, detection=detection, since=since, until=until, kinds=kind)
+    if not events:
+        terminal.err.print(
+            "no key events: no incident room or error burst in these logs (`postmortem report` names missing logs)",
+            markup=False,
+        )
     if fmt is TimelineFormat.table:
         terminal.frame(output.timeline_frame(events, display_tz), title="Timeline")
     else:
