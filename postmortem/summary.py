@@ -385,7 +385,7 @@ def timeline_events(con: duckdb.DuckDBPyConnection, facts: dict) -> list[dict]:
             {
                 "ts": d["detected_at"],
                 "space_id": incident["space_id"],
-                "kind": "detected",
+                "kind": "first error logged after onset",
                 "actor": d["service"],
                 "detail": d["message"],
             }
