@@ -462,6 +462,10 @@ def key_event_rows(events: list[dict], notes: dict, clock: Clock) -> list[dict]:
         if e["kind"] not in MIC_EVENTS
     ]
     noted = [(e["ts"], "", "note", "", e["text"], "notes") for e in notes.get("timeline", [])]
+    noted += [
+        (ts, "", name.replace("_", " "), "", "anchor set in the notes", "notes")
+        for name, ts in notes.get("anchors", {}).items()
+    ]
     table = [
         {
             "when": clock(ts),

@@ -495,7 +495,7 @@ def test_filled_notes_fill_the_report(sample_db, tmp_path):
     html = path.read_text()
     assert "relay-07 ran out of memory" in html and "Incident declared in #incident-audio" in html
     assert parse(html).cards["anchors.time_to_detect_s"] == 120.0  # 21:14:00 (notes) - 21:12:00
-    assert "(from notes)" in html
+    assert "(from notes)" in html and "<td>anchor set in the notes</td>" in html
 
 
 @pytest.mark.parametrize(
