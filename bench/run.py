@@ -64,6 +64,36 @@ FORMATS = ["jsonl", "jsonl.gz", "csv", "csv.gz"]
 VALID_JSON = {"join.jsonl": "join.valid.jsonl", "glitch.jsonl.gz": "glitch.valid.jsonl.gz"}
 BIG_KINDS = ("join", "glitch")  # the per-format ratio covers these; the error log is tiny (see per-file rows)
 
+# Run in a child process, like every tool here: the parent stays small because a child's ru_maxrss starts
+# from its parent's peak (Linux keeps the high-water mark across fork and exec).
+PREPARE = """
+import json, sys, duckdb
+job = json.loads(sys.argv[1])
+con = duckdb.connect(config={"threads": job["threads"], "memory_limit": job["memory"]})
+columns = {}
+for path in job["describe"]:
+    described = con.sql(
+        "describe select * from read_json($p, format='newline_delimited', ignore_errors=true)", params={"p": path}
+    ).fetchall()
+    columns[path] = [row[0] for row in described]
+for source, out, gz in job["valid"]:
+    options = "format csv, header false, quote '', escape '', delimiter '\\x01'" + (", compression gzip" if gz else "")
+    con.execute(
+        "copy (select line from read_csv($p, columns={'line': 'VARCHAR'}, delim='\\x01', quote='', escape='', "
+        f"header=false, auto_detect=false) where json_valid(line)) to $out ({options})",
+        {"p": source, "out": out},
+    )
+for source, out, compression in job["convert"]:
+    spec = {c: "VARCHAR" for c in columns[source]}
+    options = "header true" + (f", compression {compression}" if compression else "")
+    con.execute(
+        "copy (select * from read_json($p, format='newline_delimited', columns=$c, ignore_errors=true)) "
+        f"to $out ({options})",
+        {"p": source, "c": spec, "out": out},
+    )
+print(json.dumps(columns))
+"""
+
 BARE_LOAD = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1], config={"threads": int(sys.argv[2]), "memory_limit": sys.argv[3]})
@@ -88,15 +118,17 @@ for i, path in enumerate(sys.argv[3:]):
     frame.sink_parquet(f"{out}-{i}.parquet")
 """
 
+# The reference count for lnav's, timed as a peer: severity "error" or "err" (the words lnav takes as error).
 BARE_ERRORS_PER_MINUTE = """
-import sys, duckdb
+import json, sys, duckdb
 con = duckdb.connect(config={"threads": int(sys.argv[2])})
-con.execute(
+counted = con.execute(
     "select strftime(timestamp::timestamptz at time zone 'UTC', '%Y-%m-%dT%H:%M') as minute, count(*) as n "
     "from read_csv($p, header=true, all_varchar=true, null_padding=true, ignore_errors=true) "
     "where lower(severity) in ('error', 'err') group by minute order by minute",
     {"p": sys.argv[1]},
 ).fetchall()
+open(sys.argv[3], "w").write(json.dumps(dict(counted)))
 """
 
 # lnav's generic log format takes the level from words in the line ("error", "err") and clamps log_time so it
@@ -228,13 +260,11 @@ def run_interleaved(runs: int, tools: dict) -> dict:
 def count_lines(path: Path) -> int:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
 
 
-def prepare(scale: float, data: Path, threads: int, memory: str) -> tuple[int, dict[str, Path], dict]:
-    """Simulate (once) and convert (once); the paths and the columns of each JSON file."""
-    import duckdb
-
+def prepare(scale: float, data: Path, threads: int, memory: str) -> tuple[int, dict, dict, dict]:
+    """Simulate (once) and convert (once); the paths, the columns of each JSON file, the valid-lines copies."""
     listeners = max(10, round(FULL_SCALE_LISTENERS * scale))
     logs = data / f"scale-{scale:g}"
     if not (logs / ".truth.json").exists():
@@ -247,47 +277,31 @@ def prepare(scale: float, data: Path, threads: int, memory: str) -> tuple[int, d
     converted = logs / "converted"  # a sub-folder, so `postmortem ingest scale-X` still reads one set
     converted.mkdir(exist_ok=True)
     paths = {name: (logs if src is None else converted) / name for name, (_, _, src, _) in FILES.items()}
-    con = duckdb.connect(config={"threads": threads, "memory_limit": memory})
-    columns = {}
-    for name, (_, fmt, _, _) in FILES.items():
-        if fmt.startswith("jsonl"):
-            described = con.sql(
-                "describe select * from read_json($p, format='newline_delimited', ignore_errors=true)",
-                params={"p": str(paths[name])},
-            ).fetchall()
-            columns[str(paths[name])] = [row[0] for row in described]
-    for name, valid in VALID_JSON.items():
-        target = converted / valid
-        if not target.exists():
-            print(f"  keeping the valid JSON lines of {name} -> {valid} (for polars) ...", flush=True)
-            part = target.with_name(target.name + ".part")
-            options = "format csv, header false, quote '', escape '', delimiter '\x01'"
-            options += ", compression gzip" if name.endswith(".gz") else ""
-            con.execute(
-                "copy (select line from read_csv($p, columns={'line': 'VARCHAR'}, delim='\x01', quote='', "
-                f"escape='', header=false, auto_detect=false) where json_valid(line)) to $out ({options})",
-                {"p": str(paths[name]), "out": str(part)},
-            )
-            part.rename(target)
-        columns[str(target)] = columns[str(paths[name])]
-    for name, (_, _, src, compression) in FILES.items():
-        target = paths[name]
-        if src is None or target.exists():
-            continue
-        print(f"  converting {src} -> {target.name} ...", flush=True)
-        started = time.perf_counter()
-        part = target.with_name(target.name + ".part")
-        spec = {c: "VARCHAR" for c in columns[str(paths[src])]}
-        options = "header true" + (f", compression {compression}" if compression else "")
-        con.execute(
-            "copy (select * from read_json($p, format='newline_delimited', columns=$c, ignore_errors=true)) "
-            f"to $out ({options})",
-            {"p": str(paths[src]), "c": spec, "out": str(part)},
-        )
-        part.rename(target)
-        print(f"    {time.perf_counter() - started:.1f} s", flush=True)
-    con.close()
     valid = {name: converted / v for name, v in VALID_JSON.items()}
+    job: dict = {"threads": threads, "memory": memory, "valid": [], "convert": []}
+    job["describe"] = [str(paths[n]) for n, (_, fmt, _, _) in FILES.items() if fmt.startswith("jsonl")]
+    renames = []
+    for name, target in valid.items():
+        if not target.exists():
+            part = target.with_name(target.name + ".part")
+            job["valid"].append([str(paths[name]), str(part), name.endswith(".gz")])
+            renames.append((part, target))
+    for name, (_, _, src, compression) in FILES.items():
+        if src is not None and not paths[name].exists():
+            part = paths[name].with_name(paths[name].name + ".part")
+            job["convert"].append([str(paths[src]), str(part), compression])
+            renames.append((part, paths[name]))
+    if renames:
+        print(f"  writing {', '.join(t.name for _, t in renames)} with DuckDB ...", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run([PY, "-c", PREPARE, json.dumps(job)], check=True, capture_output=True, text=True)
+    for part, target in renames:
+        part.rename(target)
+    if renames:
+        print(f"    {time.perf_counter() - started:.1f} s", flush=True)
+    columns = json.loads(done.stdout)
+    for name, target in valid.items():
+        columns[str(target)] = columns[str(paths[name])]
     return listeners, paths, columns, valid
 
 
@@ -471,20 +485,14 @@ def bench_scale(scale: float, runs: int, data: Path, threads: int, memory: str) 
 
 def bench_lnav(runs: int, error_file: Path, work: Path, threads: int) -> dict:
     """lnav's error lines per minute on the error file (when installed), checked against DuckDB's count."""
-    import duckdb
-
-    reference = dict(
-        duckdb.sql(
-            "select strftime(timestamp::timestamptz at time zone 'UTC', '%Y-%m-%dT%H:%M') as minute, "
-            "count(*)::int as n from read_csv($p, header=true, all_varchar=true, null_padding=true, "
-            "ignore_errors=true) where lower(severity) in ('error', 'err') group by minute",
-            params={"p": str(error_file)},
-        ).fetchall()
-    )
+    counted_by_duckdb = work / "duckdb-per-minute.json"
+    bare = [
+        measure([PY, "-c", BARE_ERRORS_PER_MINUTE, str(error_file), str(threads), str(counted_by_duckdb)])
+        for _ in range(runs)
+    ]
+    reference = json.loads(counted_by_duckdb.read_text())
     result: dict = {
-        "bare_errors_per_minute": summarise(
-            [measure([PY, "-c", BARE_ERRORS_PER_MINUTE, str(error_file), str(threads)]) for _ in range(runs)]
-        ),
+        "bare_errors_per_minute": summarise(bare),
         "error_lines": sum(reference.values()),
         "minutes": len(reference),
     }
@@ -518,6 +526,8 @@ def startup(runs: int) -> dict:
         "ours_import_s": summarise([measure([PY, "-c", "import postmortem.cli"]) for _ in range(runs)])["s"],
         "bare_import_s": summarise([measure([PY, "-c", "import duckdb"]) for _ in range(runs)])["s"],
         "polars_import_s": summarise([measure([PY, "-c", "import polars"]) for _ in range(runs)])["s"],
+        # what every child's peak RSS includes before it does anything: an empty Python started by this script
+        "rss_floor": max(measure([PY, "-c", "pass"])[1] for _ in range(runs)),
     }
 
 
@@ -756,7 +766,9 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
         f"Median of {meta['runs']} runs per figure (the profile: one run); threads={meta['threads']}, memory "
         f"limit {meta['memory']}, {meta['cpus']} CPUs; duckdb {meta['duckdb']}, polars {meta['polars']}, "
         f"Python {meta['python']}; {meta['date']}. Peak RSS is the largest of the runs (the OS's `ru_maxrss` of "
-        f"each child). Starting Python and importing: postmortem {sec(s['ours_import_s'])}, duckdb "
+        f"each child; an empty Python started the "
+        f"same way shows {mib(s['rss_floor'])}). Starting Python and importing: postmortem "
+        f"{sec(s['ours_import_s'])}, duckdb "
         f"{sec(s['bare_import_s'])}, polars {sec(s['polars_import_s'])} (paid by every command, which is what "
         f'dominates the tiny error file). "lines" counts physical lines (CSV headers included). "bare load" '
         f"is `CREATE TABLE t AS SELECT * FROM read_json(..., ignore_errors=true)` / `read_csv(..., all_varchar=true, "
@@ -782,8 +794,12 @@ def main(argv=None) -> None:
         saved = json.loads(args.from_json.read_text())
         text = markdown(saved["results"], saved["meta"])
     else:
-        import duckdb
-        import polars
+        versions = subprocess.run(
+            [PY, "-c", "import duckdb, polars; print(duckdb.__version__, polars.__version__)"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
 
         args.data.mkdir(parents=True, exist_ok=True)
         args.out.mkdir(parents=True, exist_ok=True)
@@ -792,8 +808,8 @@ def main(argv=None) -> None:
             "threads": args.threads,
             "memory": args.memory_limit,
             "cpus": os.cpu_count(),
-            "duckdb": duckdb.__version__,
-            "polars": polars.__version__,
+            "duckdb": versions[0],
+            "polars": versions[1],
             "python": sys.version.split()[0],
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),

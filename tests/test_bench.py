@@ -46,6 +46,8 @@ def test_bench_script_runs_end_to_end(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     (row,) = saved["results"]
+    # children's peak RSS is measured from a small parent (a child's ru_maxrss starts at its parent's peak)
+    assert saved["meta"]["startup"]["rss_floor"] < 64 * 2**20
     assert row["listeners"] == 120
     assert set(row["files"]) == {
         "join.jsonl",
