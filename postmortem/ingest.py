@@ -69,6 +69,7 @@ class FileResult:
     notes: list[str] = field(default_factory=list)  # what was assumed (a default service, a year) or went wrong
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
     hint: str | None = None  # what to pass when nothing loaded, built from what the file has
+    sub_second: bool = False  # timestamps written below a second (for --dedup auto)
 
 
 @dataclass
@@ -347,7 +348,7 @@ def load_file(
             result.status, result.lines_read = "already loaded", 0
             return result
         _fill(result, con, counts, header_line)
-        within = options.dedup == "on" or (options.dedup == "auto" and not _real_repeats(con, log, counts))
+        within = options.dedup == "on" or (options.dedup == "auto" and not _real_repeats(con, log, result, counts))
         with db.transaction(con):
             for old in earlier:
                 queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
@@ -383,14 +384,14 @@ def load_file(
     return result
 
 
-def _real_repeats(con, log: LogFile, counts: dict) -> bool:
+def _real_repeats(con, log: LogFile, result: FileResult, counts: dict) -> bool:
     """`--dedup auto`: are this file's identical records real repeats rather than a shipper's redeliveries?
     Always in a text log (the program's own output: nothing redelivers a line into it). In JSON, CSV or Parquet
     records only where timestamps are written to the second (sub-second ones make equal records the same event)
     and repeats are far above any redelivery rate: 5% of a file of 1,000 or more records. See docs/log-format.md."""
     if log.format in ("text", "logfmt"):
         return True
-    if counts["sub_second"]:
+    if result.sub_second:
         return False
     if counts["valid"] < REPEATS_MIN_RECORDS:
         return False
@@ -486,7 +487,15 @@ def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
         queries.execute_script(con, f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}")
         available = queries.run(con, "ingest/json_fields", limit=SNIFF_RECORDS)["field"].to_list()
         plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
-        queries.execute(con, "ingest/records_json", sources=plan.params()["sources"], known=plan.known)
+        checks = queries.run(con, "ingest/json_checks", sources=plan.params()["sources"], limit=SNIFF_RECORDS)
+        queries.execute(
+            con,
+            "ingest/records_json",
+            sources=plan.params()["sources"],
+            known=plan.known,
+            check_duplicates=checks["duplicates"].item(),
+            check_nested=checks["nested"].item(),
+        )
     result.continued = queries.run(con, "ingest/continued_lines").item()
     result.hint = _hint(plan, available)
     result.notes.extend(plan.defaulted.values())
@@ -503,6 +512,7 @@ def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
     if kind == "error":
         params.update(level_names=level_names, level_values=level_values)
     queries.execute(con, f"ingest/stage_{kind}", **params)
+    result.sub_second = queries.run(con, "ingest/sub_second", **plan.params()).item()
     result.top_reasons = [tuple(r) for r in queries.run(con, "ingest/top_reasons").rows()]
     return header_line
 

@@ -4,7 +4,7 @@
 -- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
 -- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
 insert into error_events (ts, service, level, message, code, space_id, server, user_id, extra, file_id)
-with fresh as (
+with fresh as materialized (
     select ts, service, level, message, code, space_id, server, user_id, extra, hash(ts, service, level, message, code, space_id, server, user_id, extra) as h
     from staged
     where reason is null

@@ -4,7 +4,7 @@
 -- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
 -- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
 insert into glitch_events (ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, file_id)
-with fresh as (
+with fresh as materialized (
     select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, hash(ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra) as h
     from staged
     where reason is null

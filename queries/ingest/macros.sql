@@ -32,25 +32,19 @@ create or replace temp macro ts_zone_offset(v, zones, offsets) as
         else v
     end;
 
--- Timestamp text as parse_ts reads it: trimmed, a comma fraction as a dot, a zone abbreviation as its offset.
-create or replace temp macro ts_normalised(v, zones, offsets) as ts_zone_offset(ts_decimal_point(trim(v)), zones, offsets);
-
--- Normalised timestamp text (ts_normalised) -> TIMESTAMPTZ (UTC instant), or NULL when it does not parse.
--- Numbers are epoch seconds, milliseconds, microseconds or nanoseconds by magnitude (from 1973 on). Text that carries its zone
--- (Z, an offset, a zone name or abbreviation) keeps it, whatever --tz says; naive text is read in zone `tz`.
--- Text that is not ISO-8601 is tried against `formats` in order; `yearless` formats get `year` prepended.
-create or replace temp macro parse_ts(v, tz, formats, yearless, year) as
+-- Epoch seconds/milli/micro/nanoseconds by magnitude (see parse_ts).
+create or replace temp macro epoch_ts(x) as
     case
-        when try_cast(v as double) is not null then
-            case
-                -- before 1973 (below 1e8 s) a number is a counter or a time of day, not an epoch timestamp
-                when not isfinite(try_cast(v as double)) or try_cast(v as double) < 1e8
-                     or try_cast(v as double) >= 1e20 then null
-                when abs(try_cast(v as double)) < 1e11 then to_timestamp(try_cast(v as double))
-                when abs(try_cast(v as double)) < 1e14 then to_timestamp(try_cast(v as double) / 1e3)
-                when abs(try_cast(v as double)) < 1e17 then to_timestamp(try_cast(v as double) / 1e6)
-                else to_timestamp(try_cast(v as double) / 1e9)
-            end
+        when x is null or not isfinite(x) or x < 1e8 or x >= 1e20 then null
+        when x < 1e11 then to_timestamp(x)
+        when x < 1e14 then to_timestamp(x / 1e3)
+        when x < 1e17 then to_timestamp(x / 1e6)
+        else to_timestamp(x / 1e9)
+    end;
+
+-- Normalised timestamp text that is not a plain ISO-8601 cast (see parse_ts).
+create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
+    case
         when regexp_matches(v, '^[+-]?\d{4,}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?') then
             case
                 when regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
@@ -58,12 +52,25 @@ create or replace temp macro parse_ts(v, tz, formats, yearless, year) as
                 else timezone(tz, try_cast(v as timestamp))
             end
         else coalesce(
-            case when regexp_matches(v, '([+-]\d\d:?\d\d|[Zz])\s*$')
-                 then try_strptime(v, formats)::timestamptz end,
+            case when regexp_matches(v, '([+-]\d\d:?\d\d|[Zz])\s*$') then try_strptime(v, formats)::timestamptz end,
             timezone(tz, try_strptime(v, formats)::timestamp),
             timezone(tz, try_strptime(year::varchar || ' ' || v, yearless)::timestamp)
         )
     end;
+
+-- A timestamp as text -> TIMESTAMPTZ (UTC instant), or NULL when it does not parse. Cheapest forms first (each
+-- coalesce argument runs only for rows the ones before left NULL):
+-- ISO-8601 with a zone, or naive under --tz UTC: one cast. Numbers: epoch s/ms/us/ns by magnitude, from 1973 on
+-- (smaller numbers are counters or times of day). Then the text normalised (a comma before the fraction, a zone
+-- abbreviation as its offset) and cast again; naive ISO text read in zone `tz`; then `formats` in order, and
+-- `yearless` formats (syslog) with `year` prepended. A zone in the text always wins over `tz`.
+create or replace temp macro parse_ts(raw_v, tz, formats, yearless, year, zones, offsets) as
+    coalesce(
+        case when tz = 'UTC' or regexp_matches(raw_v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
+             then try_cast(raw_v as timestamptz) end,
+        epoch_ts(try_cast(raw_v as double)),
+        parse_ts_text(ts_zone_offset(ts_decimal_point(trim(raw_v)), zones, offsets), tz, formats, yearless, year)
+    );
 
 -- A CSV line's cells as written (quoted ones keep their quotes). Most lines have no quote: a plain split.
 -- field_pattern matches one cell after the line start or a delimiter (built from the delimiter in Python).

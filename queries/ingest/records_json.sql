@@ -1,6 +1,7 @@
 -- JSON lines -> records: each non-blank line parsed once, into the values of the mapped sources (`v`, in the
 -- order of $sources, JSON paths) and its unmapped top-level keys (`extra`, a JSON object).
--- reads: json_lines (a view: JSON lines as written, or logfmt lines as JSON objects)   params: $sources, $known
+-- reads: json_lines (a view: JSON lines as written, or logfmt lines as JSON objects)
+-- params: $sources, $known, $check_duplicates, $check_nested
 -- returns: line, raw, parse_error, v, nested, extra
 create or replace temp table records as
 with lines as (
@@ -34,11 +35,12 @@ final as (
         line,
         null::varchar as raw,
         coalesce(pre_reason, parse_error,
-                 case when len(keys) <> len(list_distinct(keys)) then 'a key appears twice in the JSON object' end)
-            as parse_error,
+                 -- per record only where the file's first records show a duplicate key (costly on every line)
+                 case when $check_duplicates and len(keys) <> list_unique(keys)
+                      then 'a key appears twice in the JSON object' end) as parse_error,
         v,
-        -- an object or array where one value belongs; values that start like one are rare, so check those only
-        case when list_bool_or(list_transform(v, lambda x: left(x, 1) in ('{', '[')))
+        -- an object or array where one value belongs: per record only where the first records show one
+        case when $check_nested and list_bool_or(list_transform(v, lambda x: left(x, 1) in ('{', '[')))
              then list_bool_or(list_transform($sources, lambda p: coalesce(json_type(doc, p) in ('OBJECT', 'ARRAY'), false)))
              else false end as nested,
         case

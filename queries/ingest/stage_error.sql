@@ -2,13 +2,12 @@
 -- come from the common vocabularies ($level_names -> $level_values, lower-cased; HTTP status codes by class).
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $level_names, $level_values,
 --                         $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets, $clock_offset_us
--- returns: line, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, ts_fraction
+-- returns: line, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra
 create or replace temp table staged as
 with fields as (
     select
         line, raw, parse_error, nested, extra,
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
-        ts_normalised(ts_text, $zones, $offsets) as ts_norm,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as service,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as level_text,
         lower(trim(level_text)) as level_key,
@@ -30,7 +29,7 @@ with fields as (
 checked as (
     select
         *,
-        parse_ts(ts_norm, $tz, $ts_formats, $yearless_formats, $year)
+        parse_ts(ts_text, $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets)
             + to_microseconds($clock_offset_us) as ts,
         case
             when parse_error is not null then parse_error
@@ -48,8 +47,7 @@ final as (
     select
         line, raw, reason,
         case when reason is null then ts end as ts,
-        service, level, message, code, space_id, server, user_id, extra,
-        ts_has_fraction(ts_text) as ts_fraction
+        service, level, message, code, space_id, server, user_id, extra
     from checked
 )
 

@@ -1,13 +1,12 @@
 -- Validates join-log (room event) records and normalises them; the first failing check names the reject reason.
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
 --                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see parse_ts)
--- returns: line, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, ts_fraction
+-- returns: line, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra
 create or replace temp table staged as
 with fields as (
     select
         line, raw, parse_error, nested, extra,
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
-        ts_normalised(ts_text, $zones, $offsets) as ts_norm,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as user_id,
         lower(trim(field_value(v, $parts, $alternatives, $constants, $defaults, 4))) as event,
@@ -21,7 +20,7 @@ with fields as (
 checked as (
     select
         *,
-        parse_ts(ts_norm, $tz, $ts_formats, $yearless_formats, $year)
+        parse_ts(ts_text, $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets)
             + to_microseconds($clock_offset_us) as ts,
         case
             when parse_error is not null then parse_error
@@ -41,8 +40,7 @@ final as (
     select
         line, raw, reason,
         case when reason is null then ts end as ts,
-        space_id, user_id, event, role, platform, region, edge, extra,
-        ts_has_fraction(ts_text) as ts_fraction
+        space_id, user_id, event, role, platform, region, edge, extra
     from checked
 )
 
