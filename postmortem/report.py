@@ -9,10 +9,10 @@ switch-over, then the evidence, then the appendix. What the logs cannot say is s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from postmortem import charts
-from postmortem.summary import impact_end
+from postmortem import figures
+from postmortem.glossary import GLOSSARY
 from postmortem.timefmt import Clock, duration, iso, spans_days
 
 KIND_LABELS = {"join": "room-event (join) log", "error": "error log", "glitch": "audio-glitch log"}
@@ -23,77 +23,6 @@ CANNOT_ANSWER = {
     "radius; the absence of glitch reports here is not an all-clear",
     "error": "which services failed, when errors began and how soon after onset the first error was logged",
 }
-GLOSSARY = [
-    ("started_at / ended_at", "A room's `start` event, else its first event; its `end` event, else its last event."),
-    ("host", "The user who issued `start`, else the first user with role host."),
-    (
-        "present",
-        "A user is in a room from a join until their next leave; a join while in changes nothing (a "
-        "reconnect), a leave while out is ignored (an orphan); everyone leaves when the room ends.",
-    ),
-    (
-        "peak concurrent",
-        "The most users present at once, any role, at event resolution; at equal timestamps leaves apply "
-        "before joins. Peak at: when it was first reached.",
-    ),
-    (
-        "users affected",
-        "Distinct users present in the incident room at any moment of the impact window (so more than the "
-        "peak, which counts users at one moment). Reported a glitch: those of them who sent a glitch report "
-        "in the window.",
-    ),
-    (
-        "listeners",
-        "Distinct users who joined the room with role `listener` (speakers and hosts are not listeners).",
-    ),
-    (
-        "listeners followed / follow rate",
-        "Listeners of the failed room who joined the replacement after it started; ÷ all of the failed room's "
-        "listeners, and ÷ those still present when it ended (the rest had left before it ended).",
-    ),
-    ("glitch share", "Distinct users reporting a glitch in a minute ÷ users present at any moment of that minute."),
-    ("incident room", "The room with the most glitch-reporting user-minutes inside sustained degradation."),
-    (
-        "degraded at",
-        "Start of the first run of at least {sustain_minutes} consecutive minutes whose glitch share is at "
-        "least {factor}× the room's baseline (median share over its first {baseline_minutes} minutes), at "
-        "least {floor_share:.0%}, with at least {min_reporters} users reporting.",
-    ),
-    (
-        "phases",
-        "healthy until degraded; degraded until the first minute whose reports are mostly `silence` (or the "
-        "end); down until the replacement starts; recovering until the replacement's glitch share stays below "
-        "the incident threshold for {sustain_minutes} minutes; then recovered.",
-    ),
-    (
-        "impact window",
-        "Impact start (degraded at, unless the notes set it) to resolved, else to the end of the down phase.",
-    ),
-    (
-        "switch-over",
-        "The earliest room starting after the failed room started and at most {window_minutes} min after it "
-        "ended that shares a host, cohost or speaker with it. Gap = its start − the failed room's end.",
-    ),
-    (
-        "first error logged after onset",
-        "The first error- or fatal-level record naming the incident room, from {lead_minutes} min before "
-        "degradation on, minus impact start. It is when the logs first showed trouble, not when anyone was "
-        "alerted: give the real detection time as `detected` under `[anchors]` in the notes.",
-    ),
-    ("mitigated / resolved", "The replacement room's start; the start of its recovered phase."),
-    (
-        "lift",
-        "A value's share of records in the degraded window ÷ its share before it. Shown only for values with "
-        "at least {factor_min_records} records in the window and a lift of at least {factor_min_lift}×, or "
-        "new in the window (none before it, while others of its kind had some).",
-    ),
-    (
-        "error burst",
-        "A run of at least {sustain_minutes} consecutive minutes each with at least {burst_min_errors} error- "
-        "or fatal-level records and {factor}× the error log's rate over its first {baseline_minutes} minutes.",
-    ),
-    ("counts", "Errors and glitches are counted after exact duplicate records were dropped at ingest."),
-]
 SECTIONS = [
     ("root_cause", "Root cause"),
     ("trigger", "Trigger"),
@@ -101,17 +30,6 @@ SECTIONS = [
     ("went_badly", "What went badly"),
     ("lessons", "Lessons"),
 ]
-MARKER_KINDS = {
-    "room start",
-    "room end",
-    "switch-over",
-    "first error",
-    "phase: degraded",
-    "phase: down",
-    "phase: recovered",
-    "error burst start",
-    "error burst end",
-}
 MIC_EVENTS = ("speaker mic on", "speaker mic off")
 
 
@@ -198,7 +116,7 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         },
         "glossary": [{"term": term, "text": text.format(**facts["definitions"])} for term, text in GLOSSARY],
     }
-    context["charts"], context["tables"] = evidence_views(facts, clock)
+    context["charts"], context["tables"] = figures.chart_specs(facts), evidence_tables(facts, clock)
     context["toc"] = table_of_contents(context)
     return context
 
@@ -508,143 +426,27 @@ def show(value, clock: Clock) -> str:
     return str(value)
 
 
-def iso_rows(rows: list[dict]) -> list[dict]:
-    """Rows for a chart: times as ISO-8601 UTC strings."""
-    return [{k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in rows]
-
-
-def within(rows: list[dict], field: str, start: datetime, end: datetime) -> list[dict]:
-    return [r for r in rows if r[field] is not None and start <= r[field] <= end]
-
-
-def domain(start: datetime, end: datetime) -> tuple[str, str]:
-    """Whole minutes around [start, end], as ISO strings for a chart's scale."""
-    a = start.astimezone(UTC).replace(second=0, microsecond=0)
-    b = end.astimezone(UTC)
-    if b.second or b.microsecond:
-        b = b.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return iso(a), iso(b)
-
-
-def timeline_span(facts: dict) -> tuple[datetime, datetime]:
-    """The failed room's start to a little after impact ended: the incident gets most of the width, the
-    long recovery only a margin (the replacement's full story is in its own charts)."""
-    incident, move = facts["incident"], facts["switchover"]
-    room = _space(facts, incident["space_id"])
-    start = room["started_at"]
-    end = impact_end(facts) or room["ended_at"]
-    impact = facts["anchors"]["impact_start"]
-    if impact and impact - start > timedelta(hours=6):  # a stray early event must not squeeze the incident
-        start = impact - timedelta(hours=1)
-    last = _space(facts, move["to_space"])["ended_at"] if move else room["ended_at"]
-    margin = max(timedelta(minutes=5), (end - start) / 4)
-    return start, min(end + margin, max(last, end))
-
-
-def evidence_views(facts: dict, clock: Clock) -> tuple[dict, dict]:
-    """Chart specs and the tables beside them."""
-    incident, move, evidence = facts["incident"], facts["switchover"], facts["evidence"]
-    specs: dict = {}
-    tables: dict = {}
-    if evidence.get("error_rate") and incident is None:
-        start, end = (evidence["error_rate"][0]["minute"], evidence["error_rate"][-1]["minute"] + timedelta(minutes=1))
-        burst = facts["error_burst"]
-        specs["error_rate"] = charts.error_rate(
-            iso_rows(evidence["error_rate"]), domain(start, end), iso_rows([burst])[0] if burst else None
+def evidence_tables(facts: dict, clock: Clock) -> dict:
+    """The tables beside the charts, as shown (see `table_row`)."""
+    evidence = facts["evidence"]
+    tables = {
+        name: [table_row(r, clock) for r in evidence.get(source, [])]
+        for name, source in (
+            ("first_errors", "first_errors"),
+            ("top_messages", "top_messages"),
+            ("errors", "error_breakdown"),
+            ("glitch_kinds", "glitch_breakdown"),
         )
-    if evidence.get("first_errors"):
-        tables["first_errors"] = [table_row(r, clock) for r in evidence["first_errors"]]
-    if evidence.get("top_messages"):
-        tables["top_messages"] = [table_row(r, clock) for r in evidence["top_messages"]]
-    if incident is None:
-        return specs, tables
-    start, end = timeline_span(facts)
-    main = domain(start, end)
-    markers_all = markers(evidence["events"], move)
-    phases = iso_rows(incident["phases"])
-    specs["timeline"] = _timeline(evidence, phases, markers_all, start, end, "Who was in each room")
-    window = facts["window"]
-    if window:
-        lo, hi = window["start"] - timedelta(minutes=2), window["end"] + timedelta(minutes=2)
-        specs["timeline_detail"] = _timeline(evidence, phases, markers_all, lo, hi, "The impact window in detail")
-    if evidence.get("speakers"):
-        lo, hi = datetime.fromisoformat(main[0]), datetime.fromisoformat(main[1])
-        lanes = [{**r, "end": min(r["end"], hi)} for r in evidence["speakers"] if r["start"] < hi and r["end"] > lo]
-        specs["speakers"] = charts.speaker_lanes(iso_rows(lanes), main)
-    if move and evidence.get("funnel"):
-        specs["funnel"] = charts.funnel(evidence["funnel"])
-    breakdown = evidence.get("error_breakdown", [])
-    tables["errors"] = [table_row(r, clock) for r in breakdown]
-    if breakdown:
-        specs["errors"] = charts.errors_by_service(
-            [{**r, "label": f"{r['service']} · {r['code'] or '(no code)'}"} for r in iso_rows(breakdown[:20])]
-        )
-    if evidence.get("glitches_per_minute"):
-        rooms = [_space(facts, s) for s in (incident["space_id"], move["to_space"] if move else None) if s]
-        span = domain(min(r["started_at"] for r in rooms), max(r["ended_at"] for r in rooms))
-        specs["glitches"] = charts.glitches_over_time(iso_rows(evidence["glitches_per_minute"]), span)
-    tables["glitch_kinds"] = [table_row(r, clock) for r in evidence.get("glitch_breakdown", [])]
-    room = _space(facts, incident["space_id"])
-    if any(r["rejoins"] for r in evidence.get("storm", [])):
-        specs["storm"] = charts.reconnect_storm(
-            iso_rows(evidence["storm"]), domain(room["started_at"], room["ended_at"])
-        )
-    if evidence.get("blast"):
-        specs["blast"] = charts.blast_radius(evidence["blast"])
-    factors = evidence.get("factors", [])[:15]
+    }
     tables["factors"] = [
         {
             **table_row(r, clock),
             "lift": "new in the window" if r["new_in_window"] else f"{r['lift']:g}×",
             "support": f"{r['window_records']:,} in the window, {r['baseline_records']:,} before",
         }
-        for r in factors
+        for r in evidence.get("factors", [])[: figures.TOP_FACTORS]
     ]
-    if factors:
-        specs["factors"] = charts.contributing_factors(
-            [{**r, "label": f"{r['dimension']}={r['value']}"} for r in factors]
-        )
-    return specs, tables
-
-
-def _timeline(
-    evidence: dict, phases: list[dict], marks: list[dict], start: datetime, end: datetime, title: str
-) -> dict:
-    span = domain(start, end)
-    lo, hi = datetime.fromisoformat(span[0]), datetime.fromisoformat(span[1])
-    minutes = within(evidence["timeline"], "minute", lo, hi)
-    errors = [r for r in within(evidence["errors_per_minute"], "minute", lo, hi) if r["level"] in ("error", "fatal")]
-    cut = [
-        {**p, "start": max(p["start"], span[0]), "end": min(p["end"], span[1])}
-        for p in phases
-        if datetime.fromisoformat(p["end"]) > lo and datetime.fromisoformat(p["start"]) < hi
-    ]
-    shown = [m for m in marks if lo <= datetime.fromisoformat(m["ts"]) <= hi]
-    return charts.failure_timeline(iso_rows(minutes), cut, shown, iso_rows(errors), span, title)
-
-
-def markers(events: list[dict], move: dict | None) -> list[dict]:
-    """The key events worth a labelled line on the timeline: rooms starting and ending, phase changes,
-    detection, each service's first error, the switch-over and the speakers arriving in the replacement."""
-    moved = set(move["speakers_moved"]) if move else set()
-    out = []
-    for e in events:
-        if e["kind"] == "room start" and move and e["space_id"] == move["to_space"]:
-            continue  # the switch-over marker stands at the same moment
-        if e["kind"] in ("room start", "room end"):
-            label = f"{e['space_id']} {e['kind'].split()[1]}"
-        elif e["kind"].startswith("phase: ") and e["kind"] in MARKER_KINDS:
-            label = e["kind"].removeprefix("phase: ")
-        elif e["kind"] == "first error":
-            label = f"first error: {e['actor']}"
-        elif e["kind"] == "speaker join" and move and e["space_id"] == move["to_space"] and e["actor"] in moved:
-            label = f"{e['actor']} moved"
-        elif e["kind"] in MARKER_KINDS:
-            label = e["kind"]
-        else:
-            continue
-        out.append({"ts": iso(e["ts"]), "label": label})
-    return out
+    return tables
 
 
 def table_of_contents(context: dict) -> list[tuple[str, str]]:
