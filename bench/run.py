@@ -323,7 +323,7 @@ def ratio(bare: float, ours: float) -> float:
     return bare / ours if ours else float("nan")
 
 
-def bench_scale(scale: float, runs: int, data: Path, threads: int, memory: str) -> dict:
+def bench_scale(scale: float, runs: int, data: Path, threads: int, memory: str, per_file_runs: bool = True) -> dict:
     listeners, paths, columns, valid = prepare(scale, data, threads, memory)
     files = {
         name: {
@@ -375,7 +375,7 @@ def bench_scale(scale: float, runs: int, data: Path, threads: int, memory: str) 
             return {"ours": ours, "bare": bare, "polars": polars}
 
         per_file = {}
-        for name in FILES:
+        for name in FILES if per_file_runs else []:
             print(f"  file {name} ...", flush=True)
             m = run_interleaved(runs, tools(name, [name]))
             per_file[name] = {
@@ -407,7 +407,7 @@ def bench_scale(scale: float, runs: int, data: Path, threads: int, memory: str) 
             v["same_rows_as_jsonl"] = "_failed" not in reference and v["loaded"] == reference
 
         formats = {}
-        for fmt in FORMATS:
+        for fmt in FORMATS if per_file else []:
             names = [n for n, f in per_file.items() if f["format"] == fmt and f["kind"] in BIG_KINDS]
             ours_s = sum(per_file[n]["ingest"]["s"] for n in names)
             bare_s = sum(per_file[n]["bare"]["s"] for n in names)
@@ -546,49 +546,8 @@ def table(head: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head), *("| " + " | ".join(r) + " |" for r in rows)]
 
 
-def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
-    out = ["## Ingest: whole input sets (one `postmortem ingest` of all three logs)", ""]
-    rows = []
-    for r in results:
-        for name, v in r["variants"].items():
-            rows.append(
-                [
-                    f"{r['scale']:g}x",
-                    f"{name}: " + ", ".join(v["files"]),
-                    f"{v['rows']:,}",
-                    mib(v["bytes"]),
-                    sec(v["ingest"]["s"]),
-                    f"{v['ingest_rows_per_s']:,.0f}",
-                    sec(v["bare"]["s"]),
-                    f"**{v['speed_ratio']:.2f}**",
-                    sec(v["polars"]["s"]),
-                    mib(v["ingest"]["peak_rss"]),
-                    mib(v["bare"]["peak_rss"]),
-                    mib(v["polars"]["peak_rss"]),
-                    "yes" if v["same_rows_as_jsonl"] else "**no**",
-                ]
-            )
-        rows.append([f"{r['scale']:g}x", "all three sets", "", "", "", "", "", f"**{r['speed_ratio_total']:.2f}**"])
-        rows[-1] += [""] * 5
-    out += table(
-        [
-            "scale",
-            "set",
-            "lines",
-            "input",
-            "ingest",
-            "lines/s",
-            "bare load",
-            "ours/bare speed",
-            "polars -> parquet",
-            "ingest RSS",
-            "bare RSS",
-            "polars RSS",
-            "same rows loaded",
-        ],
-        rows,
-    )
-    out += ["", "## Ingest per format (join and glitch logs, each file ingested alone)", ""]
+def per_file_tables(results: list[dict]) -> list[str]:
+    out = ["", "## Ingest per format (join and glitch logs, each file ingested alone)", ""]
     rows = []
     for r in results:
         for fmt, f in r["formats"].items():
@@ -651,6 +610,55 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
         + ", ".join(sorted(notes))
         + ".",
     ]
+    return out
+
+
+def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
+    out = ["## Ingest: whole input sets (one `postmortem ingest` of all three logs)", ""]
+    rows = []
+    for r in results:
+        for name, v in r["variants"].items():
+            rows.append(
+                [
+                    f"{r['scale']:g}x",
+                    f"{name}: " + ", ".join(v["files"]),
+                    f"{v['rows']:,}",
+                    mib(v["bytes"]),
+                    sec(v["ingest"]["s"]),
+                    f"{v['ingest_rows_per_s']:,.0f}",
+                    sec(v["bare"]["s"]),
+                    f"**{v['speed_ratio']:.2f}**",
+                    sec(v["polars"]["s"]),
+                    mib(v["ingest"]["peak_rss"]),
+                    mib(v["bare"]["peak_rss"]),
+                    mib(v["polars"]["peak_rss"]),
+                    "yes" if v["same_rows_as_jsonl"] else "**no**",
+                ]
+            )
+        rows.append([f"{r['scale']:g}x", "all three sets", "", "", "", "", "", f"**{r['speed_ratio_total']:.2f}**"])
+        rows[-1] += [""] * 5
+    out += table(
+        [
+            "scale",
+            "set",
+            "lines",
+            "input",
+            "ingest",
+            "lines/s",
+            "bare load",
+            "ours/bare speed",
+            "polars -> parquet",
+            "ingest RSS",
+            "bare RSS",
+            "polars RSS",
+            "same rows loaded",
+        ],
+        rows,
+    )
+    if all(r["per_file"] for r in results):
+        out += per_file_tables(results)
+    else:
+        out += ["", "(Per-file and per-format figures were not measured in this run: `--no-per-file`.)"]
     out += ["", "## Report (on the database of the jsonl set)", ""]
     rows = [
         [
@@ -709,7 +717,7 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
     rows = []
     for r in results:
         peers = r["peers"]
-        ingest = r["per_file"]["error.csv"]["ingest"]
+        ingest = r["per_file"].get("error.csv", {}).get("ingest")
         task = f"{peers['error_lines']:,} error lines in {peers['minutes']} minutes"
         if peers["lnav"]:
             lnav = peers["lnav"]
@@ -719,16 +727,17 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
             rows.append([f"{r['scale']:g}x", "lnav", task, "-", "-", peers["lnav_note"]])
         bare = peers["bare_errors_per_minute"]
         rows.append([f"{r['scale']:g}x", "DuckDB read_csv + group by", task, sec(bare["s"]), mib(bare["peak_rss"]), ""])
-        rows.append(
-            [
-                f"{r['scale']:g}x",
-                "postmortem ingest (error.csv alone)",
-                "load, validate, dedup",
-                sec(ingest["s"]),
-                mib(ingest["peak_rss"]),
-                "",
-            ]
-        )
+        if ingest:
+            rows.append(
+                [
+                    f"{r['scale']:g}x",
+                    "postmortem ingest (error.csv alone)",
+                    "load, validate, dedup",
+                    sec(ingest["s"]),
+                    mib(ingest["peak_rss"]),
+                    "",
+                ]
+            )
     out += table(["scale", "tool", "task", "time", "peak RSS", "check"], rows)
     if len(results) > 1:
         small, big = results[0], results[-1]
@@ -758,7 +767,9 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
     out += [
         "",
         f"Targets at {big['scale']:g}x: ours/bare speed {big['speed_ratio_total']:.2f} over all sets "
-        f"(per format: " + ", ".join(f"{k} {v['speed_ratio']:.2f}" for k, v in big["formats"].items()) + "); "
+        f"(per format: "
+        + (", ".join(f"{k} {v['speed_ratio']:.2f}" for k, v in big["formats"].items()) or "not measured")
+        + "); "
         f"report html {sec(big['report_html']['s'])}, json {sec(big['report_json']['s'])} "
         f"({big['report_html_vs_bare']:.2f}x and {big['report_json_vs_bare']:.2f}x the bare load); "
         f"largest peak RSS of a postmortem command {mib(peak)}.",
@@ -788,6 +799,11 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-limit", default="1GB")
     parser.add_argument("--markdown", type=Path, help="Also write the markdown tables here.")
+    parser.add_argument(
+        "--no-per-file",
+        action="store_true",
+        help="Skip ingesting each file alone (no per-format ratios); about halves a run.",
+    )
     parser.add_argument("--from-json", type=Path, help="Only regenerate the tables from an earlier results.json.")
     args = parser.parse_args(argv)
     if args.from_json:
@@ -822,7 +838,9 @@ def main(argv=None) -> None:
         for scale in sorted(args.scales):
             print(f"scale {scale:g}x ...", flush=True)
             try:
-                results.append(bench_scale(scale, args.runs, args.data, args.threads, args.memory_limit))
+                results.append(
+                    bench_scale(scale, args.runs, args.data, args.threads, args.memory_limit, not args.no_per_file)
+                )
             except CommandFailed as err:
                 raise SystemExit(str(err)) from None
             text = markdown(results, meta)  # written after every scale: a late failure keeps the earlier ones
