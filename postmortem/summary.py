@@ -165,6 +165,7 @@ def gather_facts(
         "errors": {
             "total": int(errors["errors"].sum() + errors["fatal"].sum()) if errors.height else 0,
             "by_service": {r["service"]: r["errors"] + r["fatal"] for r in errors.to_dicts()},
+            "services": errors.height,
         },
         "error_burst": burst,
         "glitches": {

@@ -317,6 +317,7 @@ def test_error_only_html_markdown_and_timeline(error_only_db, tmp_path, runner):
     write_report(error_only_db, fmt="md", output=str(md_path))
     page = parse(html_path.read_text())
     assert page.missing == ["join", "glitch"]
+    assert_cards_equal_json(error_only_db, html_path.read_text(), tmp_path)
     md = md_path.read_text()
     assert "## What these logs cannot tell" in md and "### First error per service" in md
     assert (tmp_path / "e_charts" / "error_rate.svg").exists()
@@ -342,16 +343,22 @@ def test_all_logs_and_no_degradation_is_the_only_all_clear(sample_db):
 # --- HTML and Markdown -------------------------------------------------------------------------------------
 
 
-def test_numbers_in_the_html_equal_the_json_summary(sample_db, sample_html, tmp_path):
+def assert_cards_equal_json(database, html: str, tmp_path) -> dict:
     json_path = tmp_path / "summary.json"
-    write_report(sample_db, fmt="json", output=str(json_path))
+    write_report(database, fmt="json", output=str(json_path))
     summary = json.loads(json_path.read_text())
-    cards = parse(sample_html.read_text()).cards
+    cards = parse(html).cards
+    assert cards
     for key, value in cards.items():
         node = summary
         for part in key.split(".")[:-1]:
             node = node[part] if part != "spaces" else {s["space_id"]: s for s in node[part]}
         assert node[key.split(".")[-1]] == value, key
+    return summary
+
+
+def test_numbers_in_the_html_equal_the_json_summary(sample_db, sample_html, tmp_path):
+    summary = assert_cards_equal_json(sample_db, sample_html.read_text(), tmp_path)
     move = summary["switchover"]
     assert f"{move['follow_rate']:.1%}" in sample_html.read_text()
 
