@@ -741,6 +741,15 @@ def test_report_renders_in_chromium_offline(browser, sample_html):
     assert [m for m in messages if m[0] in ("error", "pageerror", "warning")] == []
     assert requests == [sample_html.as_uri()]  # the page itself and nothing else
     assert "degraded" in page.inner_text("#executive-summary")
+    # Printed: no heading left alone at the foot of a page, no chart split over two.
+    page.emulate_media(media="print")
+    styles = page.evaluate(
+        "[getComputedStyle(document.querySelector('h2')).breakAfter,"
+        " getComputedStyle(document.querySelector('h3')).breakAfter,"
+        " getComputedStyle(document.querySelector('figure.chart')).breakInside]"
+    )
+    assert styles == ["avoid", "avoid", "avoid"]
+    page.emulate_media(media="screen")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     page.close()
