@@ -117,7 +117,7 @@ class Options:
 
     def recorded(self) -> str:
         """What a file was read with, kept in `files.options`."""
-        mapped = asdict(self.mapping)
+        mapped = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in asdict(self.mapping).items()}
         return json.dumps(
             {
                 "format": self.format,

@@ -1,11 +1,12 @@
 -- Appends the valid staged glitch-log rows. Exact duplicates (a shipper's at-least-once redelivery) are found by a
--- hash of the whole record, and only rows whose hashes meet are compared column by column.
+-- hash of the whole record (as normalised and as written), and only rows whose hashes meet are compared
+-- column by column.
 -- $within: identical records of this file count once. $across: records equal to rows already loaded (in the
 -- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
 -- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
 insert into glitch_events (ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, file_id)
 with fresh as materialized (
-    select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, hash(ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra) as h
+    select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, source_hash, hash(ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, source_hash) as h
     from staged
     where reason is null
 ),
@@ -24,7 +25,7 @@ existing as (
     select * from glitch_events where $across and ts between $min_ts and $max_ts
 )
 
-select k.* exclude (h), $file_id
+select k.* exclude (h, source_hash), $file_id
 from kept as k
 anti join existing as e
     on k.ts = e.ts and k.space_id = e.space_id and k.user_id = e.user_id and k.glitch = e.glitch

@@ -66,7 +66,9 @@ create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
 -- `yearless` formats (syslog) with `year` prepended. A zone in the text always wins over `tz`.
 create or replace temp macro parse_ts(raw_v, tz, formats, yearless, year, zones, offsets) as
     coalesce(
-        case when tz = 'UTC' or regexp_matches(raw_v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
+        -- only ISO dates: DuckDB's cast also reads `17/06/09` as the year 17
+        case when regexp_matches(raw_v, '^\d{4}-\d\d-\d\d')
+                  and (tz = 'UTC' or regexp_matches(raw_v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$'))
              then try_cast(raw_v as timestamptz) end,
         epoch_ts(try_cast(raw_v as double)),
         parse_ts_text(ts_zone_offset(ts_decimal_point(trim(raw_v)), zones, offsets), tz, formats, yearless, year)

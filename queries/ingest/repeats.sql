@@ -1,5 +1,5 @@
--- How many valid staged records repeat an identical record of the same file (for --dedup auto).
+-- How many valid staged records repeat an identical record (as written) of the same file, for --dedup auto.
 -- reads: staged   returns: repeats
-select (count(*) - count(distinct hash(*columns(* exclude (line, raw, reason)))))::bigint as repeats
+select (count(*) - count(distinct source_hash))::bigint as repeats
 from staged
 where reason is null

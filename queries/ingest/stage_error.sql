@@ -2,11 +2,12 @@
 -- come from the common vocabularies ($level_names -> $level_values, lower-cased; HTTP status codes by class).
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $level_names, $level_values,
 --                         $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets, $clock_offset_us
--- returns: line, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra
+-- returns: line, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, source_hash
 create or replace temp table staged as
 with fields as (
     select
         line, raw, parse_error, nested, extra,
+        hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as service,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as level_text,
@@ -47,7 +48,7 @@ final as (
     select
         line, raw, reason,
         case when reason is null then ts end as ts,
-        service, level, message, code, space_id, server, user_id, extra
+        service, level, message, code, space_id, server, user_id, extra, source_hash
     from checked
 )
 

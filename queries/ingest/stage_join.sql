@@ -1,11 +1,12 @@
 -- Validates join-log (room event) records and normalises them; the first failing check names the reject reason.
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
 --                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see parse_ts)
--- returns: line, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra
+-- returns: line, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
 create or replace temp table staged as
 with fields as (
     select
         line, raw, parse_error, nested, extra,
+        hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as user_id,
@@ -40,7 +41,7 @@ final as (
     select
         line, raw, reason,
         case when reason is null then ts end as ts,
-        space_id, user_id, event, role, platform, region, edge, extra
+        space_id, user_id, event, role, platform, region, edge, extra, source_hash
     from checked
 )
 
