@@ -153,12 +153,48 @@ for name in ("charts", "db", "export", "output", "render", "report"):  # a modul
     except ImportError:
         module[name] = None
 entries, stack = {}, []
+OVERHEAD = "bench profiler (reading DuckDB's operator timings)"
 
-def timed(fn, label):
+def operators(con, entry):
+    # the slowest operators of the statement just run on con, from DuckDB's profiler (timed as overhead)
+    start = time.perf_counter()
+    try:
+        info = json.loads(con.get_profiling_information(format="json"))
+    except Exception:
+        return
+    found = []
+    def walk(node):
+        extra = node.get("extra_info") or {}
+        detail = "; ".join(
+            f"{k}: {v if isinstance(v, str) else json.dumps(v)}"
+            for k, v in extra.items()
+            if k in ("Table", "Function", "Join Type", "Conditions", "Aggregates", "Groups", "Partition By")
+        )
+        found.append({
+            "name": node.get("name"),
+            "s": node.get("timing") or 0.0,
+            "rows": node.get("intermediate_rows"),
+            "detail": " ".join(detail.split())[:160],
+        })
+        for child in node.get("children") or []:
+            walk(child)
+    for top in info.get("operator") or []:
+        walk(top)
+    entry["operators"] = sorted(found, key=lambda o: -o["s"])[:4]
+    took = time.perf_counter() - start
+    if stack:
+        stack[-1] += took
+    e = entries.setdefault(OVERHEAD, {"label": OVERHEAD, "self_s": 0.0, "total_s": 0.0, "calls": 0})
+    e["self_s"] += took
+    e["total_s"] += took
+    e["calls"] += 1
+
+def timed(fn, label, con_of=None):
     def wrapper(*args, **kwargs):
         name = label(args, kwargs) if callable(label) else label
         stack.append(0.0)
         start = time.perf_counter()
+        e = entries.setdefault(name, {"label": name, "self_s": 0.0, "total_s": 0.0, "calls": 0})
         try:
             return fn(*args, **kwargs)
         finally:
@@ -166,10 +202,11 @@ def timed(fn, label):
             inner = stack.pop()
             if stack:
                 stack[-1] += took
-            e = entries.setdefault(name, {"label": name, "self_s": 0.0, "total_s": 0.0, "calls": 0})
             e["self_s"] += took - inner
             e["total_s"] += took
             e["calls"] += 1
+            if con_of is not None:
+                operators(con_of(args), e)
     return wrapper
 
 def patch(where, attr, label):
@@ -188,10 +225,23 @@ def script(con, name):
     if "'" in code or '"' in code or "$" in code or len(parts) < 2:
         return original_script(con, name)
     for part in parts:
-        timed(con.execute, f"script {name}: " + " ".join(part.split())[:90])(part)
+        timed(con.execute, f"script {name}: " + " ".join(part.split())[:90], lambda a: con)(part)
+
+def profiled(connect):
+    def opened(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        try:
+            con.execute("pragma enable_profiling = 'no_output'")
+        except Exception:
+            pass
+        return con
+    return opened
 
 queries.execute_script = timed(script, lambda a, k: "script " + str(a[1]))
-patch(queries, "run", query_name)
+if callable(getattr(queries, "run", None)):
+    queries.run = timed(queries.run, query_name, lambda a: a[0])
+if module["db"] is not None and callable(getattr(module["db"], "connect", None)):
+    module["db"].connect = profiled(module["db"].connect)
 patch(module["db"], "connect", "db.connect (other)")
 patch(module["db"], "cache_derived", "db.cache_derived (other)")
 patch(module["output"], "build_summary", "build_summary (Python)")
@@ -702,14 +752,23 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
             "",
             f"Process wall {sec(p['wall_s'])} (peak {mib(p['peak_rss'])}): Python start and imports "
             f"{sec(p['import_s'])}, the command {sec(p['run_s'])}. Self time of each timed part (its time minus "
-            f"the timed parts it called); the top {top} of {len(p['entries'])} cover "
+            f"the timed parts it called; DuckDB's profiler on); the top {top} of {len(p['entries'])} cover "
             f"{sum(e['self_s'] for e in p['entries'][:top]):.2f} s of {timed:.2f} s timed.",
             "",
         ]
         out += table(
-            ["part", "self", "share of command", "calls"],
+            ["part", "self", "share of command", "calls", "slowest DuckDB operators (the profiler's operator time)"],
             [
-                [f"`{e['label']}`", sec(e["self_s"]), f"{e['self_s'] / p['run_s']:.0%}", str(e["calls"])]
+                [
+                    f"`{e['label']}`",
+                    sec(e["self_s"]),
+                    f"{e['self_s'] / p['run_s']:.0%}",
+                    str(e["calls"]),
+                    "; ".join(
+                        f"{o['name']} {o['s']:.2f} s" + (f" ({o['detail'][:70]})" if o["detail"] else "")
+                        for o in e.get("operators", [])[:2]
+                    ).replace("|", "\\|"),
+                ]
                 for e in p["entries"][:top]
             ],
         )

@@ -92,6 +92,7 @@ def test_bench_script_runs_end_to_end(tmp_path):
     labels = [e["label"] for e in profile["entries"]]
     assert "query spaces" in labels and any(label.startswith("script schema/cache") for label in labels)
     assert sum(e["self_s"] for e in profile["entries"]) <= profile["run_s"] + 1e-6
+    assert all(e["operators"] for e in profile["entries"] if e["label"].startswith("query "))  # DuckDB's profiler
     assert row["incident"] == "sp-main"
 
     peers = row["peers"]
