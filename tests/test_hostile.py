@@ -18,6 +18,7 @@ import sys
 import termios
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,7 @@ from postmortem.cli import app
 
 ESC_TITLE = "\x1b]0;pwned\x07"  # would set the terminal window's title
 ESC_CLEAR = "\x1b[2J"  # would clear the screen
+EPOCH = "1970-01-01T00:00:00Z"
 
 
 @dataclass
@@ -146,23 +148,23 @@ def join(ts, space, user, event, role="listener"):
 # --- 1. the per-minute grid is bounded by the data, not by a room's span --------------------------------------
 
 
-def test_a_room_from_1970_to_9999_costs_two_minutes_not_five_billion(tmp_path):
+def test_a_room_from_year_1_to_9999_costs_two_minutes_not_five_billion(tmp_path):
     database = tmp_path / "span.duckdb"
     log = write_lines(
         tmp_path / "join.jsonl",
-        [join(0, "s", "u", "join"), join("9999-12-31T23:59:00Z", "s", "u", "leave")],
+        [join("0001-01-01T00:00:00Z", "s", "u", "join"), join("9999-12-31T23:59:00Z", "s", "u", "leave")],
     )
     ingest(database, log)
     # Before: 5.2 billion minutes; timeline and report grew to 24 GB and were killed after ~170 s.
     count = bounded("sql", "select count(*) as n from space_minutes", "--format", "json", "--db", database)
     assert count.killed is None and count.code == 0, count
-    assert json.loads(count.stdout) == [{"n": 2}]  # the 1970 minute and the 9999 minute
+    assert json.loads(count.stdout) == [{"n": 2}]  # the year-1 minute and the year-9999 minute
     timeline = bounded("timeline", "--db", database, max_mib=800)
     assert timeline.killed is None and timeline.code == 0, timeline
     report = bounded("report", "--format", "json", "-o", "-", "--memory-limit", "256MB", "--db", database, max_mib=800)
     assert report.killed is None and report.code == 0, report
     (room,) = json.loads(report.stdout)["spaces"]
-    assert (room["started_at"], room["ended_at"]) == ("1970-01-01T00:00:00Z", "9999-12-31T23:59:00Z")
+    assert (room["started_at"], room["ended_at"]) == ("0001-01-01T00:00:00Z", "9999-12-31T23:59:00Z")
 
 
 def test_a_stray_ts_0_line_adds_one_minute_to_its_room(tmp_path):
@@ -174,7 +176,7 @@ def test_a_stray_ts_0_line_adds_one_minute_to_its_room(tmp_path):
             join("2026-03-14T21:00:10Z", "sp-stray", "a", "join"),
             join("2026-03-14T21:05:30Z", "sp-stray", "b", "join"),
             join("2026-03-14T21:30:00Z", "sp-stray", "a", "leave"),
-            join(0, "sp-stray", "c", "join"),  # the stray line: no start/end, so the room now begins in 1970
+            join(EPOCH, "sp-stray", "c", "join"),  # the stray line: no start/end, so the room now begins in 1970
         ],
     )
     ingest(database, stray, kind="join")
@@ -217,7 +219,11 @@ def test_a_room_spread_over_more_than_a_million_minutes_is_refused_by_name(tmp_p
     database = tmp_path / "long.duckdb"
     # 17,000 joins 59 minutes apart: no gap is over an hour, so the grid would be 16,999 * 59 + 1 = 1,002,942
     # minutes (about two years of one room), more than the 1,000,000 allowed.
-    lines = [join(1_700_000_000 + i * 59 * 60, "sp-long", f"u{i}", "join") for i in range(17_000)]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    lines = [
+        join(f"{start + timedelta(minutes=59 * i):%Y-%m-%dT%H:%M:%SZ}", "sp-long", f"u{i}", "join")
+        for i in range(17_000)
+    ]
     ingest(database, write_lines(tmp_path / "join.jsonl", lines))
     for args in (
         ["report", "--format", "json", "-o", "-"],
@@ -235,7 +241,7 @@ def test_a_room_spread_over_more_than_a_million_minutes_is_refused_by_name(tmp_p
 @pytest.fixture
 def small_db(tmp_path):
     database = tmp_path / "small.duckdb"
-    ingest(database, write_lines(tmp_path / "join.jsonl", [join(0, "s", "u", "join"), "{broken"]))
+    ingest(database, write_lines(tmp_path / "join.jsonl", [join(EPOCH, "s", "u", "join"), "{broken"]))
     return database
 
 
@@ -369,7 +375,7 @@ def test_csv_into_a_pipe_keeps_the_bytes(hostile_db):
 
 @pytest.mark.parametrize("name", [f"evil{ESC_TITLE}.jsonl", "two\nlines.jsonl", f"clear{ESC_CLEAR}.jsonl"])
 def test_hostile_file_names_are_echoed_escaped(tmp_path, name):
-    log = write_lines(tmp_path / name, [join(0, "s", "u", "join")])
+    log = write_lines(tmp_path / name, [join(EPOCH, "s", "u", "join")])
     loaded = cli("ingest", log, "--kind", "join", "--db", tmp_path / "x.duckdb")
     assert loaded.exit_code == 0, loaded.output
     assert not set("\x1b\x07") & set(loaded.output)  # the summary table names the file escaped
@@ -387,7 +393,7 @@ def test_hostile_file_names_are_echoed_escaped(tmp_path, name):
 
 def test_an_8_mb_rejected_line_prints_at_once_and_whole_in_csv(tmp_path):
     database = tmp_path / "big.duckdb"
-    ingest(database, write_lines(tmp_path / "join.jsonl", [join(0, "s", "u", "join")]))
+    ingest(database, write_lines(tmp_path / "join.jsonl", [join(EPOCH, "s", "u", "join")]))
     raw = "{" + "word " * (8 * 1024 * 1024 // 5)  # rich's wrapping is quadratic in the words of a cell
     with db.connect(database) as con:
         con.execute(
@@ -406,7 +412,7 @@ def test_an_8_mb_rejected_line_prints_at_once_and_whole_in_csv(tmp_path):
 
 
 def test_db_pointing_at_a_log_is_refused_and_the_log_untouched(tmp_path):
-    log = write_lines(tmp_path / "mistake.jsonl", [join(0, "s", "u", "join")])
+    log = write_lines(tmp_path / "mistake.jsonl", [join(EPOCH, "s", "u", "join")])
     before = log.read_bytes()
     for args in (["ingest", log], ["report", "-o", "-"], ["sql", "select 1"]):
         one_line_error(cli(*args, "--db", log), "mistake.jsonl exists and is not a DuckDB database")
@@ -450,7 +456,7 @@ def _tables(path: Path) -> list[str]:
 def test_foreign_databases_are_refused_and_left_alone(tmp_path, statements, message):
     database = _foreign(tmp_path / "other.duckdb", *statements)
     tables = _tables(database)
-    log = write_lines(tmp_path / "join.jsonl", [join(0, "s", "u", "join")])
+    log = write_lines(tmp_path / "join.jsonl", [join(EPOCH, "s", "u", "join")])
     for args in (["ingest", log], ["report", "-o", "-"], ["sql", "select 1"]):
         one_line_error(cli(*args, "--db", database), message)
     assert _tables(database) == tables  # ingest created none of its tables inside it
@@ -493,5 +499,5 @@ def test_a_database_from_before_schema_versions_is_upgraded_not_refused(tmp_path
 
 def test_a_missing_database_is_still_created_by_ingest(tmp_path):
     database = tmp_path / "new.duckdb"
-    ingest(database, write_lines(tmp_path / "join.jsonl", [join(0, "s", "u", "join")]))
+    ingest(database, write_lines(tmp_path / "join.jsonl", [join(EPOCH, "s", "u", "join")]))
     assert "meta" in _tables(database)
