@@ -134,8 +134,15 @@ def ingest_cmd(
     if multiline:
         field_map = replace_fields(field_map, multiline=True)
     options = ingest_mod.Options(
-        kind=kind, format=fmt, profile=profile, mapping=field_map, tz=tz,
-        clock_offset_s=ingest_mod.parse_duration(clock_offset), year=year, dedup=dedup, replace=replace,
+        kind=kind,
+        format=fmt,
+        profile=profile,
+        mapping=field_map,
+        tz=tz,
+        clock_offset_s=ingest_mod.parse_duration(clock_offset),
+        year=year,
+        dedup=dedup,
+        replace=replace,
     )
     with terminal.progress_bar() as bar:
         load = lake_mod.ingest_lake if lake else ingest_mod.ingest_into  # same shape; a lake takes many writers

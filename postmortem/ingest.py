@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import zstandard
 
 from postmortem import db, mapping, profiles, queries, sources, timestamps
 from postmortem.db import translate
@@ -190,6 +191,16 @@ def resolve_paths(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]
     return list(dict.fromkeys(found))
 
 
+def _fingerprint_and_check(log: LogFile, out: dict) -> None:
+    """Beside DuckDB's read: the content fingerprint, and for .zst whether the stream is whole."""
+    try:
+        out["sha256"] = fingerprint(log.path)
+        if log.compression == "zstd" and not sources.zstd_is_whole(log.path):
+            out["error"] = InputError(f"{log.path}: truncated zstd stream (the file ends inside a frame)")
+    except (OSError, zstandard.ZstdError) as err:
+        out["error"] = InputError(f"{log.path}: cannot read: {err}")
+
+
 def fingerprint(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -333,8 +344,8 @@ def load_file(
     log, kind = planned.log, planned.kind
     started = time.perf_counter()
     result = FileResult(log.path, kind, log.format, "loaded", profile=planned.profile.name if planned.profile else None)
-    digest: dict[str, str] = {}
-    hashing = threading.Thread(target=lambda: digest.setdefault("sha256", fingerprint(log.path)), daemon=True)
+    digest: dict[str, object] = {}
+    hashing = threading.Thread(target=_fingerprint_and_check, args=(log, digest), daemon=True)
     hashing.start()
     try:
         with _progress(con, log, on_progress):
@@ -343,6 +354,8 @@ def load_file(
             result.lines_read -= header_line  # a CSV's header is not a data line
         counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
         hashing.join()
+        if isinstance(digest.get("error"), Exception):
+            raise digest["error"]
         earlier = queries.run(con, "ingest/loaded_file", sha256=digest["sha256"]).to_dicts()
         if earlier and earlier[0]["status"] == "loaded" and not options.replace:
             result.status, result.lines_read = "already loaded", 0
@@ -497,7 +510,6 @@ def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
             check_nested=checks["nested"].item(),
         )
     result.continued = queries.run(con, "ingest/continued_lines").item()
-    result.hint = _hint(plan, available)
     result.notes.extend(plan.defaulted.values())
     level_names, level_values = mapping.level_table(
         chosen, queries.run(con, "ingest/numeric_levels", at=_level_at(plan)).to_series().to_list()
@@ -514,11 +526,13 @@ def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
     queries.execute(con, f"ingest/stage_{kind}", **params)
     result.sub_second = queries.run(con, "ingest/sub_second", **plan.params()).item()
     result.top_reasons = [tuple(r) for r in queries.run(con, "ingest/top_reasons").rows()]
+    result.hint = _hint(plan, available, result.top_reasons)
     return header_line
 
 
-def _hint(plan: mapping.Plan, available: list[str]) -> str | None:
-    """For a file whose required fields have no source: which flag to pass, from the fields it does have."""
+def _hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | None:
+    """What to pass for a file whose required fields have no source, or whose timestamps do not parse, from the
+    fields it does have."""
     ours = mapping.FIELDS[plan.kind]
     unmapped = [
         f
@@ -530,9 +544,13 @@ def _hint(plan: mapping.Plan, available: list[str]) -> str | None:
             or plan.defaults[ours.index(f)]
         )
     ]
-    if not unmapped:
-        return None
     have = ", ".join(available[:15]) or "no named fields"
+    if not unmapped:
+        if top_reasons and top_reasons[0][0].startswith("unparseable timestamp"):
+            parts = [a for a in available if re.search(r"date|time|month|day", a, re.I)]
+            joined = f"--map ts={'+'.join(parts[:3])} or " if len(parts) > 1 else ""
+            return f"timestamps do not parse; the file has {have}: try {joined}--ts-format FORMAT"
+        return None
     suggestions = []
     for our in unmapped:
         if our == "ts":
@@ -547,7 +565,7 @@ def _hint(plan: mapping.Plan, available: list[str]) -> str | None:
 
 def _csv_field_pattern(delimiter: str) -> str:
     d = re.escape(delimiter)
-    return f'(?:^|{d})("(?:[^"]|"")*"?|[^{d}]*)'
+    return f'(?:^|{d})("(?:[^"]|"")*"|[^{d}]*)'
 
 
 def _message_source(plan: mapping.Plan) -> str | None:

@@ -175,7 +175,15 @@ OTEL_RANGES = (
 )
 OTEL_LEVELS = {str(n): level for numbers, level in OTEL_RANGES for n in numbers}
 HTTP_LEVELS = {"1xx": "info", "2xx": "info", "3xx": "info", "4xx": "warn", "5xx": "error"}
-SCALES = {"syslog": SYSLOG_LEVELS, "bunyan": BUNYAN_LEVELS, "otel": OTEL_LEVELS, "http": HTTP_LEVELS}
+# A syslog <PRI> is facility * 8 + severity.
+SYSLOG_PRI_LEVELS = {str(pri): SYSLOG_LEVELS[str(pri % 8)] for pri in range(192)}
+SCALES = {
+    "syslog_pri": SYSLOG_PRI_LEVELS,
+    "syslog": SYSLOG_LEVELS,
+    "bunyan": BUNYAN_LEVELS,
+    "otel": OTEL_LEVELS,
+    "http": HTTP_LEVELS,
+}
 # `unknown` is for logs that carry no severity at all (syslog without <PRI>): said, never guessed.
 LEVELS = ("debug", "info", "warn", "error", "fatal", "unknown")
 
@@ -316,14 +324,24 @@ def resolve(kind: str, mapping: Mapping, available: list[str], *, nested: bool, 
     index: dict[str, int] = {}
     known: set[str] = set()
 
-    def position(name: str) -> int:
-        source = (literal_path(name) if name in top_level else json_path(name)) if nested else name
-        if name in top_level:
-            known.add(name)  # used whole; a nested path leaves its object in `extra`, so nothing is lost
+    def at(source: str) -> int:
         if source not in index:
             sources.append(source)
             index[source] = len(sources)
         return index[source]
+
+    def positions(name: str) -> list[int]:
+        """Where a source name is read: a dotted JSON name is tried as a literal key, then as a nested path."""
+        if name in top_level:
+            known.add(name)  # used whole; a nested path leaves its object in `extra`, so nothing is lost
+        if not nested:
+            return [at(name)]
+        if "." not in name:
+            return [at(literal_path(name))]
+        return [at(literal_path(name)), at(json_path(name))]
+
+    def position(name: str) -> int:
+        return positions(name)[0] if name in top_level or not nested else positions(name)[-1]
 
     parts, alternatives, constants, defaults = [], [], [], []
     defaulted: dict[str, str] = {}
@@ -338,7 +356,7 @@ def resolve(kind: str, mapping: Mapping, available: list[str], *, nested: bool, 
         elif chosen and len(chosen) > 1:
             field_parts = [position(name) for name in chosen]
         elif chosen:
-            field_alternatives = [position(chosen[0])]
+            field_alternatives = positions(chosen[0])
         elif our in mapping.required:
             names = "+".join(mapping.fields[our][0])
             have = ", ".join(sorted(available)[:20]) or "no named fields"
@@ -346,8 +364,8 @@ def resolve(kind: str, mapping: Mapping, available: list[str], *, nested: bool, 
         else:
             for alias in ALIASES.get(our, [our]):
                 name = by_lower.get(alias.lower())
-                if name is not None and (at := position(name)) not in field_alternatives:
-                    field_alternatives.append(at)
+                if name is not None:
+                    field_alternatives += [p for p in positions(name) if p not in field_alternatives]
         if our == "service" and kind == "error" and our not in mapping.constants and default is None:
             # A log without a `service` field names its program on some lines or none: the file's name stands in.
             names = {sources[i - 1] for i in field_parts + field_alternatives}

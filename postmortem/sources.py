@@ -211,6 +211,30 @@ def head_fields(log: LogFile) -> list[str]:
     return list(names)
 
 
+def zstd_is_whole(path: Path) -> bool:
+    """Whether a .zst file ends where its last frame ends. DuckDB (like most readers) returns what a truncated
+    stream holds without a word, so this is checked beside its read: frame by frame, to the last byte."""
+    with open(path, "rb") as raw:
+        dobj = zstandard.ZstdDecompressor().decompressobj()
+        pending = b""
+        while chunk := raw.read(4 << 20):
+            data = pending + chunk
+            pending = b""
+            while data:
+                dobj.decompress(data)
+                if not dobj.eof:
+                    break
+                data = dobj.unused_data  # the next frame, if any
+                dobj = zstandard.ZstdDecompressor().decompressobj()
+                if not data:
+                    return _at_end(raw)
+        return False
+
+
+def _at_end(raw) -> bool:
+    return raw.read(1) == b""
+
+
 def fallback_batches(log: LogFile, batch_bytes: int = FALLBACK_BATCH_BYTES) -> Iterator[pl.DataFrame]:
     """Physical lines split here, for files DuckDB's strict line reader refuses: LF, CRLF and lone CR each end a
     line (as editors count them); bytes that are not UTF-8 keep their text escaped and a reject reason."""

@@ -92,8 +92,20 @@ def progress_bar():
 
 def ingest_summary(summary: IngestSummary) -> None:
     files = Table(title="Files", title_justify="left")
-    columns = ("file", "kind", "format", "status", "lines", "loaded", "rejected", "duplicates", "blank",
-               "from (UTC)", "to (UTC)", "seconds")  # fmt: skip
+    columns = (
+        "file",
+        "kind",
+        "format",
+        "status",
+        "lines",
+        "loaded",
+        "rejected",
+        "duplicates",
+        "blank",
+        "from (UTC)",
+        "to (UTC)",
+        "seconds",
+    )
     for column in columns:
         files.add_column(column, justify="left" if column in ("file", "kind", "format", "status") else "right")
     for f in summary.files:

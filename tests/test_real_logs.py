@@ -70,8 +70,10 @@ def test_hdfs_levels_by_hand(runner, tmp_path):
 @pytest.mark.parametrize("name", ["loghub/Linux_2k.log", "loghub/Mac_2k.log"])
 def test_syslog_without_year_or_severity_loads_with_year(runner, tmp_path, name):
     lines = text_lines(name)
-    stamps = [datetime.strptime("2005 " + re.sub(r"\s+", " ", line[:15]), "%Y %b %d %H:%M:%S").replace(tzinfo=UTC)
-              for line in lines]  # fmt: skip
+    stamps = [
+        datetime.strptime("2005 " + re.sub(r"\s+", " ", line[:15]), "%Y %b %d %H:%M:%S").replace(tzinfo=UTC)
+        for line in lines
+    ]
     with load(runner, tmp_path, name, "--year", "2005") as con:
         assert con.sql("select loaded, rejected, continued from files").fetchall()[0] == (len(lines), 0, 0)
         # RFC 3164 lines without <PRI> carry no severity: said as unknown, never guessed as info
@@ -121,16 +123,20 @@ def test_loghub_structured_csv_loads_as_it_is(runner, tmp_path, name, flags):
 
 def test_loghub_csv_date_and_time_columns_make_one_timestamp(runner, tmp_path):
     with open(REAL / "loghub/HDFS_2k.log_structured.csv", newline="") as f:
-        stamps = [datetime.strptime(f"{r['Date']} {r['Time']}", "%y%m%d %H%M%S").replace(tzinfo=UTC)
-                  for r in csv.DictReader(f)]  # fmt: skip
+        stamps = [
+            datetime.strptime(f"{r['Date']} {r['Time']}", "%y%m%d %H%M%S").replace(tzinfo=UTC)
+            for r in csv.DictReader(f)
+        ]
     with load(runner, tmp_path, "loghub/HDFS_2k.log_structured.csv") as con:
         assert ts_range(con) == (min(stamps), max(stamps))
 
 
 def test_map_with_plus_joins_columns_on_the_command_line(runner, tmp_path):
     with open(REAL / "loghub/Spark_2k.log_structured.csv", newline="") as f:
-        stamps = [datetime.strptime(f"{r['Date']} {r['Time']}", "%y/%m/%d %H:%M:%S").replace(tzinfo=UTC)
-                  for r in csv.DictReader(f)]  # fmt: skip
+        stamps = [
+            datetime.strptime(f"{r['Date']} {r['Time']}", "%y/%m/%d %H:%M:%S").replace(tzinfo=UTC)
+            for r in csv.DictReader(f)
+        ]
     flags = ["--format", "csv", "--kind", "error", "--map", "ts=Date+Time", "--map", "message=Content"]
     with load(runner, tmp_path, "loghub/Spark_2k.log_structured.csv", *flags) as con:
         assert ts_range(con) == (min(stamps), max(stamps))

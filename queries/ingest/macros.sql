@@ -18,6 +18,9 @@ create or replace temp macro field_value(v, parts, alternatives, constants, defa
         defaults[i]
     );
 
+-- A value the records query marked as a JSON object or array (where a field must hold one value).
+create or replace temp macro is_container(x) as coalesce(left(x, 1) = chr(0), false);
+
 -- Timestamp text with a comma before the fraction (log4j's 17:41:44,747) read as a dot.
 create or replace temp macro ts_decimal_point(v) as
     case when contains(v, ',') then regexp_replace(v, '(\d\d:\d\d:\d\d),(\d)', '\1.\2') else v end;

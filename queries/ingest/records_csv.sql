@@ -4,7 +4,7 @@
 -- costs one reject and never swallows the rows after it. Empty cells are absent fields.
 -- reads: source_lines   params: $header_line, $delimiter, $field_pattern, $width, $sources (column positions),
 --                               $extra_names, $extra_positions
--- returns: line, raw, parse_error, v, nested, extra
+-- returns: line, raw, parse_error, v, extra
 create or replace temp table records as
 with lines as (
     select rowid + 1 as line, raw, pre_reason
@@ -71,7 +71,6 @@ final as (
                  then 'CSV row has ' || len(cells) || ' fields, the header has ' || $width end
         ) as parse_error,
         list_transform(list_select(cells, $sources), lambda c: csv_cell(c)) as v,
-        false as nested,
         case when len($extra_positions) > 0 then
             nullif(to_json(map_from_entries(list_filter(
                 list_transform(range(1, len($extra_positions) + 1),

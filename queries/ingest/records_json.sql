@@ -2,7 +2,7 @@
 -- order of $sources, JSON paths) and its unmapped top-level keys (`extra`, a JSON object).
 -- reads: json_lines (a view: JSON lines as written, or logfmt lines as JSON objects)
 -- params: $sources, $known, $check_duplicates, $check_nested
--- returns: line, raw, parse_error, v, nested, extra
+-- returns: line, raw, parse_error, v (objects and arrays marked: see is_container), extra
 create or replace temp table records as
 with lines as (
     select line, raw, pre_reason
@@ -38,11 +38,13 @@ final as (
                  -- per record only where the file's first records show a duplicate key (costly on every line)
                  case when $check_duplicates and len(keys) <> list_unique(keys)
                       then 'a key appears twice in the JSON object' end) as parse_error,
-        v,
-        -- an object or array where one value belongs: per record only where the first records show one
-        case when $check_nested and list_bool_or(list_transform(v, lambda x: left(x, 1) in ('{', '[')))
-             then list_bool_or(list_transform($sources, lambda p: coalesce(json_type(doc, p) in ('OBJECT', 'ARRAY'), false)))
-             else false end as nested,
+        -- an object or array is marked (chr(0) in front) so a field that takes it is rejected; checked per
+        -- record only where the first records hold one in a mapped source
+        case when $check_nested then list_transform(range(1, len(v) + 1), lambda i: case
+                 when left(v[i], 1) in ('{', '[') and json_type(doc, $sources[i]) in ('OBJECT', 'ARRAY')
+                     then chr(0) || v[i]
+                 else v[i] end)
+             else v end as v,
         case
             when len(list_filter(keys, lambda k: not list_contains($known, k))) > 0 then
                 to_json(map_from_entries(list_filter(map_entries(json_transform(doc, '"MAP(VARCHAR, JSON)"')),

@@ -3,7 +3,7 @@
 -- does not match continues the record above it (a stack trace): it is appended to the message group and the
 -- record's raw text; without it, or before the first match, such a line is a reject.
 -- reads: source_lines   params: $pattern, $groups, $sources, $message_at, $multiline
--- returns: line, raw, parse_error, v, nested, extra
+-- returns: line, raw, parse_error, v, extra
 create or replace temp table records as
 with lines as (
     select rowid + 1 as line, raw, pre_reason, pre_reason is null and regexp_matches(raw, $pattern) as matched
@@ -45,7 +45,6 @@ final as (
              else list_transform(range(1, len(groups_v) + 1),
                                  lambda i: case when i = $message_at then coalesce(groups_v[i], '') || chr(10) || tail
                                                 else groups_v[i] end) end as v,
-        false as nested,
         null::json as extra
     from parsed
 )

@@ -6,7 +6,7 @@
 create or replace temp table staged as
 with fields as (
     select
-        line, raw, parse_error, nested, extra,
+        line, raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as service,
@@ -36,9 +36,11 @@ checked as (
             when parse_error is not null then parse_error
             when ts_text is null or service is null or level_text is null or message is null
                 then missing_fields(['ts', 'service', 'level', 'message'], [ts_text, service, level_text, message])
-            when nested then 'a field that must be a single value holds an object or array'
+            when is_container(ts_text) or is_container(service) or is_container(level_text) or is_container(message)
+                or is_container(code) or is_container(space_id) or is_container(server) or is_container(user_id)
+                then 'a field that must be a single value holds an object or array'
             when ts is null then 'unparseable timestamp: ' || left(ts_text, 60)
-            when not year(ts) between 1 and 9999 then 'timestamp outside years 1-9999: ' || left(ts_text, 60)
+            when not ts between timestamptz '0001-01-01 00:00:00+00' and timestamptz '9999-12-31 23:59:59.999999+00' then 'timestamp outside years 1-9999: ' || left(ts_text, 60)
             when level is null then 'unknown level: ' || left(level_text, 60)
         end as reason
     from fields

@@ -7,7 +7,7 @@
 create or replace temp table staged as
 with fields as (
     select
-        line, raw, parse_error, nested, extra,
+        line, raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
@@ -34,9 +34,12 @@ checked as (
             when parse_error is not null then parse_error
             when ts_text is null or space_id is null or user_id is null or glitch is null
                 then missing_fields(['ts', 'space_id', 'user_id', 'glitch'], [ts_text, space_id, user_id, glitch])
-            when nested then 'a field that must be a single value holds an object or array'
+            when is_container(ts_text) or is_container(space_id) or is_container(user_id) or is_container(glitch) or
+                is_container(duration_text) or is_container(packet_loss_text) or is_container(jitter_text) or
+                is_container(platform) or is_container(region) or is_container(edge)
+                then 'a field that must be a single value holds an object or array'
             when ts is null then 'unparseable timestamp: ' || left(ts_text, 60)
-            when not year(ts) between 1 and 9999 then 'timestamp outside years 1-9999: ' || left(ts_text, 60)
+            when not ts between timestamptz '0001-01-01 00:00:00+00' and timestamptz '9999-12-31 23:59:59.999999+00' then 'timestamp outside years 1-9999: ' || left(ts_text, 60)
             when duration_text is not null and not coalesce(isfinite(duration_ms), false)
                 then 'duration_ms is not a number: ' || left(duration_text, 60)
             when jitter_text is not null and not coalesce(isfinite(jitter_ms), false)
