@@ -152,7 +152,7 @@ def ingest_cmd(
         typer.echo(f"error: {summary.rejected} line(s) rejected (--strict)", err=True)
         raise typer.Exit(2)
     if summary.failed:
-        names = ", ".join(str(f.path) for f in summary.failed)
+        names = ", ".join(f.name for f in summary.failed)
         message = f"nothing loaded from {len(summary.failed)} file(s), every line rejected: {names}"
         typer.echo(f"error: {terminal.visible(message)}", err=True)
         raise typer.Exit(1)

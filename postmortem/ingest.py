@@ -72,6 +72,11 @@ class FileResult:
     hint: str | None = None  # what to pass when nothing loaded, built from what the file has
     sub_second: bool = False  # timestamps written below a second (for --dedup auto)
 
+    @property
+    def name(self) -> str:
+        """The path as valid UTF-8 text (undecodable bytes of a file name escaped)."""
+        return LogFile(self.path, self.format, None).name
+
 
 @dataclass
 class IngestSummary:
@@ -196,9 +201,9 @@ def _fingerprint_and_check(log: LogFile, out: dict) -> None:
     try:
         out["sha256"] = fingerprint(log.path)
         if log.compression == "zstd" and not sources.zstd_is_whole(log.path):
-            out["error"] = InputError(f"{log.path}: truncated zstd stream (the file ends inside a frame)")
+            out["error"] = InputError(f"{log.name}: truncated zstd stream (the file ends inside a frame)")
     except (OSError, zstandard.ZstdError) as err:
-        out["error"] = InputError(f"{log.path}: cannot read: {err}")
+        out["error"] = InputError(f"{log.name}: cannot read: {err}")
 
 
 def fingerprint(path: Path) -> str:
@@ -261,7 +266,7 @@ def _profile_of(log: LogFile, options: Options) -> profiles.Profile | None:
         if best is None or share < 0.5:
             sample = lines[0][:80] if lines else "(empty)"
             raise InputError(
-                f"{log.path}: cannot read this text log: no built-in format matches its lines (first: {sample!r});"
+                f"{log.name}: cannot read this text log: no built-in format matches its lines (first: {sample!r});"
                 " pass --pattern with named groups, e.g. '^(?P<ts>\\S+ \\S+) (?P<level>\\w+) (?P<message>.*)$',"
                 " or --profile (see `postmortem profiles`)"
             )
@@ -286,7 +291,7 @@ def _kind_of(log: LogFile, options: Options, profile: profiles.Profile | None) -
         if all({a.lower() for a in aliases} & fields for aliases in signature):
             return kind
     raise InputError(
-        f"{log.path}: cannot tell whether this is a join, error or glitch log from its name or fields"
+        f"{log.name}: cannot tell whether this is a join, error or glitch log from its name or fields"
         f" (it has: {', '.join(sorted(fields)[:12]) or 'no named fields'}); pass --kind join|error|glitch"
     )
 
@@ -390,7 +395,7 @@ def load_file(
     except duckdb.Error as err:
         if isinstance(err, duckdb.IOException) and "No space left" not in str(err) or "No space left" in str(err):
             raise translate(err, "the database") from err
-        raise InputError(f"{log.path}: {_first_line(err)}") from err
+        raise InputError(f"{log.name}: {_first_line(err)}") from err
     finally:
         for table in ("staged", "records", "source_lines"):
             con.execute(f"drop table if exists {table}")  # fixed names, no user text
@@ -418,7 +423,11 @@ def _first_line(err: BaseException) -> str:
 
 def _read_lines(con, log: LogFile) -> int:
     """The file's physical lines into `source_lines`; returns how many."""
-    if log.format == "parquet":
+    if not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
+        if log.format == "parquet":
+            raise InputError(f"{log.name}: a Parquet file needs a UTF-8 file name; rename it")
+        _read_lines_in_python(con, log)
+    elif log.format == "parquet":
         queries.execute(con, "ingest/read_parquet", path=str(log.path))
     else:
         try:
@@ -428,7 +437,7 @@ def _read_lines(con, log: LogFile) -> int:
         except duckdb.IOException as err:
             if "No space left" in str(err):
                 raise
-            raise InputError(f"{log.path}: cannot read: {_first_line(err)}") from err
+            raise InputError(f"{log.name}: cannot read: {_first_line(err)}") from err
     return queries.run(con, "ingest/line_count").item()
 
 
@@ -449,7 +458,7 @@ def _read_lines_in_python(con, log: LogFile) -> None:
             con.unregister("fallback_batch")
             first = False
     except (OSError, EOFError) as err:
-        raise InputError(f"{log.path}: cannot read: {err}") from None
+        raise InputError(f"{log.name}: cannot read: {err}") from None
     if first:  # an empty file
         queries.execute(con, "ingest/read_nothing")
 
@@ -483,7 +492,7 @@ def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
     elif log.format == "text":
         pattern = chosen.pattern
         if pattern is None:
-            raise InputError(f"{log.path}: a text log needs --pattern or a --profile with one")
+            raise InputError(f"{log.name}: a text log needs --pattern or a --profile with one")
         groups = available = profiles.check_pattern(pattern)
         plan = mapping.resolve(kind, chosen, groups, nested=False, default_service=default_service)
         message_at = plan.sources.index(_message_source(plan)) + 1 if _message_source(plan) else 0
@@ -607,7 +616,7 @@ def _fill(result: FileResult, con, counts: dict, header_line: int) -> None:
 def _file_record(result: FileResult, log: LogFile, sha256: str, file_id: int, options: Options) -> dict:
     return {
         "file_id": file_id,
-        "path": str(log.path),
+        "path": log.name,
         "sha256": sha256,
         "kind": result.kind,
         "format": log.format,

@@ -15,6 +15,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +56,16 @@ class LogFile:
     @property
     def bytes(self) -> int:
         return self.path.stat().st_size
+
+    @property
+    def name(self) -> str:
+        """The path as text that is always valid UTF-8: bytes of a file name that are not are shown escaped
+        (`bad\\xff.log`), so the name can be recorded, printed and bound to SQL."""
+        return os.fsencode(self.path).decode("utf-8", errors="backslashreplace")
+
+    @property
+    def name_is_utf8(self) -> bool:
+        return self.name == str(self.path)
 
     @property
     def duckdb_compression(self) -> str:

@@ -110,7 +110,7 @@ def ingest_summary(summary: IngestSummary) -> None:
         files.add_column(column, justify="left" if column in ("file", "kind", "format", "status") else "right")
     for f in summary.files:
         files.add_row(
-            cell(f.path),
+            cell(f.name),
             f.kind,
             cell(f.format + (f" ({f.profile})" if f.profile else "")),
             f.status,
@@ -140,10 +140,10 @@ def ingest_summary(summary: IngestSummary) -> None:
     out.print(kinds)
     for f in summary.files:
         for note in f.notes:
-            out.print(f"note: {visible(str(f.path))}: {visible(note)}", markup=False)
+            out.print(f"note: {visible(f.name)}: {visible(note)}", markup=False)
     for f in summary.failed:
         reasons = "; ".join(f"{visible(reason)} ({lines:,})" for reason, lines in f.top_reasons)
-        out.print(f"rejected: {visible(str(f.path))}: every line rejected: {reasons}", markup=False)
+        out.print(f"rejected: {visible(f.name)}: every line rejected: {reasons}", markup=False)
         if f.hint:
             out.print(f"hint: {visible(f.hint)}", markup=False)
     if summary.rejected:

@@ -441,3 +441,18 @@ def test_a_duplicate_json_key_is_a_reject(con, tmp_path):
     path.write_text('{"ts": 1714557600, "space_id": "s", "user_id": "a", "user_id": "b", "event": "join"}\n')
     ingest(con, [path])
     assert con.sql("select reason from rejects").fetchall() == [("a key appears twice in the JSON object",)]
+
+
+def test_a_file_name_that_is_not_utf8_is_loaded_and_named_escaped(runner, tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    line = b'{"ts": 1714557600, "space_id": "s", "user_id": "u", "event": "join"}\n'
+    (folder / "good_join.jsonl").write_bytes(line)
+    open(bytes(folder) + b"/bad\xff_join.jsonl", "wb").write(line.replace(b'"u"', b'"v"'))
+    result = run(runner, "ingest", folder, "--db", tmp_path / "x.duckdb")
+    assert result.exit_code == 0, result.output
+    with db.connect(tmp_path / "x.duckdb", read_only=True) as con:
+        assert sorted(p for (p,) in con.sql("select path from files").fetchall()) == [
+            f"{folder}/bad\\xff_join.jsonl",
+            f"{folder}/good_join.jsonl",
+        ]
