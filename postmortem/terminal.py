@@ -73,7 +73,7 @@ def progress_bar():
         yield None
         return
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name is shown as named, never as markup
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
@@ -84,7 +84,7 @@ def progress_bar():
 
         def update(path: Path, done: int, total: int) -> None:
             if path not in tasks:
-                tasks[path] = bar.add_task(path.name, total=total)
+                tasks[path] = bar.add_task(visible(path.name), total=total)
             bar.update(tasks[path], completed=done)
 
         yield update
