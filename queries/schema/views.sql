@@ -57,7 +57,7 @@ where t.transition = 'session_start' and least(coalesce(t.next_ts, b.ended_at), 
 -- and error-level records naming the room. The minutes are bounded by the data, not by the room's span: a
 -- room has a row for each minute from its started_at's minute to its ended_at's minute in which anything of
 -- it happened (an event, an arrival or a departure), and for the quiet minutes between two such minutes at
--- most 60 minutes apart. So a stray `ts: 0` line costs one row, not 29 million; a silence longer than an hour
+-- most 60 minutes apart. So a stray line dated 1970 costs one row, not 29 million; a silence longer than an hour
 -- is a gap. A room whose rows would still exceed 1,000,000 minutes (about two years) is refused by name.
 create or replace temp view space_minutes as
 with bounds as (
