@@ -1,31 +1,31 @@
 -- Appends the valid staged error-log rows. Exact duplicates (a shipper's at-least-once redelivery) are found by a
--- hash of the whole record (as normalised and as written), and only rows whose hashes meet are compared
--- column by column.
+-- hash of the record as written (staged.source_hash), and only rows whose hashes meet are compared column by
+-- column; rows already loaded are compared column by column within the staged time range.
 -- $within: identical records of this file count once. $across: records equal to rows already loaded (in the
 -- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
 -- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
 insert into error_events (ts, service, level, message, code, space_id, server, user_id, extra, file_id)
 with fresh as materialized (
-    select ts, service, level, message, code, space_id, server, user_id, extra, source_hash, hash(ts, service, level, message, code, space_id, server, user_id, extra, source_hash) as h
+    select ts, service, level, message, code, space_id, server, user_id, extra, source_hash
     from staged
     where reason is null
 ),
 
 repeated as (
-    select h from fresh where $within group by h having count(*) > 1
+    select source_hash from fresh where $within group by source_hash having count(*) > 1
 ),
 
 kept as (
-    select * from fresh anti join repeated using (h)
+    select * from fresh anti join repeated using (source_hash)
     union all
-    select distinct * from fresh semi join repeated using (h)
+    select distinct * from fresh semi join repeated using (source_hash)
 ),
 
 existing as (
     select * from error_events where $across and ts between $min_ts and $max_ts
 )
 
-select k.* exclude (h, source_hash), $file_id
+select k.* exclude (source_hash), $file_id
 from kept as k
 anti join existing as e
     on k.ts = e.ts and k.service = e.service and k.level = e.level and k.message = e.message

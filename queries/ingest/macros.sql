@@ -8,13 +8,14 @@ create or replace temp macro is_blank(raw) as
 
 -- Field i of a record: a --set constant, else its source parts joined with one space (`--map ts=Date+Time`),
 -- else the first of up to five alternative sources that has a value (aliases such as ts/timestamp/time), else
--- a profile's default. v: the record's source values; the rest: per-field lists bound from the mapping plan.
+-- a profile's default. An empty value is no value (an empty CSV cell, "" in JSON). v: the record's source
+-- values; the rest: per-field lists bound from the mapping plan.
 create or replace temp macro field_value(v, parts, alternatives, constants, defaults, i) as
     coalesce(
         constants[i],
         case when len(parts[i]) > 0 then nullif(array_to_string(list_select(v, parts[i]), ' '), '') end,
-        v[alternatives[i][1]], v[alternatives[i][2]], v[alternatives[i][3]], v[alternatives[i][4]],
-        v[alternatives[i][5]],
+        nullif(coalesce(v[alternatives[i][1]], v[alternatives[i][2]], v[alternatives[i][3]], v[alternatives[i][4]],
+                        v[alternatives[i][5]]), ''),
         defaults[i]
     );
 
@@ -69,10 +70,11 @@ create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
 -- `yearless` formats (syslog) with `year` prepended. A zone in the text always wins over `tz`.
 create or replace temp macro parse_ts(raw_v, tz, formats, yearless, year, zones, offsets) as
     coalesce(
-        -- only ISO dates: DuckDB's cast also reads `17/06/09` as the year 17
-        case when regexp_matches(raw_v, '^\d{4}-\d\d-\d\d')
-                  and (tz = 'UTC' or regexp_matches(raw_v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$'))
-             then try_cast(raw_v as timestamptz) end,
+        -- only ISO dates (DuckDB's cast also reads `17/06/09` as the year 17), tested without a regex
+        case when substr(raw_v, 5, 1) <> '-' or substr(raw_v, 8, 1) <> '-' then null
+             when tz = 'UTC' then try_cast(raw_v as timestamptz)
+             when regexp_matches(raw_v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
+                 then try_cast(raw_v as timestamptz) end,
         epoch_ts(try_cast(raw_v as double)),
         parse_ts_text(ts_zone_offset(ts_decimal_point(trim(raw_v)), zones, offsets), tz, formats, yearless, year)
     );

@@ -13,7 +13,7 @@ with lines as (
 ),
 
 marked as (
-    select *, coalesce((length(raw) - length(replace(raw, '"', ''))) % 2 = 1, false) as odd
+    select *, contains(raw, '"') and (length(raw) - length(replace(raw, '"', ''))) % 2 = 1 as odd
     from lines
 ),
 
@@ -70,7 +70,9 @@ final as (
             case when len(cells) <> $width
                  then 'CSV row has ' || len(cells) || ' fields, the header has ' || $width end
         ) as parse_error,
-        list_transform(list_select(cells, $sources), lambda c: csv_cell(c)) as v,
+        -- an unquoted cell is its value (empty cells read as absent: see field_value)
+        case when contains(raw, '"') then list_transform(list_select(cells, $sources), lambda c: csv_cell(c))
+             else list_select(cells, $sources) end as v,
         case when len($extra_positions) > 0 then
             nullif(to_json(map_from_entries(list_filter(
                 list_transform(range(1, len($extra_positions) + 1),
