@@ -397,8 +397,7 @@ def load_file(
             raise translate(err, "the database") from err
         raise InputError(f"{log.name}: {_first_line(err)}") from err
     finally:
-        for table in ("staged", "records", "source_lines"):
-            con.execute(f"drop table if exists {table}")  # fixed names, no user text
+        queries.execute(con, "ingest/cleanup")
     return result
 
 
@@ -449,7 +448,7 @@ def _read_lines_in_duckdb(con, log: LogFile) -> None:
 
 def _read_lines_in_python(con, log: LogFile) -> None:
     """The exact fallback for what DuckDB's strict line reader refuses (see postmortem/sources.py)."""
-    con.execute("drop table if exists source_lines")
+    queries.execute(con, "ingest/cleanup")
     first = True
     try:
         for frame in sources.fallback_batches(log):

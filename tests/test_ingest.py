@@ -540,3 +540,40 @@ def test_locked_database_gives_one_line_error(tmp_path, runner):
     finally:
         holder.kill()
         holder.wait()
+
+
+# the new bad-input classes: binary bytes, huge fields, CR-only line ends, unterminated quotes, timestamps out of
+# range; blank lines counted independently of the tool
+hostile_line = st.one_of(
+    line_strategy,
+    # raw bytes, UTF-8 or not (written back byte for byte through surrogateescape)
+    st.binary(min_size=1, max_size=12).map(
+        lambda b: b.replace(b"\n", b"").replace(b"\r", b"").decode("utf-8", errors="surrogateescape")
+    ),
+    st.integers(1, 300_000).map(lambda n: json.dumps({**GOOD_JOIN, "user_id": "u" * n})),
+    st.sampled_from(
+        [
+            json.dumps({**GOOD_JOIN, "ts": "10000-01-01T00:00:00Z"}),
+            json.dumps({**GOOD_JOIN, "ts": "-0001-01-01T00:00:00Z"}),
+            '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "\\"open, "event": "join"}',
+            '{"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "a", "user_id": "b", "event": "join"}',
+        ]
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(hostile_line, max_size=20), ending=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_every_hostile_line_is_accounted_for(tmp_path_factory, lines, ending):
+    path = tmp_path_factory.mktemp("hostile") / "h_join.jsonl"
+    text = "".join(line + ending for line in lines) + "// end" + ending
+    path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+    physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:-1]  # as editors count lines
+    blank = sum(1 for line in physical if not line.strip(" \t"))
+    with db.connect(":memory:") as con:
+        (f,) = ingest(con, [path]).files
+        assert f.lines_read == len(physical)
+        assert f.blank == blank
+        assert f.loaded + f.rejected + f.duplicates + f.blank + f.continued == f.lines_read
+        stored = con.sql("select count(*) from rejects").fetchall()[0][0]
+        assert stored == f.rejected
