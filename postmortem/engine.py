@@ -45,9 +45,10 @@ def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]
     if source.engine == EngineName.spark:
         if source.lake is None:
             raise InputError("--engine spark reads a Parquet lake: pass --lake DIR (written by `ingest --lake`)")
+        files = lake.read(source.lake)  # a missing lake fails before a JVM starts
         engine = SparkEngine(spark_session(remote=source.spark_remote, master=source.spark_master))
         try:
-            engine.attach_lake(lake.read(source.lake))
+            engine.attach_lake(files)
             yield engine
         finally:
             engine.close()
@@ -63,7 +64,7 @@ def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]
     files = lake.read(source.lake)
     with duckdb.connect(":memory:", config={"threads": source.threads, "memory_limit": source.memory_limit}) as con:
         try:
-            con.execute("set TimeZone = 'UTC'")
+            con.execute("set TimeZone = 'UTC'")  # as db.connect: a config key needs ICU loaded first
             for table, paths in files.tables.items():
                 con.read_parquet(paths).create_view(f"lake_{table}")
             queries.execute_script(con, "lake/views")
