@@ -162,3 +162,6 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
         return con.sql(statement).pl()
     except duckdb.Error as err:
         raise QueryError(engine_message(err)) from err
+    except pl.exceptions.PolarsError as err:  # a column type polars cannot hold (INTERVAL, UNION, ...)
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise QueryError(f"cannot show this result ({first}); cast the column to varchar, e.g. `x::varchar`") from err

@@ -315,6 +315,11 @@ def test_sql_still_reads_the_database_and_its_views(small_db):
     assert json.loads(run.stdout) == [{"events": 1, "sessions": 0}]  # one join, no end: no presence interval
 
 
+@pytest.mark.parametrize("statement", ["select interval 1 day as i", "select 'a'::union(a varchar, b int) as u"])
+def test_sql_results_polars_cannot_hold_are_a_one_line_error(small_db, statement):
+    one_line_error(cli("sql", statement, "--db", small_db), "cast the column to varchar")
+
+
 # --- 8. control characters never reach a terminal raw -----------------------------------------------------------
 
 
