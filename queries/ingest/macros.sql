@@ -30,6 +30,7 @@ create or replace temp macro ts_decimal_point(v) as
 -- are parallel lists bound from postmortem/timestamps.py.
 create or replace temp macro ts_zone_offset(v, zones, offsets) as
     case
+        when not right(v, 1) between 'A' and 'Z' then v
         when regexp_matches(v, '\s[A-Z]{2,5}$')
              and list_position(zones, regexp_extract(v, '\s([A-Z]{2,5})$', 1)) is not null
             then regexp_replace(v, '\s[A-Z]{2,5}$', offsets[list_position(zones, regexp_extract(v, '\s([A-Z]{2,5})$', 1))])
@@ -64,11 +65,12 @@ create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
 
 -- A timestamp as text -> TIMESTAMPTZ (UTC instant), or NULL when it does not parse. Cheapest forms first (each
 -- coalesce argument runs only for rows the ones before left NULL):
+-- raw_v is the text as written, norm_v the same through ts_normalised.
 -- ISO-8601 with a zone, or naive under --tz UTC: one cast. Numbers: epoch s/ms/us/ns by magnitude, from 1973 on
 -- (smaller numbers are counters or times of day). Then the text normalised (a comma before the fraction, a zone
 -- abbreviation as its offset) and cast again; naive ISO text read in zone `tz`; then `formats` in order, and
 -- `yearless` formats (syslog) with `year` prepended. A zone in the text always wins over `tz`.
-create or replace temp macro parse_ts(raw_v, tz, formats, yearless, year, zones, offsets) as
+create or replace temp macro parse_ts(raw_v, norm_v, tz, formats, yearless, year) as
     coalesce(
         -- only ISO dates (DuckDB's cast also reads `17/06/09` as the year 17), tested without a regex
         case when substr(raw_v, 5, 1) <> '-' or substr(raw_v, 8, 1) <> '-' then null
@@ -76,8 +78,12 @@ create or replace temp macro parse_ts(raw_v, tz, formats, yearless, year, zones,
              when regexp_matches(raw_v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
                  then try_cast(raw_v as timestamptz) end,
         epoch_ts(try_cast(raw_v as double)),
-        parse_ts_text(ts_zone_offset(ts_decimal_point(trim(raw_v)), zones, offsets), tz, formats, yearless, year)
+        parse_ts_text(norm_v, tz, formats, yearless, year)
     );
+
+-- Timestamp text as parse_ts reads it after the plain cast: trimmed, a comma before the fraction as a dot, a
+-- zone abbreviation as its offset. A column of its own so the expression is built once per query.
+create or replace temp macro ts_normalised(v, zones, offsets) as ts_zone_offset(ts_decimal_point(trim(v)), zones, offsets);
 
 -- A CSV line's cells as written (quoted ones keep their quotes). Most lines have no quote: a plain split.
 -- field_pattern matches one cell after the line start or a delimiter (built from the delimiter in Python).

@@ -27,10 +27,14 @@ with fields as (
     from records
 ),
 
+normalised as (
+    select *, ts_normalised(ts_text, $zones, $offsets) as ts_norm from fields
+),
+
 checked as (
     select
         *,
-        parse_ts(ts_text, $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets)
+        parse_ts(ts_text, ts_norm, $tz, $ts_formats, $yearless_formats, $year)
             + to_microseconds($clock_offset_us) as ts,
         case
             when parse_error is not null then parse_error
@@ -43,7 +47,7 @@ checked as (
             when not ts between timestamptz '0001-01-01 00:00:00+00' and timestamptz '9999-12-31 23:59:59.999999+00' then 'timestamp outside years 1-9999: ' || left(ts_text, 60)
             when level is null then 'unknown level: ' || left(level_text, 60)
         end as reason
-    from fields
+    from normalised
 ),
 
 final as (

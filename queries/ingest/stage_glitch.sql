@@ -22,10 +22,14 @@ with fields as (
     from records
 ),
 
+normalised as (
+    select *, ts_normalised(ts_text, $zones, $offsets) as ts_norm from fields
+),
+
 checked as (
     select
         *,
-        parse_ts(ts_text, $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets)
+        parse_ts(ts_text, ts_norm, $tz, $ts_formats, $yearless_formats, $year)
             + to_microseconds($clock_offset_us) as ts,
         try_cast(duration_text as double) as duration_ms,
         try_cast(packet_loss_text as double) as packet_loss,
@@ -48,7 +52,7 @@ checked as (
                 then 'packet_loss is not a number: ' || left(packet_loss_text, 60)
             when packet_loss not between 0 and 1 then 'packet_loss outside 0..1: ' || left(packet_loss_text, 60)
         end as reason
-    from fields
+    from normalised
 ),
 
 final as (

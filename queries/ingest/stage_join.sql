@@ -18,10 +18,14 @@ with fields as (
     from records
 ),
 
+normalised as (
+    select *, ts_normalised(ts_text, $zones, $offsets) as ts_norm from fields
+),
+
 checked as (
     select
         *,
-        parse_ts(ts_text, $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets)
+        parse_ts(ts_text, ts_norm, $tz, $ts_formats, $yearless_formats, $year)
             + to_microseconds($clock_offset_us) as ts,
         case
             when parse_error is not null then parse_error
@@ -36,7 +40,7 @@ checked as (
                 then 'unknown event: ' || left(event, 60)
             when role not in ('host', 'cohost', 'speaker', 'listener') then 'unknown role: ' || left(role, 60)
         end as reason
-    from fields
+    from normalised
 ),
 
 final as (
