@@ -56,9 +56,10 @@ where t.transition = 'session_start' and least(coalesce(t.next_ts, b.ended_at), 
 -- Per room and minute (UTC): users present at any moment of the minute, join/leave traffic, glitch reports
 -- and error-level records naming the room. The minutes are bounded by the data, not by the room's span: a
 -- room has a row for each minute from its started_at's minute to its ended_at's minute in which anything of
--- it happened (an event, an arrival or a departure), and for the quiet minutes between two such minutes at
--- most 60 minutes apart. So a stray line dated 1970 costs one row, not 29 million; a silence longer than an hour
--- is a gap. A room whose rows would still exceed 1,000,000 minutes (about two years) is refused by name.
+-- it happened (a join or leave, a glitch, an error, a departure, its start or end), and for the quiet minutes
+-- between two such minutes at most 60 minutes apart. So a stray line dated 1970 costs one row, not 29 million;
+-- a silence longer than an hour is a gap. A room whose rows would still exceed 1,000,000 minutes (about two
+-- years) is refused by name.
 create or replace temp view space_minutes as
 with bounds as (
     select space_id, date_trunc('minute', started_at) as first_minute, date_trunc('minute', ended_at) as last_minute
@@ -116,7 +117,7 @@ errors as (
 active as (
     select space_id, minute
     from (
-        select space_id, date_trunc('minute', ts) as minute from join_events
+        select space_id, minute from traffic
         union select space_id, minute from glitches
         union select space_id, minute from errors
         union select space_id, minute from departures
