@@ -133,26 +133,33 @@ def upgrade(path: str | os.PathLike) -> None:
 
 
 def check_schema(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, read_only: bool) -> bool:
-    """Refuse (closing the connection) a database that is not ours or is ours at another schema version;
-    return whether it is already current (False: `schema/tables` has tables, columns or the version to add).
+    """Refuse (closing the connection) a database that is not ours, or is ours at a version this postmortem
+    cannot bring up in place; return whether it is already current (False: `schema/tables` has tables,
+    columns or the version to add).
 
     Ours: every table is one `schema/tables` creates, and its columns begin with that table's columns in
-    order; the missing ones, if any, are ones `alter table ... add column` could have added since.
+    order; the missing ones, if any, are ones `alter table ... add column` could have added since. An older
+    version (or none, from before versions were recorded) whose tables are like that is upgraded in place.
     """
     try:
         found = _layout(con)
         expected, version = expected_layout()
-        problem = _schema_problem(con, path, found, expected, version, read_only=read_only)
+        recorded = None
+        if found.get("meta") == expected["meta"]:
+            recorded = con.sql(queries.load("schema/version")).fetchall()[0][0]
+        problem = _schema_problem(path, found, expected, version, recorded, read_only=read_only)
     except duckdb.Error:
         con.close()
         raise
     if problem:
         con.close()
         raise DatabaseError(problem)
-    return found == expected
+    return found == expected and recorded == version
 
 
-def _schema_problem(con, path, found: Layout, expected: Layout, version: str, *, read_only: bool) -> str | None:
+def _schema_problem(
+    path, found: Layout, expected: Layout, version: str, recorded: str | None, *, read_only: bool
+) -> str | None:
     if not found:
         if read_only:
             return f"database {path} holds no postmortem tables; run `postmortem ingest LOGS --db {path}` first"
@@ -162,26 +169,33 @@ def _schema_problem(con, path, found: Layout, expected: Layout, version: str, *,
         return (
             f"database {path} was not written by postmortem (it has a table {foreign[0]!r}); pass --db with a new path"
         )
-    if found.get("meta") == expected["meta"]:
-        recorded = con.sql(queries.load("schema/version")).fetchall()[0][0]
-        if recorded != version:
-            if recorded is not None and recorded.isdigit() and int(recorded) > int(version):
-                advice = "upgrade postmortem to read it"
-            else:
-                advice = "no migration exists: re-ingest the logs into a new --db"
+    unlike = _unlike_ours(found, expected)
+    if recorded is not None and recorded != version:
+        newer = recorded.isdigit() and version.isdigit() and int(recorded) > int(version)
+        if newer or unlike:
+            advice = (
+                "upgrade postmortem to read it" if newer else "no migration exists: re-ingest the logs into a new --db"
+            )
             return (
                 f"database {path} has postmortem schema version {recorded}, this postmortem reads version "
                 f"{version}; {advice}"
             )
+    if unlike:
+        table, columns = unlike
+        return (
+            f"database {path} was not written by this postmortem: its table {table!r} has columns "
+            f"({', '.join(columns)}); pass --db with a new path"
+        )
+    return None
+
+
+def _unlike_ours(found: Layout, expected: Layout) -> tuple[str, list[str]] | None:
+    """The first table whose columns `schema/tables` cannot bring to ours in place, with its columns."""
     for table, columns in sorted(found.items()):
         ours = expected[table]
         named = [c[:2] for c in columns]
         if named != [c[:2] for c in ours[: len(columns)]] or not all(c[2] for c in ours[len(columns) :]):
-            names = ", ".join(name for name, _, _ in columns)
-            return (
-                f"database {path} was not written by this postmortem: its table {table!r} has columns "
-                f"({names}); pass --db with a new path"
-            )
+            return table, [name for name, _, _ in columns]
     return None
 
 

@@ -453,6 +453,7 @@ def _tables(path: Path) -> list[str]:
             [
                 "create table meta (key varchar primary key, value varchar not null)",
                 "insert into meta values ('schema_version', '0')",
+                "create table rejects (id integer, note varchar)",  # an older version it cannot bring up
             ],
             "schema version 0, this postmortem reads version 1; no migration exists: re-ingest",
         ),
@@ -490,8 +491,15 @@ insert into join_events (ts, space_id, user_id, event, role)
 """
 
 
-def test_a_database_from_before_schema_versions_is_upgraded_not_refused(tmp_path):
-    database = _foreign(tmp_path / "old.duckdb", UNVERSIONED_SCHEMA)
+OLDER_VERSION = """
+create table meta (key varchar primary key, value varchar not null);
+insert into meta values ('schema_version', '0');
+"""
+
+
+@pytest.mark.parametrize("older", ["", OLDER_VERSION], ids=["unversioned", "version-0"])
+def test_a_database_from_before_schema_versions_is_upgraded_not_refused(tmp_path, older):
+    database = _foreign(tmp_path / "old.duckdb", UNVERSIONED_SCHEMA + older)
     report = cli("report", "--format", "json", "-o", "-", "--db", database)
     assert report.exit_code == 0, report.output
     assert [s["space_id"] for s in json.loads(report.stdout)["spaces"]] == ["s"]

@@ -85,11 +85,12 @@ alter table error_events add column if not exists file_id integer;
 alter table glitch_events add column if not exists file_id integer;
 
 -- The schema version, so a database from another version of postmortem (or another program) is refused
--- with one line instead of being misread. `db.check_schema` compares a database's tables with what this file
--- creates: a table may lack only trailing columns an `alter table ... add column` above adds (nullable or with
--- a default); this file then adds them. Bump the version for any change that cannot be made that way.
+-- with one line instead of being misread. `db.check_schema` runs first and compares a database's tables with
+-- what this file creates: a table may lack only trailing columns an `alter table ... add column` above adds
+-- (nullable or with a default). Such a database, unversioned or at an older version, is upgraded by this
+-- file, which then records this version; a newer one is refused. Bump the version with every schema change.
 create table if not exists meta (
     key   varchar primary key,
     value varchar not null
 );
-insert or ignore into meta values ('schema_version', '1');
+insert or replace into meta values ('schema_version', '1');
