@@ -184,7 +184,8 @@ def simulate(
     from postmortem.simulate import simulate as run
 
     truth = run(out_dir, listeners=listeners, seed=seed, force=force)
-    terminal.out.print(f"wrote {out_dir}: incident room {truth.incident_space}, replacement {truth.replacement_space}")
+    wrote = f"wrote {out_dir}: incident room {truth.incident_space}, replacement {truth.replacement_space}"
+    terminal.out.print(terminal.visible(wrote), markup=False)
 
 
 Space = Annotated[str | None, typer.Option(help="The incident room; default: the one whose audio degraded worst.")]
@@ -357,7 +358,7 @@ def report(
     for note in written.notes:
         terminal.err.print(f"note: {note}", markup=False)
     if written.target != "-":
-        terminal.err.print(f"wrote {written.target}", markup=False)
+        terminal.err.print(terminal.visible(f"wrote {written.target}"), markup=False)
 
 
 @app.command("notes-template")
