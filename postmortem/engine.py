@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,11 @@ def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]
             yield con
         return
     files = lake.read(source.lake)
-    with duckdb.connect(":memory:", config={"threads": source.threads, "memory_limit": source.memory_limit}) as con:
+    # Spill beyond the memory limit to a private temporary folder (an in-memory database has none by default;
+    # the lake itself may be read-only for this user).
+    spill = tempfile.TemporaryDirectory(prefix="postmortem-spill-")
+    config = {"threads": source.threads, "memory_limit": source.memory_limit, "temp_directory": spill.name}
+    with spill, duckdb.connect(":memory:", config=config) as con:
         try:
             con.execute("set TimeZone = 'UTC'")  # as db.connect: a config key needs ICU loaded first
             for table, paths in files.tables.items():

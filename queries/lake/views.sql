@@ -3,7 +3,10 @@
 -- Same columns, in the same order, as queries/schema/tables.sql (tests/test_lake.py checks). Portable SQL: it
 -- runs on DuckDB as written and on Spark through postmortem/dialect.py.
 
--- Files are numbered in the order they were ingested, as the DuckDB file numbers them.
+-- Files are numbered in the order they were ingested, as the DuckDB file numbers them. Event rows carry their
+-- file's fingerprint (sha256) instead of a number; their file_id is NULL here, as for rows a database loaded
+-- before it kept one: no question reads it, and joining it in turned every event scan into a join (at full
+-- scale DuckDB ran out of memory building it).
 create or replace temp view files as
 select
     cast(row_number() over (order by ingested_at, sha256) as integer) as file_id,
@@ -17,18 +20,19 @@ from lake_rejects as r
 join files as f using (sha256);
 
 create or replace temp view join_events as
-select e.ts, e.space_id, e.user_id, e.event, e.role, e.platform, e.region, e.edge, e.extra, f.file_id
-from lake_join_events as e
-join files as f using (sha256);
+select
+    e.ts, e.space_id, e.user_id, e.event, e.role, e.platform, e.region, e.edge, e.extra,
+    cast(null as integer) as file_id
+from lake_join_events as e;
 
 create or replace temp view error_events as
-select e.ts, e.service, e.level, e.message, e.code, e.space_id, e.server, e.user_id, e.extra, f.file_id
-from lake_error_events as e
-join files as f using (sha256);
+select
+    e.ts, e.service, e.level, e.message, e.code, e.space_id, e.server, e.user_id, e.extra,
+    cast(null as integer) as file_id
+from lake_error_events as e;
 
 create or replace temp view glitch_events as
 select
     e.ts, e.space_id, e.user_id, e.glitch, e.duration_ms, e.packet_loss, e.jitter_ms, e.platform, e.region,
-    e.edge, e.extra, f.file_id
-from lake_glitch_events as e
-join files as f using (sha256);
+    e.edge, e.extra, cast(null as integer) as file_id
+from lake_glitch_events as e;
