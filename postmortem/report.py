@@ -202,6 +202,11 @@ def error_story(facts: dict, clock: Clock) -> str:
         )
     else:
         text = f" The error log holds {errors['total']:,} error- and fatal-level records and no sustained burst"
+    if errors["without_severity"]:
+        text += (
+            f"; {errors['without_severity']:,} of its records carry no severity (their log does not say one), so"
+            " whether they are errors cannot be told: no error count here is an all-clear"
+        )
     if first:
         code = f"{first['code']}: " if first["code"] else ""
         text += f"; the first came from {first['service']} at {clock(first['first_at'])} ({code}{first['message']})"
@@ -222,7 +227,10 @@ def key_figures(facts: dict, notes: dict, clock: Clock) -> list[dict]:
             card("glitches.total", "Glitch reports", glitches, f"{glitches:,}", "over all rooms")
         if facts["coverage"]["error"]["rows"]:
             errors, burst = facts["errors"], facts["error_burst"]
-            card("errors.total", "Error-level records", errors["total"], f"{errors['total']:,}", "error and fatal")
+            note = "error and fatal"
+            if errors["without_severity"]:
+                note += f"; {errors['without_severity']:,} more records carry no severity"
+            card("errors.total", "Error-level records", errors["total"], f"{errors['total']:,}", note)
             card("errors.services", "Services with errors", len(errors["by_service"]), f"{len(errors['by_service']):,}")
             if burst:
                 card(

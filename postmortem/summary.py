@@ -136,6 +136,7 @@ def gather_facts(
                 )
             )
     errors = queries.run(con, "errors_by_service")
+    levels = dict(queries.run(con, "error_levels").iter_rows())
     glitches = queries.run(con, "glitches_by_kind")
     anchor = anchors(incident, switchover, phases, detected, anchor_overrides or {})
     burst = None
@@ -166,6 +167,8 @@ def gather_facts(
             "total": int(errors["errors"].sum() + errors["fatal"].sum()) if errors.height else 0,
             "by_service": {r["service"]: r["errors"] + r["fatal"] for r in errors.to_dicts()},
             "services": errors.height,
+            # records whose log carries no severity: neither counted as errors nor as fine
+            "without_severity": int(levels.get("unknown", 0)),
         },
         "error_burst": burst,
         "glitches": {

@@ -313,7 +313,12 @@ def test_summary_phases_anchors_and_detection(degraded):
     assert anchors["time_to_detect_s"] == -30.0
     assert anchors["mitigated"] is None and anchors["time_to_mitigate_s"] is None
     assert anchors["impact_duration_s"] == 300.0  # 12:10 -> 12:15, never resolved
-    assert summary["errors"] == {"total": 3, "by_service": {"fanout": 1, "relay": 2}, "services": 2}
+    assert summary["errors"] == {
+        "total": 3,
+        "by_service": {"fanout": 1, "relay": 2},
+        "services": 2,
+        "without_severity": 0,  # every record here says its level
+    }
     assert summary["glitches"] == {"total": 25, "by_kind": {"screech": 19, "silence": 6}}
 
 

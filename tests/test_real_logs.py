@@ -204,3 +204,15 @@ def test_every_real_file_gets_a_report(runner, tmp_path):
     result = runner.invoke(app, ["report", "--db", str(database), "--format", "json", "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r.json").stat().st_size > 0
+
+
+def test_a_log_without_severity_is_never_an_all_clear(runner, tmp_path):
+    database = tmp_path / "linux.duckdb"
+    result = runner.invoke(app, ["ingest", str(REAL / "loghub/Linux_2k.log"), "--year", "2005", "--db", str(database)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "r.md"
+    result = runner.invoke(app, ["report", "--db", str(database), "--format", "md", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "2,000 of its records carry no severity" in text
+    assert "no error count here is an all-clear" in text
