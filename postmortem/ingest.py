@@ -70,7 +70,8 @@ class FileResult:
     notes: list[str] = field(default_factory=list)  # what was assumed (a default service, a year) or went wrong
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
     hint: str | None = None  # what to pass when nothing loaded, built from what the file has
-    sub_second: bool = False  # timestamps written below a second (for --dedup auto)
+    sub_second: bool = False  # timestamps written below a second (for --dedup auto; judged where records repeat)
+    plan: mapping.Plan | None = field(default=None, repr=False)  # how the file was mapped
 
     @property
     def name(self) -> str:
@@ -408,11 +409,13 @@ def _real_repeats(con, log: LogFile, result: FileResult, counts: dict) -> bool:
     and repeats are far above any redelivery rate: 5% of a file of 1,000 or more records. See docs/log-format.md."""
     if log.format in ("text", "logfmt"):
         return True
-    if result.sub_second:
+    repeats = queries.run(con, "ingest/repeats").item()
+    if repeats == 0:
+        return True  # nothing to tell apart: skip the duplicate pass
+    result.sub_second = queries.run(con, "ingest/sub_second", **result.plan.params()).item()
+    if result.sub_second or counts["valid"] < REPEATS_MIN_RECORDS:
         return False
-    if counts["valid"] < REPEATS_MIN_RECORDS:
-        return False
-    return queries.run(con, "ingest/repeats").item() >= REPEATS_SHARE * counts["valid"]
+    return repeats >= REPEATS_SHARE * counts["valid"]
 
 
 def _first_line(err: BaseException) -> str:
@@ -519,8 +522,9 @@ def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
         )
     result.continued = queries.run(con, "ingest/continued_lines").item()
     result.notes.extend(plan.defaulted.values())
+    numbers = queries.run(con, "ingest/numeric_levels", at=_level_at(plan)) if kind == "error" else None
     level_names, level_values = mapping.level_table(
-        chosen, queries.run(con, "ingest/numeric_levels", at=_level_at(plan)).to_series().to_list()
+        chosen, numbers.to_series().to_list() if numbers is not None else []
     )
     ts_params = timestamps.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
     if _uses_yearless(con, plan):
@@ -532,7 +536,7 @@ def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
     if kind == "error":
         params.update(level_names=level_names, level_values=level_values)
     queries.execute(con, f"ingest/stage_{kind}", **params)
-    result.sub_second = queries.run(con, "ingest/sub_second", **plan.params()).item()
+    result.plan = plan
     result.top_reasons = [tuple(r) for r in queries.run(con, "ingest/top_reasons").rows()]
     result.hint = _hint(plan, available, result.top_reasons)
     return header_line
