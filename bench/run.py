@@ -593,6 +593,10 @@ def sec(n: float) -> str:
     return f"{n:.2f} s"
 
 
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def table(head: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head), *("| " + " | ".join(r) + " |" for r in rows)]
 
@@ -766,7 +770,7 @@ def markdown(results: list[dict], meta: dict, top: int = 12) -> str:
                     f"{e['self_s'] / p['run_s']:.0%}",
                     str(e["calls"]),
                     "; ".join(
-                        f"{o['name']} {o['s']:.2f} s" + (f" ({o['detail'][:70]})" if o["detail"] else "")
+                        f"{o['name']} {o['s']:.2f} s" + (f" ({clip(o['detail'], 70)})" if o["detail"] else "")
                         for o in e.get("operators", [])[:2]
                     ).replace("|", "\\|"),
                 ]
