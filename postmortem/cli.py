@@ -122,7 +122,7 @@ def ingest_cmd(
     threads: Threads = db.DEFAULT_THREADS,
     memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
     lake: Annotated[
-        Path | None, typer.Option(help="Write a Parquet lake in this folder instead of --db (docs/scale-out.md).")
+        str | None, typer.Option(help="Write a Parquet lake in this folder instead of --db (docs/scale-out.md).")
     ] = None,
 ):
     """Load logs into the database: room-event (join), error and glitch logs, and any service log as it comes

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +21,7 @@ EngineOption = Annotated[
     ),
 ]
 LakeOption = Annotated[
-    Path | None,
+    str | None,  # a folder; not a Path, which would fold a URI's `//`
     typer.Option(
         "--lake", envvar="POSTMORTEM_LAKE", help="Read this Parquet lake (written by `ingest --lake`) instead of --db."
     ),

@@ -27,6 +27,7 @@ twice (see docs/scale-out.md).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable
@@ -102,11 +103,12 @@ def read(lake: str | Path) -> LakeFiles:
 
 def _local_root(lake: str | Path, *, create: bool = True) -> Path:
     text = str(lake)
-    if "://" in text and not text.startswith("file://"):
+    # `s3://b/x` given as a Path arrives as `s3:/b/x`: a scheme of two or more letters then a colon and a slash.
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", text) and not text.startswith("file:"):
         # Object stores: the layout and the readers are ready for it (DuckDB httpfs, Spark s3a), but writing
         # needs an upload step that could not be tested here (no object store reachable).
         raise InputError(f"lake {text}: only local paths are supported for now (see docs/scale-out.md)")
-    root = Path(text.removeprefix("file://")).absolute()
+    root = Path(re.sub(r"^file:/+", "/", text)).absolute()
     if create:
         try:
             root.mkdir(parents=True, exist_ok=True)

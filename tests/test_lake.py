@@ -152,3 +152,8 @@ def test_read_errors_are_one_line(runner, tmp_path):
     assert result.exit_code == 1 and "pass --lake DIR" in result.output
     result = runner.invoke(app, ["query", "spaces", "--spark-master", "local[1]", "--lake", str(empty)])
     assert result.exit_code == 1 and "need --engine spark" in result.output
+    # Object stores are not supported yet: refused in one line, and nothing is written to a folder named `s3:`.
+    for args in (["ingest", str(SAMPLE_LOGS), "--lake", "s3://bucket/lake"], ["query", "spaces", "--lake", "s3://b/l"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and "only local paths are supported" in result.output, result.output
+    assert not Path("s3:").exists()
