@@ -354,11 +354,20 @@ def load_file(
     hashing = threading.Thread(target=_fingerprint_and_check, args=(log, digest), daemon=True)
     hashing.start()
     try:
+        if queries.run(con, "ingest/same_size", bytes=log.bytes).item() and not options.replace:
+            hashing.join()  # perhaps loaded already: know before reading it all
+            if _already_loaded(con, digest):
+                result.status = "already loaded"
+                return result
         with _progress(con, log, on_progress):
             result.lines_read = _read_lines(con, log)
             header_line = _stage(con, planned, options, result)
             result.lines_read -= header_line  # a CSV's header is not a data line
         counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
+        _fill(result, con, counts, header_line)
+        real_repeats = _real_repeats(con, log, result, counts)  # reads records: before they are released
+        queries.execute(con, "ingest/keep_rejected")
+        queries.execute(con, "ingest/release_lines")
         hashing.join()
         if isinstance(digest.get("error"), Exception):
             raise digest["error"]
@@ -366,8 +375,7 @@ def load_file(
         if earlier and earlier[0]["status"] == "loaded" and not options.replace:
             result.status, result.lines_read = "already loaded", 0
             return result
-        _fill(result, con, counts, header_line)
-        within = options.dedup == "on" or (options.dedup == "auto" and not _real_repeats(con, log, result, counts))
+        within = options.dedup == "on" or (options.dedup == "auto" and not real_repeats)
         with db.transaction(con):
             for old in earlier:
                 queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
@@ -400,6 +408,13 @@ def load_file(
     finally:
         queries.execute(con, "ingest/cleanup")
     return result
+
+
+def _already_loaded(con, digest: dict) -> bool:
+    if isinstance(digest.get("error"), Exception):
+        raise digest["error"]
+    earlier = queries.run(con, "ingest/loaded_file", sha256=digest["sha256"]).to_dicts()
+    return bool(earlier) and earlier[0]["status"] == "loaded"
 
 
 def _real_repeats(con, log: LogFile, result: FileResult, counts: dict) -> bool:

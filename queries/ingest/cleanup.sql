@@ -1,4 +1,5 @@
--- Drops a file's temporary staging tables (they hold its raw lines and parsed records).
+-- Drops a file's temporary staging tables (they hold its raw lines, parsed records and rejects).
 drop table if exists staged;
+drop table if exists rejected;
 drop table if exists records;
 drop table if exists source_lines

@@ -5,7 +5,7 @@
 -- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
 -- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
 insert into join_events (ts, space_id, user_id, event, role, platform, region, edge, extra, file_id)
-with fresh as materialized (
+with fresh as not materialized (  -- scanned again by each branch: cheaper than a copy
     select ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
     from staged
     where reason is null
