@@ -364,6 +364,7 @@ def load_file(
             header_line = _stage(con, planned, options, result)
             result.lines_read -= header_line  # a CSV's header is not a data line
         counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
+        queries.execute(con, "ingest/repeated_hashes")
         _fill(result, con, counts, header_line)
         real_repeats = _real_repeats(con, log, result, counts)  # reads records: before they are released
         queries.execute(con, "ingest/keep_rejected")
@@ -614,7 +615,11 @@ def _uses_yearless(con, plan: mapping.Plan) -> bool:
 
 
 def _fill(result: FileResult, con, counts: dict, header_line: int) -> None:
-    result.blank = queries.run(con, "ingest/blank_lines", after=header_line).item()
+    if result.format == "otlp":  # one line holds many records: count blank lines themselves
+        result.blank = queries.run(con, "ingest/blank_lines", after=header_line).item()
+    else:  # every other line is a record, part of one (continued), or blank
+        records = queries.run(con, "ingest/record_count").item()
+        result.blank = result.lines_read - records - result.continued
     result.rejected = counts["rejected"]
     result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
     if counts["valid"] == 0 and counts["rejected"] > 0:

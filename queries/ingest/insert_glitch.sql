@@ -3,7 +3,7 @@
 -- column; rows already loaded are compared column by column within the staged time range.
 -- $within: identical records of this file count once. $across: records equal to rows already loaded (in the
 -- staged time range, $min_ts..$max_ts) are not added again. See --dedup in docs/log-format.md.
--- reads: staged   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
+-- reads: staged, repeated_hashes   params: $file_id, $within, $across, $min_ts, $max_ts   returns: Count (rows inserted)
 insert into glitch_events (ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, file_id)
 with fresh as not materialized (  -- scanned again by each branch: cheaper than a copy
     select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, source_hash
@@ -12,7 +12,7 @@ with fresh as not materialized (  -- scanned again by each branch: cheaper than 
 ),
 
 repeated as (
-    select source_hash from fresh where $within group by source_hash having count(*) > 1
+    select source_hash from repeated_hashes where $within
 ),
 
 kept as (

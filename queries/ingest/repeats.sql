@@ -1,5 +1,3 @@
 -- How many valid staged records repeat an identical record (as written) of the same file, for --dedup auto.
--- reads: staged   returns: repeats
-select (count(*) - count(distinct source_hash))::bigint as repeats
-from staged
-where reason is null
+-- reads: repeated_hashes   returns: repeats
+select coalesce(sum(copies), 0)::bigint as repeats from repeated_hashes
