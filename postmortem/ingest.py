@@ -20,13 +20,13 @@ import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import zstandard
 
-from postmortem import db, mapping, profiles, queries, sources, timestamps
+from postmortem import db, mapping, profiles, queries, sources, staging
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
 from postmortem.sources import LogFile
@@ -39,10 +39,6 @@ KIND_SIGNATURES = {
     "error": [set(mapping.ALIASES["level"]), set(mapping.ALIASES["message"])],
 }
 DEDUP_MODES = ("auto", "on", "off")
-# A byte sequence no text line holds, as the line reader's column delimiter: a line that does hold it makes
-# strict mode fail and the file is split in Python instead (exact either way).
-LINE_DELIMITER = "\x01\x02\x03\x04"
-SNIFF_RECORDS = 2000
 # --dedup auto: identical records of a JSON/CSV/Parquet log written to the second are real repeats when they
 # are at least this share of a file of at least this many records (shippers redeliver far fewer).
 REPEATS_SHARE = 0.05
@@ -360,8 +356,8 @@ def load_file(
                 result.status = "already loaded"
                 return result
         with _progress(con, log, on_progress):
-            result.lines_read = _read_lines(con, log)
-            header_line = _stage(con, planned, options, result)
+            result.lines_read = staging.read_lines(con, log)
+            header_line = staging.stage(con, planned, options, result)
             result.lines_read -= header_line  # a CSV's header is not a data line
         counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
         queries.execute(con, "ingest/repeated_hashes")
@@ -405,7 +401,7 @@ def load_file(
     except duckdb.Error as err:
         if isinstance(err, duckdb.IOException) and "No space left" not in str(err) or "No space left" in str(err):
             raise translate(err, "the database") from err
-        raise InputError(f"{log.name}: {_first_line(err)}") from err
+        raise InputError(f"{log.name}: {staging.first_line(err)}") from err
     finally:
         queries.execute(con, "ingest/cleanup")
     return result
@@ -432,186 +428,6 @@ def _real_repeats(con, log: LogFile, result: FileResult, counts: dict) -> bool:
     if result.sub_second or counts["valid"] < REPEATS_MIN_RECORDS:
         return False
     return repeats >= REPEATS_SHARE * counts["valid"]
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
-
-
-def _read_lines(con, log: LogFile) -> int:
-    """The file's physical lines into `source_lines`; returns how many."""
-    if not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
-        if log.format == "parquet":
-            raise InputError(f"{log.name}: a Parquet file needs a UTF-8 file name; rename it")
-        _read_lines_in_python(con, log)
-    elif log.format == "parquet":
-        queries.execute(con, "ingest/read_parquet", path=str(log.path))
-    else:
-        try:
-            _read_lines_in_duckdb(con, log)
-        except duckdb.InvalidInputException:
-            _read_lines_in_python(con, log)
-        except duckdb.IOException as err:
-            if "No space left" in str(err):
-                raise
-            raise InputError(f"{log.name}: cannot read: {_first_line(err)}") from err
-    return queries.run(con, "ingest/line_count").item()
-
-
-def _read_lines_in_duckdb(con, log: LogFile) -> None:
-    queries.execute(
-        con, "ingest/read_lines", path=str(log.path), compression=log.duckdb_compression, delimiter=LINE_DELIMITER
-    )
-
-
-def _read_lines_in_python(con, log: LogFile) -> None:
-    """The exact fallback for what DuckDB's strict line reader refuses (see postmortem/sources.py)."""
-    queries.execute(con, "ingest/cleanup")
-    first = True
-    try:
-        for frame in sources.fallback_batches(log):
-            con.register("fallback_batch", frame)
-            queries.execute(con, "ingest/fallback_create" if first else "ingest/fallback_append")
-            con.unregister("fallback_batch")
-            first = False
-    except (OSError, EOFError) as err:
-        raise InputError(f"{log.name}: cannot read: {err}") from None
-    if first:  # an empty file
-        queries.execute(con, "ingest/read_nothing")
-
-
-def _stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
-    """Records (format-specific parse) then staged (kind-specific checks). Returns the header's line (CSV) or 0."""
-    log, kind, profile = planned.log, planned.kind, planned.profile
-    user = options.mapping
-    chosen = user.merged_over(profile.mapping_for(kind)) if profile else user
-    default_service = re.sub(r"[^\w.-]+", "_", log.path.name.split(".")[0]) or "unknown"
-    year = options.year or datetime.fromtimestamp(log.path.stat().st_mtime, UTC).year
-    header_line = 0
-    if log.format == "csv":
-        header = sources.csv_header(log)
-        header_line = queries.run(con, "ingest/first_line").item() or 0
-        available = header
-        plan = mapping.resolve(kind, chosen, header, nested=False, default_service=default_service)
-        positions = [header.index(name) + 1 for name in plan.sources]
-        extra = [i + 1 for i, name in enumerate(header) if name not in plan.sources]
-        queries.execute(
-            con,
-            "ingest/records_csv",
-            header_line=header_line,
-            delimiter=log.delimiter,
-            field_pattern=_csv_field_pattern(log.delimiter),
-            width=len(header),
-            sources=positions or [0],
-            extra_names=[header[i - 1] for i in extra],
-            extra_positions=extra,
-        )
-    elif log.format == "text":
-        pattern = chosen.pattern
-        if pattern is None:
-            raise InputError(f"{log.name}: a text log needs --pattern or a --profile with one")
-        groups = available = profiles.check_pattern(pattern)
-        plan = mapping.resolve(kind, chosen, groups, nested=False, default_service=default_service)
-        message_at = plan.sources.index(_message_source(plan)) + 1 if _message_source(plan) else 0
-        queries.execute(
-            con,
-            "ingest/records_text",
-            pattern=pattern,
-            groups=groups,
-            sources=[mapping.literal_path(s) for s in plan.sources] or ["$.\u0000"],
-            message_at=message_at,
-            multiline=chosen.multiline,
-        )
-    else:
-        queries.execute_script(con, f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}")
-        available = queries.run(con, "ingest/json_fields", limit=SNIFF_RECORDS)["field"].to_list()
-        plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
-        checks = queries.run(con, "ingest/json_checks", sources=plan.params()["sources"], limit=SNIFF_RECORDS)
-        queries.execute(
-            con,
-            "ingest/records_json",
-            sources=plan.params()["sources"],
-            known=plan.known,
-            check_duplicates=checks["duplicates"].item(),
-            check_nested=checks["nested"].item(),
-        )
-    result.continued = queries.run(con, "ingest/continued_lines").item()
-    result.notes.extend(plan.defaulted.values())
-    numbers = queries.run(con, "ingest/numeric_levels", at=_level_at(plan)) if kind == "error" else None
-    level_names, level_values = mapping.level_table(
-        chosen, numbers.to_series().to_list() if numbers is not None else []
-    )
-    ts_params = timestamps.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
-    if _uses_yearless(con, plan):
-        result.notes.append(
-            f"timestamps without a year read as {year}"
-            + ("" if options.year else " (the file's modification year; --year to choose)")
-        )
-    params = {**plan.params(), **ts_params}
-    if kind == "error":
-        params.update(level_names=level_names, level_values=level_values)
-    queries.execute(con, f"ingest/stage_{kind}", **params)
-    result.plan = plan
-    result.top_reasons = [tuple(r) for r in queries.run(con, "ingest/top_reasons").rows()]
-    result.hint = _hint(plan, available, result.top_reasons)
-    return header_line
-
-
-def _hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | None:
-    """What to pass for a file whose required fields have no source, or whose timestamps do not parse, from the
-    fields it does have."""
-    ours = mapping.FIELDS[plan.kind]
-    unmapped = [
-        f
-        for f in mapping.REQUIRED[plan.kind]
-        if not (
-            plan.constants[ours.index(f)]
-            or plan.parts[ours.index(f)]
-            or plan.alternatives[ours.index(f)]
-            or plan.defaults[ours.index(f)]
-        )
-    ]
-    have = ", ".join(available[:15]) or "no named fields"
-    if not unmapped:
-        if top_reasons and top_reasons[0][0].startswith("unparseable timestamp"):
-            parts = [a for a in available if re.search(r"date|time|month|day", a, re.I)]
-            joined = f"--map ts={'+'.join(parts[:3])} or " if len(parts) > 1 else ""
-            return f"timestamps do not parse; the file has {have}: try {joined}--ts-format FORMAT"
-        return None
-    suggestions = []
-    for our in unmapped:
-        if our == "ts":
-            parts = [a for a in available if re.search(r"date|time|month|day", a, re.I)]
-            suggestions.append(f"--map ts={'+'.join(parts[:3])}" if parts else "--map ts=FIELD")
-        elif our in ("service", "level"):
-            suggestions.append(f"--map {our}=FIELD or --set {our}=VALUE")
-        else:
-            suggestions.append(f"--map {our}=FIELD")
-    return f"no field maps to {', '.join(unmapped)}; the file has {have}: try {' '.join(suggestions)}"
-
-
-def _csv_field_pattern(delimiter: str) -> str:
-    d = re.escape(delimiter)
-    return f'(?:^|{d})("(?:[^"]|"")*"|[^{d}]*)'
-
-
-def _message_source(plan: mapping.Plan) -> str | None:
-    at = mapping.FIELDS[plan.kind].index("message") if "message" in mapping.FIELDS[plan.kind] else None
-    if at is None or not plan.alternatives[at]:
-        return None
-    return plan.sources[plan.alternatives[at][0] - 1]
-
-
-def _level_at(plan: mapping.Plan) -> int:
-    if plan.kind != "error":
-        return 0
-    alternatives = plan.alternatives[mapping.FIELDS["error"].index("level")]
-    return alternatives[0] if alternatives else 0
-
-
-def _uses_yearless(con, plan: mapping.Plan) -> bool:
-    return bool(queries.run(con, "ingest/yearless_timestamps", at=(plan.alternatives[0] or [0])[0]).item())
 
 
 def _fill(result: FileResult, con, counts: dict, header_line: int) -> None:

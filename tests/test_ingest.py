@@ -168,8 +168,7 @@ def test_csv_row_with_wrong_field_count_keeps_its_line(con, tmp_path):
 
 @pytest.mark.parametrize("reader", ["duckdb", "python fallback in small batches"])
 def test_files_staged_in_many_batches_keep_line_numbers_and_counts(con, tmp_path, monkeypatch, reader):
-    from postmortem import ingest as ingest_module
-    from postmortem import sources
+    from postmortem import sources, staging
 
     if reader != "duckdb":  # what happens to a file DuckDB's strict line reader refuses (e.g. a lone CR)
         monkeypatch.setattr(sources, "FALLBACK_BATCH_BYTES", 200)  # a few lines per batch
@@ -177,7 +176,7 @@ def test_files_staged_in_many_batches_keep_line_numbers_and_counts(con, tmp_path
         def refuse(con, log):
             raise duckdb.InvalidInputException("strict mode")
 
-        monkeypatch.setattr(ingest_module, "_read_lines_in_duckdb", refuse)
+        monkeypatch.setattr(staging, "read_lines_in_duckdb", refuse)
     lines = [{**GOOD_JOIN, "user_id": f"u{i}"} for i in range(40)]
     lines[17] = "{broken"
     lines[33] = ""
