@@ -352,7 +352,7 @@ def load_file(
     try:
         if queries.run(con, "ingest/same_size", bytes=log.bytes).item() and not options.replace:
             hashing.join()  # perhaps loaded already: know before reading it all
-            if _already_loaded(con, digest):
+            if _loaded(_earlier(con, digest)):
                 result.status = "already loaded"
                 return result
         with _progress(con, log, on_progress):
@@ -366,10 +366,8 @@ def load_file(
         queries.execute(con, "ingest/keep_rejected")
         queries.execute(con, "ingest/release_lines")
         hashing.join()
-        if isinstance(digest.get("error"), Exception):
-            raise digest["error"]
-        earlier = queries.run(con, "ingest/loaded_file", sha256=digest["sha256"]).to_dicts()
-        if earlier and earlier[0]["status"] == "loaded" and not options.replace:
+        earlier = _earlier(con, digest)
+        if _loaded(earlier) and not options.replace:
             result.status, result.lines_read = "already loaded", 0
             return result
         within = options.dedup == "on" or (options.dedup == "auto" and not real_repeats)
@@ -399,7 +397,7 @@ def load_file(
             raise
         raise KeyboardInterrupt from None
     except duckdb.Error as err:
-        if isinstance(err, duckdb.IOException) and "No space left" not in str(err) or "No space left" in str(err):
+        if isinstance(err, duckdb.IOException) or "No space left" in str(err):
             raise translate(err, "the database") from err
         raise InputError(f"{log.name}: {staging.first_line(err)}") from err
     finally:
@@ -407,10 +405,15 @@ def load_file(
     return result
 
 
-def _already_loaded(con, digest: dict) -> bool:
+def _earlier(con, digest: dict) -> list[dict]:
+    """What the database holds of a file with this content (raising what the fingerprint thread met)."""
     if isinstance(digest.get("error"), Exception):
         raise digest["error"]
-    earlier = queries.run(con, "ingest/loaded_file", sha256=digest["sha256"]).to_dicts()
+    return queries.run(con, "ingest/loaded_file", sha256=digest["sha256"]).to_dicts()
+
+
+def _loaded(earlier: list[dict]) -> bool:
+    """Loaded before (a file rejected whole is read again)."""
     return bool(earlier) and earlier[0]["status"] == "loaded"
 
 
