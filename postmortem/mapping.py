@@ -294,6 +294,7 @@ class Plan:
 
     def params(self) -> dict:
         return {
+            # json_extract_string takes no empty path list: with nothing mapped, one path no key matches
             "sources": self.sources or ["$.\u0000"],
             "parts": self.parts,
             "alternatives": self.alternatives,
@@ -304,12 +305,13 @@ class Plan:
 
 
 def json_path(name: str) -> str:
-    """A source name as a JSONPath: `log.level` -> `$."log"."level"` (nested) — the literal key is a separate
-    candidate, tried first (see `_candidates`)."""
+    """A source name as a path into nested objects: `log.level` -> `$."log"."level"` (`resolve` tries the
+    literal key `$."log.level"` first)."""
     return "$" + "".join('."' + part.replace("\\", "\\\\").replace('"', '\\"') + '"' for part in name.split("."))
 
 
 def literal_path(name: str) -> str:
+    """A source name as one key, dots and all: `log.level` -> `$."log.level"`."""
     return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
