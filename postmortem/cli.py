@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from dataclasses import replace as replace_fields
 from pathlib import Path
 from typing import Annotated
 
@@ -130,9 +129,7 @@ def ingest_cmd(
 
     Example: postmortem ingest sample_logs/   |   postmortem ingest HDFS.csv --map ts=Date+Time
     """
-    field_map = mapping.parse_options(map_, set_, ts_format, level_map, pattern)
-    if multiline:
-        field_map = replace_fields(field_map, multiline=True)
+    field_map = mapping.parse_options(map_, set_, ts_format, level_map, pattern, multiline)
     options = ingest_mod.Options(
         kind=kind,
         format=fmt,

@@ -247,6 +247,7 @@ def parse_options(
     ts_formats: list[str] | None = None,
     level_maps: list[str] | None = None,
     pattern: str | None = None,
+    multiline: bool = False,
 ) -> Mapping:
     """`--map FIELD=SOURCE[+SOURCE]`, `--set FIELD=VALUE`, `--ts-format`, `--level-map SOURCE=LEVEL[,..]`."""
     fields: dict[str, list[list[str]]] = {}
@@ -276,6 +277,7 @@ def parse_options(
         ts_formats=list(ts_formats or []),
         level_map=level_map,
         pattern=pattern,
+        multiline=multiline,
     )
 
 

@@ -203,10 +203,8 @@ def test_pattern_with_continuation_lines_joins_a_stack_trace(con, tmp_path):
         "2024-05-01 10:00:00 ERROR boom\n  at a.b(C.java:1)\n  at d.e(F.java:2)\n\n2024-05-01 10:00:01 INFO fine\n"
     )
     pattern = r"^(?P<ts>\S+ \S+) (?P<level>[A-Z]+) (?P<message>.*)$"
-    mapping = parse_options(sets=["service=app"], pattern=pattern)
-    from dataclasses import replace
-
-    (f,) = ingest(con, [path], Options(mapping=replace(mapping, multiline=True))).files
+    mapping = parse_options(sets=["service=app"], pattern=pattern, multiline=True)
+    (f,) = ingest(con, [path], Options(mapping=mapping)).files
     # 5 lines: 2 records, 2 lines joined to the first, 1 blank
     assert (f.lines_read, f.loaded, f.rejected, f.continued, f.blank) == (5, 2, 0, 2, 1)
     assert errors(con)[0][3] == "boom\n  at a.b(C.java:1)\n  at d.e(F.java:2)"
