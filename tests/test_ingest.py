@@ -489,13 +489,13 @@ def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path, si
     big = tmp_path / "b_join.jsonl"
     line = json.dumps({**GOOD_JOIN, "user_id": "v{}"}) + "\n"
     with open(big, "w") as f:
-        f.writelines(line.replace("{}", str(i)) for i in range(1_500_000))
+        f.writelines(line.replace("{}", str(i)) for i in range(3_000_000))  # about 4 s to load on 2 cores
     database = tmp_path / "pm.duckdb"
     ingest_cmd = [sys.executable, "-m", "postmortem", "ingest", "--db", str(database)]
     subprocess.run([*ingest_cmd, str(small)], check=True, capture_output=True, timeout=120)
 
     proc = subprocess.Popen([*ingest_cmd, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2.0)
+    time.sleep(1.2)  # past Python's start and imports, well inside the load
     assert proc.poll() is None, "ingest finished before it could be killed; make the file bigger"
     os.kill(proc.pid, sig)
     _, stderr = proc.communicate(timeout=60)
@@ -511,7 +511,7 @@ def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path, si
     rerun = subprocess.run([*ingest_cmd, str(big)], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     with db.connect(database, read_only=True) as con:
-        assert con.sql("select count(*) from join_events").fetchall()[0] == (1_500_001,)
+        assert con.sql("select count(*) from join_events").fetchall()[0] == (3_000_001,)
         assert con.sql("select count(*) from files").fetchall()[0] == (2,)
 
 

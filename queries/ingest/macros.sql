@@ -37,7 +37,7 @@ create or replace temp macro ts_zone_offset(v, zones, offsets) as
         else v
     end;
 
--- Epoch seconds/milli/micro/nanoseconds by magnitude (see parse_ts).
+-- Epoch seconds/milli/micro/nanoseconds by magnitude (see ts_cast).
 create or replace temp macro epoch_ts(x) as
     case
         when x is null or not isfinite(x) or x < 1e8 or x >= 1e20 then null
@@ -47,7 +47,7 @@ create or replace temp macro epoch_ts(x) as
         else to_timestamp(x / 1e9)
     end;
 
--- Normalised timestamp text that is not a plain ISO-8601 cast (see parse_ts).
+-- Normalised timestamp text (ts_normalised) that ts_cast left NULL -> TIMESTAMPTZ, or NULL.
 create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
     case
         when regexp_matches(v, '^[+-]?\d{4,}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?') then
@@ -63,26 +63,23 @@ create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
         )
     end;
 
--- A timestamp as text -> TIMESTAMPTZ (UTC instant), or NULL when it does not parse. Cheapest forms first (each
--- coalesce argument runs only for rows the ones before left NULL):
--- raw_v is the text as written, norm_v the same through ts_normalised.
--- ISO-8601 with a zone, or naive under --tz UTC: one cast. Numbers: epoch s/ms/us/ns by magnitude, from 1973 on
--- (smaller numbers are counters or times of day). Then the text normalised (a comma before the fraction, a zone
--- abbreviation as its offset) and cast again; naive ISO text read in zone `tz`; then `formats` in order, and
--- `yearless` formats (syslog) with `year` prepended. A zone in the text always wins over `tz`.
-create or replace temp macro parse_ts(raw_v, norm_v, tz, formats, yearless, year) as
+-- A timestamp as text -> TIMESTAMPTZ (UTC instant) by the cheap routes, or NULL: ISO-8601 with a zone, or naive
+-- under --tz UTC, in one cast; numbers as epoch s/ms/us/ns by magnitude, from 1973 on (smaller numbers are
+-- counters or times of day). What this leaves NULL goes to parse_ts_text after ts_normalised: the staging
+-- queries normalise only those rows (most timestamps never need it). A zone in the text always wins over `tz`.
+create or replace temp macro ts_cast(v, tz) as
     coalesce(
         -- only ISO dates (DuckDB's cast also reads `17/06/09` as the year 17), tested without a regex
-        case when substr(raw_v, 5, 1) <> '-' or substr(raw_v, 8, 1) <> '-' then null
-             when tz = 'UTC' then try_cast(raw_v as timestamptz)
-             when regexp_matches(raw_v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
-                 then try_cast(raw_v as timestamptz) end,
-        epoch_ts(try_cast(raw_v as double)),
-        parse_ts_text(norm_v, tz, formats, yearless, year)
+        case when substr(v, 5, 1) <> '-' or substr(v, 8, 1) <> '-' then null
+             when tz = 'UTC' then try_cast(v as timestamptz)
+             when regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
+                 then try_cast(v as timestamptz) end,
+        epoch_ts(try_cast(v as double))
     );
 
--- Timestamp text as parse_ts reads it after the plain cast: trimmed, a comma before the fraction as a dot, a
--- zone abbreviation as its offset. A column of its own so the expression is built once per query.
+-- Timestamp text as parse_ts_text reads it: trimmed, a comma before the fraction as a dot, a zone abbreviation
+-- as its offset (the text normalised, then: naive ISO text read in zone `tz`; then `formats` in order, and
+-- `yearless` formats (syslog) with `year` prepended).
 create or replace temp macro ts_normalised(v, zones, offsets) as ts_zone_offset(ts_decimal_point(trim(v)), zones, offsets);
 
 -- A CSV line's cells as written (quoted ones keep their quotes). Most lines have no quote: a plain split.

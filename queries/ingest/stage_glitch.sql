@@ -1,7 +1,7 @@
 -- Validates glitch-log records (client audio-quality reports) and normalises them; the first failing check
 -- names the reject reason. Numbers must be finite ("NaN", "inf" and 1e400 are rejects, never stored).
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
---                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see parse_ts)
+--                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_cast)
 -- returns: line, raw, reason, ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform,
 --          region, edge, extra, source_hash
 create or replace temp table staged as
@@ -22,14 +22,18 @@ with fields as (
     from records
 ),
 
-normalised as (
-    select *, ts_normalised(ts_text, $zones, $offsets) as ts_norm from fields
+timed as (
+    select *, ts_cast(ts_text, $tz) as ts_fast from fields
+),
+
+normalised as (  -- only what the cheap cast left unread (CASE evaluates the branch for those rows alone)
+    select *, case when ts_fast is null then ts_normalised(ts_text, $zones, $offsets) end as ts_norm from timed
 ),
 
 checked as (
     select
         *,
-        parse_ts(ts_text, ts_norm, $tz, $ts_formats, $yearless_formats, $year)
+        coalesce(ts_fast, parse_ts_text(ts_norm, $tz, $ts_formats, $yearless_formats, $year))
             + to_microseconds($clock_offset_us) as ts,
         try_cast(duration_text as double) as duration_ms,
         try_cast(packet_loss_text as double) as packet_loss,

@@ -1,6 +1,6 @@
 -- Validates join-log (room event) records and normalises them; the first failing check names the reject reason.
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
---                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see parse_ts)
+--                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_cast)
 -- returns: line, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
 create or replace temp table staged as
 with fields as (
@@ -18,14 +18,18 @@ with fields as (
     from records
 ),
 
-normalised as (
-    select *, ts_normalised(ts_text, $zones, $offsets) as ts_norm from fields
+timed as (
+    select *, ts_cast(ts_text, $tz) as ts_fast from fields
+),
+
+normalised as (  -- only what the cheap cast left unread (CASE evaluates the branch for those rows alone)
+    select *, case when ts_fast is null then ts_normalised(ts_text, $zones, $offsets) end as ts_norm from timed
 ),
 
 checked as (
     select
         *,
-        parse_ts(ts_text, ts_norm, $tz, $ts_formats, $yearless_formats, $year)
+        coalesce(ts_fast, parse_ts_text(ts_norm, $tz, $ts_formats, $yearless_formats, $year))
             + to_microseconds($clock_offset_us) as ts,
         case
             when parse_error is not null then parse_error
