@@ -43,6 +43,10 @@ DEDUP_MODES = ("auto", "on", "off")
 # are at least this share of a file of at least this many records (shippers redeliver far fewer).
 REPEATS_SHARE = 0.05
 REPEATS_MIN_RECORDS = 1000
+# Small JSON-lines files are read and appended in batches of up to this many files and bytes (see batches).
+SMALL_FILE_BYTES = 1 << 20
+BATCH_FILES = 1000
+BATCH_BYTES = 64 << 20
 
 Progress = Callable[[Path, int, int], None]  # (file, bytes done, bytes total)
 
@@ -326,8 +330,8 @@ def ingest_into(
 def load_all(con, files: list[FilePlan], options: Options, *, on_progress: Progress | None = None) -> IngestSummary:
     prepare(con)
     summary = IngestSummary()
-    for planned in files:
-        summary.files.append(load_file(con, planned, options, on_progress=on_progress))
+    for batch in batches(files, options):
+        summary.files.extend(load_batch(con, batch, options, on_progress=on_progress))
     return summary
 
 
@@ -336,80 +340,176 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     queries.execute_script(con, "ingest/macros")
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection, planned: FilePlan, options: Options, *, on_progress: Progress | None = None
-) -> FileResult:
-    """Load one file: read and validate it into temporary tables, then append it in one transaction.
+def batches(files: list[FilePlan], options: Options) -> Iterable[list[FilePlan]]:
+    """The files in order, in the groups they are read and appended in: a run of small JSON-lines files of one
+    kind, profile and compression together (each file's dozen statements would cost more than its lines),
+    every other file alone."""
+    batch: list[FilePlan] = []
+    for planned in files:
+        if batch and not (
+            _batchable(planned, options)
+            and _batch_key(planned) == _batch_key(batch[0])
+            and len(batch) < BATCH_FILES
+            and sum(p.log.bytes for p in batch) + planned.log.bytes <= BATCH_BYTES
+        ):
+            yield batch
+            batch = []
+        if _batchable(planned, options):
+            batch.append(planned)
+        else:
+            yield [planned]
+    if batch:
+        yield batch
+
+
+def _batchable(planned: FilePlan, options: Options) -> bool:
+    # JSON lines only: every line is a record on its own (a CSV header, a quoted newline or a stack trace would
+    # tie lines of one file together). --replace takes files back one at a time.
+    log = planned.log
+    return (
+        log.format in ("jsonl", "logfmt")
+        and 0 < log.bytes <= SMALL_FILE_BYTES
+        and log.name_is_utf8
+        and not options.replace
+    )
+
+
+def _batch_key(planned: FilePlan) -> tuple:
+    return (planned.kind, planned.log.format, planned.log.duckdb_compression, planned.profile)
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection, batch: list[FilePlan], options: Options, *, on_progress: Progress | None = None
+) -> list[FileResult]:
+    """Load one file, or a batch of small files read as one: read and validate them into temporary tables, then
+    append them in one transaction (each file whole or not at all, and its rows, rejects and bookkeeping its
+    own, exactly as if it were loaded alone). A batch DuckDB cannot read as one is loaded file by file.
 
     Staging runs outside the transaction (temporary tables never reach the database file, so a crash while
-    staging leaves the database as it was); the fingerprint is computed while DuckDB reads."""
-    log, kind = planned.log, planned.kind
-    started = time.perf_counter()
-    result = FileResult(log.path, kind, log.format, "loaded", profile=planned.profile.name if planned.profile else None)
-    digest: dict[str, object] = {}
-    hashing = threading.Thread(target=_fingerprint_and_check, args=(log, digest), daemon=True)
+    staging leaves the database as it was); the fingerprints are computed while DuckDB reads a lone file."""
+    results = [
+        FileResult(p.log.path, p.kind, p.log.format, "loaded", profile=p.profile.name if p.profile else None)
+        for p in batch
+    ]
+    digests: list[dict] = [{} for _ in batch]
+    hashing = threading.Thread(target=_fingerprint_each, args=([p.log for p in batch], digests), daemon=True)
     hashing.start()
     try:
-        if queries.run(con, "ingest/same_size", bytes=log.bytes).item() and not options.replace:
-            hashing.join()  # perhaps loaded already: know before reading it all
-            if _loaded(_earlier(con, digest)):
-                result.status = "already loaded"
-                return result
-        with _progress(con, log, on_progress):
-            result.lines_read = staging.read_lines(con, log)
-            header_line = staging.stage(con, planned, options, result)
-            result.lines_read -= header_line  # a CSV's header is not a data line
-        counts = queries.run(con, "ingest/stage_counts").row(0, named=True)
-        queries.execute(con, "ingest/repeated_hashes")
-        _fill(result, con, counts, header_line)
-        real_repeats = _real_repeats(con, log, result, counts)  # reads records: before they are released
-        queries.execute(con, "ingest/keep_rejected")
-        queries.execute(con, "ingest/release_lines")
-        hashing.join()
-        earlier = _earlier(con, digest)
-        if _loaded(earlier) and not options.replace:
-            result.status, result.lines_read = "already loaded", 0
-            return result
-        within = options.dedup == "on" or (options.dedup == "auto" and not real_repeats)
-        with db.transaction(con):
-            for old in earlier:
-                queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
-                result.notes.append(f"replaced what this file loaded before (file {old['file_id']})")
-            file_id = queries.run(con, "ingest/next_file_id").item()
-            inserted = 0
-            if counts["valid"]:
-                inserted = queries.execute(
-                    con,
-                    f"ingest/insert_{kind}",
-                    file_id=file_id,
-                    within=within,
-                    across=options.dedup != "off",
-                    min_ts=counts["min_ts"],
-                    max_ts=counts["max_ts"],
-                )
-            result.loaded, result.duplicates = inserted, counts["valid"] - inserted
-            result.seconds = time.perf_counter() - started
-            queries.execute(con, "ingest/record_file", **_file_record(result, log, digest["sha256"], file_id, options))
-            queries.execute(con, "ingest/rejects", file_id=file_id, kind=kind)
+        todo, earlier = list(range(len(batch))), None  # a lone file's fingerprint is awaited after its read
+        if len(batch) > 1 or (
+            not options.replace and queries.run(con, "ingest/same_size", bytes=[batch[0].log.bytes]).item()
+        ):
+            hashing.join()  # perhaps loaded already: know before reading
+            earlier = _earlier(con, digests)
+            todo = [i for i in todo if not _already_loaded(i, results, digests, earlier, options)]
+        if todo:
+            _load(
+                con,
+                [batch[i] for i in todo],
+                [results[i] for i in todo],
+                [digests[i] for i in todo],
+                None if earlier is None else [earlier[i] for i in todo],
+                options,
+                hashing,
+                on_progress,
+            )
+    except staging.BatchRefused:
+        queries.execute(con, "ingest/cleanup")
+        return [r for planned in batch for r in load_batch(con, [planned], options, on_progress=on_progress)]
     except (duckdb.InterruptException, RuntimeError) as err:
         # Ctrl-C inside a DuckDB call: duckdb 2.0 raises InterruptException or RuntimeError("Query interrupted").
         if isinstance(err, RuntimeError) and "interrupted" not in str(err).lower():
             raise
         raise KeyboardInterrupt from None
-    except duckdb.Error as err:
+    except (duckdb.Error, PostmortemError) as err:
+        if len(batch) > 1:  # said of the file it concerns when that file is loaded alone
+            queries.execute(con, "ingest/cleanup")
+            return [r for planned in batch for r in load_batch(con, [planned], options, on_progress=on_progress)]
+        if isinstance(err, PostmortemError):
+            raise
         if isinstance(err, duckdb.IOException) or "No space left" in str(err):
             raise translate(err, "the database") from err
-        raise InputError(f"{log.name}: {staging.first_line(err)}") from err
+        raise InputError(f"{batch[0].log.name}: {staging.first_line(err)}") from err
     finally:
         queries.execute(con, "ingest/cleanup")
-    return result
+    return results
 
 
-def _earlier(con, digest: dict) -> list[dict]:
-    """What the database holds of a file with this content (raising what the fingerprint thread met)."""
-    if isinstance(digest.get("error"), Exception):
-        raise digest["error"]
-    return queries.run(con, "ingest/loaded_file", sha256=digest["sha256"]).to_dicts()
+def _already_loaded(i: int, results: list[FileResult], digests: list[dict], earlier: list[list[dict]], options) -> bool:
+    """Whether file i of a batch is in the database already. Two files of the same content in one batch are
+    loaded one by one (whether the second is "already loaded" depends on how the first went)."""
+    if any(d["sha256"] == digests[i]["sha256"] for d in digests[:i]):
+        raise staging.BatchRefused
+    if _loaded(earlier[i]) and not options.replace:
+        results[i].status = "already loaded"
+        return True
+    return False
+
+
+def _load(con, batch, results, digests, earlier, options: Options, hashing: threading.Thread, on_progress) -> None:
+    started = time.perf_counter()
+    logs = [p.log for p in batch]
+    with _progress(con, logs, on_progress):
+        lines = staging.read_lines(con, logs)
+        staged = staging.stage(con, batch[0], options)
+    first_lines = [lines.get(i, (0, 0))[0] for i in range(len(batch))]
+    per_file = _per_file(con, staged, first_lines)
+    queries.execute(con, "ingest/repeated_hashes")
+    repeats = dict(queries.run(con, "ingest/repeats").rows())
+    for i, result in enumerate(results):
+        result.plan = staged.plan
+        result.notes.extend(staged.notes)
+        _fill(result, con, per_file, i, lines.get(i, (0, 0))[1] - staged.header_line, staged)
+    within = [
+        options.dedup == "on" or (options.dedup == "auto" and not _real_repeats(log, r, repeats.get(i, 0), per_file, i))
+        for i, (log, r) in enumerate(zip(logs, results, strict=True))
+    ]
+    queries.execute(con, "ingest/keep_rejected")
+    queries.execute(con, "ingest/release_lines")
+    hashing.join()
+    if earlier is None:
+        earlier = _earlier(con, digests)
+        if _loaded(earlier[0]) and not options.replace:
+            results[0].status, results[0].lines_read = "already loaded", 0
+            return
+    valid = [r.loaded for r in results]  # _fill left each file's valid records there until the append
+    with db.transaction(con):
+        for result, olds in zip(results, earlier, strict=True):  # a file rejected whole before, or --replace
+            for old in olds:
+                queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
+                result.notes.append(f"replaced what this file loaded before (file {old['file_id']})")
+        file_ids = queries.run(con, "ingest/next_file_ids", files=len(batch)).to_series().to_list()
+        if any(valid):
+            queries.execute(
+                con,
+                f"ingest/insert_{batch[0].kind}",
+                file_ids=file_ids,
+                within=within,
+                across=options.dedup != "off",
+                min_ts=min(r.min_ts for r in results if r.min_ts),
+                max_ts=max(r.max_ts for r in results if r.max_ts),
+            )
+        loaded = dict(queries.run(con, "ingest/loaded_rows", file_ids=file_ids).rows())
+        seconds = (time.perf_counter() - started) / len(batch)
+        for file_id, result, count in zip(file_ids, results, valid, strict=True):
+            result.loaded = loaded.get(file_id, 0)
+            result.duplicates, result.seconds = count - result.loaded, seconds
+        queries.execute(con, "ingest/record_files", **_file_records(results, logs, digests, file_ids, options))
+        queries.execute(con, "ingest/rejects", file_ids=file_ids, first_lines=first_lines, kind=batch[0].kind)
+
+
+def _fingerprint_each(logs: list[LogFile], out: list[dict]) -> None:
+    for log, digest in zip(logs, out, strict=True):
+        _fingerprint_and_check(log, digest)
+
+
+def _earlier(con, digests: list[dict]) -> list[list[dict]]:
+    """What the database holds of files with these contents, per file (raising what the fingerprinting met)."""
+    for digest in digests:
+        if isinstance(digest.get("error"), Exception):
+            raise digest["error"]
+    rows = queries.run(con, "ingest/loaded_file", sha256=[d["sha256"] for d in digests]).to_dicts()
+    return [[row for row in rows if row["sha256"] == d["sha256"]] for d in digests]
 
 
 def _loaded(earlier: list[dict]) -> bool:
@@ -417,30 +517,52 @@ def _loaded(earlier: list[dict]) -> bool:
     return bool(earlier) and earlier[0]["status"] == "loaded"
 
 
-def _real_repeats(con, log: LogFile, result: FileResult, counts: dict) -> bool:
+def _per_file(con, staged: staging.Staged, first_lines: list[int]) -> dict[str, dict]:
+    """Each staged file's counts, by file_no: records, continued lines, reasons, sub-second timestamps."""
+    return {
+        "counts": {row["file_no"]: row for row in queries.run(con, "ingest/stage_counts").to_dicts()},
+        "records": dict(queries.run(con, "ingest/record_count").rows()),
+        "continued": dict(queries.run(con, "ingest/continued_lines").rows()),
+        "reasons": queries.run(con, "ingest/top_reasons").rows(),
+        "sub_second": dict(
+            queries.run(con, "ingest/sub_second", first_lines=first_lines, **_plan_params(staged.plan)).rows()
+        ),
+    }
+
+
+def _plan_params(plan: mapping.Plan) -> dict:
+    params = plan.params()
+    return {k: params[k] for k in ("parts", "alternatives", "constants", "defaults")}
+
+
+def _real_repeats(log: LogFile, result: FileResult, repeats: int, per_file: dict, i: int) -> bool:
     """`--dedup auto`: are this file's identical records real repeats rather than a shipper's redeliveries?
     Always in a text log (the program's own output: nothing redelivers a line into it). In JSON, CSV or Parquet
     records only where timestamps are written to the second (sub-second ones make equal records the same event)
     and repeats are far above any redelivery rate: 5% of a file of 1,000 or more records. See docs/log-format.md."""
     if log.format in ("text", "logfmt"):
         return True
-    repeats = queries.run(con, "ingest/repeats").item()
     if repeats == 0:
         return True  # nothing to tell apart: skip the duplicate pass
-    result.sub_second = queries.run(con, "ingest/sub_second", **result.plan.params()).item()
-    if result.sub_second or counts["valid"] < REPEATS_MIN_RECORDS:
+    result.sub_second = per_file["sub_second"].get(i, False)
+    if result.sub_second or result.loaded < REPEATS_MIN_RECORDS:
         return False
-    return repeats >= REPEATS_SHARE * counts["valid"]
+    return repeats >= REPEATS_SHARE * result.loaded
 
 
-def _fill(result: FileResult, con, counts: dict, header_line: int) -> None:
+def _fill(result: FileResult, con, per_file: dict, i: int, lines_read: int, staged: staging.Staged) -> None:
+    """A staged file's counts into its result (`loaded` holds its valid records until the append)."""
+    counts = per_file["counts"].get(i, {"valid": 0, "rejected": 0, "min_ts": None, "max_ts": None})
+    result.lines_read = lines_read
+    result.continued = per_file["continued"].get(i, 0)
     if result.format == "otlp":  # one line holds many records: count blank lines themselves
-        result.blank = queries.run(con, "ingest/blank_lines", after=header_line).item()
+        result.blank = queries.run(con, "ingest/blank_lines", after=staged.header_line).item()
     else:  # every other line is a record, part of one (continued), or blank
-        records = queries.run(con, "ingest/record_count").item()
-        result.blank = result.lines_read - records - result.continued
-    result.rejected = counts["rejected"]
+        result.blank = result.lines_read - per_file["records"].get(i, 0) - result.continued
+    result.loaded, result.rejected = counts["valid"], counts["rejected"]
     result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
+    result.top_reasons = [(reason, lines) for file_no, reason, lines in per_file["reasons"] if file_no == i]
+    result.hint = staging.hint(staged.plan, staged.available, result.top_reasons)
     if counts["valid"] == 0 and counts["rejected"] > 0:
         result.status = "rejected"
     levels = [
@@ -455,58 +577,66 @@ def _fill(result: FileResult, con, counts: dict, header_line: int) -> None:
         result.notes.append(f"{result.continued:,} line(s) joined to the record above them (multi-line records)")
 
 
-def _file_record(result: FileResult, log: LogFile, sha256: str, file_id: int, options: Options) -> dict:
+def _file_records(
+    results: list[FileResult], logs: list[LogFile], digests: list[dict], file_ids: list[int], options: Options
+) -> dict:
+    """The `files` rows of a batch, as one list per column (see record_files.sql)."""
     return {
-        "file_id": file_id,
-        "path": log.name,
-        "sha256": sha256,
-        "kind": result.kind,
-        "format": log.format,
-        "bytes": log.bytes,
-        "lines_read": result.lines_read,
-        "blank": result.blank,
-        "loaded": result.loaded,
-        "rejected": result.rejected,
-        "duplicates": result.duplicates,
-        "min_ts": result.min_ts,
-        "max_ts": result.max_ts,
+        "file_id": file_ids,
+        "path": [log.name for log in logs],
+        "sha256": [d["sha256"] for d in digests],
+        "kind": results[0].kind,
+        "format": logs[0].format,
+        "bytes": [log.bytes for log in logs],
+        "lines_read": [r.lines_read for r in results],
+        "blank": [r.blank for r in results],
+        "loaded": [r.loaded for r in results],
+        "rejected": [r.rejected for r in results],
+        "duplicates": [r.duplicates for r in results],
+        "min_ts": [r.min_ts for r in results],
+        "max_ts": [r.max_ts for r in results],
         "tz": options.tz,
         "clock_offset_s": options.clock_offset_s,
-        "seconds": result.seconds,
-        "continued": result.continued,
-        "status": result.status,
+        "seconds": [r.seconds for r in results],
+        "continued": [r.continued for r in results],
+        "status": [r.status for r in results],
         "options": options.recorded(),
     }
 
 
 class _progress:
-    """Reports DuckDB's progress on the statement running (query_progress, polled from a thread) as bytes."""
+    """Reports DuckDB's progress on the statement running (query_progress, polled from a thread) as bytes of a
+    lone file; the files of a batch are reported done together."""
 
-    def __init__(self, con, log: LogFile, on_progress: Progress | None):
-        self.con, self.log, self.on_progress = con, log, on_progress
+    def __init__(self, con, logs: list[LogFile], on_progress: Progress | None):
+        self.con, self.logs, self.on_progress = con, logs, on_progress
         self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
 
     def __enter__(self):
-        if self.on_progress:
-            self.on_progress(self.log.path, 0, self.log.bytes)
+        if self.on_progress and len(self.logs) == 1:
+            self.on_progress(self.logs[0].path, 0, self.logs[0].bytes)
             self.thread = threading.Thread(target=self._poll, daemon=True)
             self.thread.start()
         return self
 
     def _poll(self):
+        log = self.logs[0]
         while not self.stop.wait(0.2):
             try:
                 done = self.con.query_progress()
             except duckdb.Error:
                 continue
             if done and done > 0:
-                self.on_progress(self.log.path, int(self.log.bytes * min(done, 100) / 100), self.log.bytes)
+                self.on_progress(log.path, int(log.bytes * min(done, 100) / 100), log.bytes)
 
     def __exit__(self, *exc):
         self.stop.set()
-        if self.on_progress:
+        if self.thread:
             self.thread.join()
-            self.on_progress(self.log.path, self.log.bytes, self.log.bytes)
+        if self.on_progress:
+            for log in self.logs:
+                self.on_progress(log.path, log.bytes, log.bytes)
         return False
 
 

@@ -8,6 +8,7 @@ the kind's query (`stage_<kind>`), the mapping bound as parameters. `postmortem.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from postmortem.errors import InputError
 from postmortem.sources import LogFile
 
 if TYPE_CHECKING:
-    from postmortem.ingest import FilePlan, FileResult, Options
+    from postmortem.ingest import FilePlan, Options
 
 # A byte sequence no text line holds, as the line reader's column delimiter: a line that does hold it makes
 # strict mode fail and the file is split in Python instead (exact either way).
@@ -31,9 +32,21 @@ def first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def read_lines(con, log: LogFile) -> int:
-    """The file's physical lines into `source_lines`; returns how many."""
-    if not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
+class BatchRefused(Exception):
+    """A batch of small files cannot be loaded as one (DuckDB's strict reader refused one of them, or two hold the
+    same content): each is loaded alone instead, where every case is handled and named."""
+
+
+def read_lines(con, logs: list[LogFile]) -> dict[int, tuple[int, int]]:
+    """The physical lines of one file, or of a batch of small JSON-lines files, into `source_lines`; returns
+    each file's (first line in source_lines, lines) by its place in `logs`."""
+    log = logs[0]
+    if len(logs) > 1:
+        try:
+            read_lines_in_duckdb(con, logs)
+        except duckdb.Error as err:
+            raise BatchRefused from err
+    elif not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
         if log.format == "parquet":
             raise InputError(f"{log.name}: a Parquet file needs a UTF-8 file name; rename it")
         _read_lines_in_python(con, log)
@@ -41,19 +54,23 @@ def read_lines(con, log: LogFile) -> int:
         queries.execute(con, "ingest/read_parquet", path=str(log.path))
     else:
         try:
-            read_lines_in_duckdb(con, log)
+            read_lines_in_duckdb(con, logs)
         except duckdb.InvalidInputException:
             _read_lines_in_python(con, log)
         except duckdb.IOException as err:
             if "No space left" in str(err):
                 raise
             raise InputError(f"{log.name}: cannot read: {first_line(err)}") from err
-    return queries.run(con, "ingest/line_count").item()
+    return {row[0]: (row[1], row[2]) for row in queries.run(con, "ingest/unit_lines").rows()}
 
 
-def read_lines_in_duckdb(con, log: LogFile) -> None:
+def read_lines_in_duckdb(con, logs: list[LogFile]) -> None:
     queries.execute(
-        con, "ingest/read_lines", path=str(log.path), compression=log.duckdb_compression, delimiter=LINE_DELIMITER
+        con,
+        "ingest/read_lines",
+        paths=[str(log.path) for log in logs],
+        compression=logs[0].duckdb_compression,
+        delimiter=LINE_DELIMITER,
     )
 
 
@@ -73,8 +90,19 @@ def _read_lines_in_python(con, log: LogFile) -> None:
         queries.execute(con, "ingest/read_nothing")
 
 
-def stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
-    """Records (format-specific parse) then staged (kind-specific checks). Returns the header's line (CSV) or 0."""
+@dataclass
+class Staged:
+    """What staging found out about the file (or batch) in `staged`, for the summary and the append."""
+
+    plan: mapping.Plan  # how the fields were mapped
+    available: list[str]  # the source names the file has (for hints)
+    header_line: int  # a CSV's header line (0 for other formats)
+    notes: list[str]  # what was assumed (a default service, a year)
+
+
+def stage(con, planned: FilePlan, options: Options) -> Staged:
+    """Records (format-specific parse) then staged (kind-specific checks). A batch of small files is staged as
+    one, by the mapping of its first file's plan (they share format, kind and profile)."""
     log, kind, profile = planned.log, planned.kind, planned.profile
     user = options.mapping
     chosen = user.merged_over(profile.mapping_for(kind)) if profile else user
@@ -128,15 +156,14 @@ def stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
             check_duplicates=checks["duplicates"].item(),
             check_nested=checks["nested"].item(),
         )
-    result.continued = queries.run(con, "ingest/continued_lines").item()
-    result.notes.extend(plan.defaulted.values())
+    notes = list(plan.defaulted.values())
     numbers = queries.run(con, "ingest/numeric_levels", at=_level_at(plan)) if kind == "error" else None
     level_names, level_values = mapping.level_table(
         chosen, numbers.to_series().to_list() if numbers is not None else []
     )
     ts_params = timestamps.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
     if _uses_yearless(con, plan):
-        result.notes.append(
+        notes.append(
             f"timestamps without a year read as {year}"
             + ("" if options.year else " (the file's modification year; --year to choose)")
         )
@@ -144,13 +171,10 @@ def stage(con, planned: FilePlan, options: Options, result: FileResult) -> int:
     if kind == "error":
         params.update(level_names=level_names, level_values=level_values)
     queries.execute(con, f"ingest/stage_{kind}", **params)
-    result.plan = plan
-    result.top_reasons = [tuple(r) for r in queries.run(con, "ingest/top_reasons").rows()]
-    result.hint = _hint(plan, available, result.top_reasons)
-    return header_line
+    return Staged(plan, available, header_line, notes)
 
 
-def _hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | None:
+def hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | None:
     """What to pass for a file whose required fields have no source, or whose timestamps do not parse, from the
     fields it does have."""
     ours = mapping.FIELDS[plan.kind]

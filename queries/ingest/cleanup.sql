@@ -1,4 +1,4 @@
--- Drops a file's temporary staging tables (they hold its raw lines, parsed records and rejects).
+-- Drops the staging tables of one file or batch (they hold its raw lines, parsed records and rejects).
 drop table if exists staged;
 drop table if exists rejected;
 drop table if exists repeated_hashes;

@@ -1,2 +1,5 @@
--- Lines joined into the record above them (a stack trace under its log line). reads: records   returns: lines
-select coalesce(sum(len(string_split(raw, chr(10))) - 1), 0)::bigint as lines from records where raw is not null
+-- Lines joined to the record above them (multi-line records), per file. reads: records   returns: file_no, lines
+select file_no, coalesce(sum(len(string_split(raw, chr(10))) - 1), 0)::bigint as lines
+from records
+where raw is not null
+group by file_no

@@ -3,13 +3,13 @@
 create or replace temp view json_lines as
 with pairs as (
     select
-        rowid + 1 as line, raw, pre_reason,
+        rowid + 1 as line, file_no, raw, pre_reason,
         regexp_extract_all(raw, '(?:^|\s)([A-Za-z_@][\w.@/-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)', 1) as keys,
         regexp_extract_all(raw, '(?:^|\s)([A-Za-z_@][\w.@/-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)', 2) as vals
     from source_lines
 )
 select
-    line,
+    line, file_no,
     case
         when is_blank(raw) then raw
         when len(keys) = 0 or len(keys) <> len(list_distinct(keys)) then raw  -- rejected by the JSON checks

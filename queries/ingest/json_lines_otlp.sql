@@ -4,27 +4,27 @@
 create or replace temp view json_lines as
 with docs as (
     select
-        rowid + 1 as line, raw, pre_reason,
+        rowid + 1 as line, file_no, raw, pre_reason,
         case when pre_reason is null and json_valid(raw) then json_extract(raw, '$.resourceLogs[*]') end as resources
     from source_lines
 ),
 
 per_resource as (
-    select line, pre_reason, unnest(resources) as resource
+    select line, file_no, pre_reason, unnest(resources) as resource
     from docs
     where len(resources) > 0
 ),
 
 per_record as (
     select
-        line, pre_reason,
+        line, file_no, pre_reason,
         list_filter(json_extract(resource, '$.resource.attributes[*]'),
                     lambda a: a ->> 'key' = 'service.name')[1] -> 'value' ->> 'stringValue' as service,
         unnest(json_extract(resource, '$.scopeLogs[*].logRecords[*]')) as record
     from per_resource
 )
 
-select line, json_merge_patch(record, json_object('service.name', service))::varchar as raw, pre_reason
+select line, file_no, json_merge_patch(record, json_object('service.name', service))::varchar as raw, pre_reason
 from per_record
 union all
-select line, raw, pre_reason from docs where coalesce(len(resources), 0) = 0
+select line, file_no, raw, pre_reason from docs where coalesce(len(resources), 0) = 0

@@ -1,3 +1,3 @@
--- Whether a file with this content is already in the database, and how it went.
--- params: $sha256   returns: file_id, kind, status
-select file_id, kind, status from files where sha256 = $sha256 order by file_id
+-- What the database holds of files with these contents, and how each went.
+-- params: $sha256 (a list)   returns: sha256, file_id, kind, status
+select sha256, file_id, kind, status from files where sha256 in (select unnest($sha256)) order by file_id

@@ -1,3 +1,3 @@
--- Records parsed from the file (a multi-line record counts once; blank lines are not records).
--- reads: records   returns: records
-select count(*) as records from records
+-- Records per file (a record is a line, or the lines a quoted CSV field or a stack trace joins).
+-- reads: records   returns: file_no, records
+select file_no, count(*) as records from records group by file_no

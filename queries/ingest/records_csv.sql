@@ -4,7 +4,7 @@
 -- costs one reject and never swallows the rows after it. Empty cells are absent fields.
 -- reads: source_lines   params: $header_line, $delimiter, $field_pattern, $width, $sources (column positions),
 --                               $extra_names, $extra_positions
--- returns: line, raw, parse_error, v, extra
+-- returns: line, file_no, raw, parse_error, v, extra
 create or replace temp table records as
 with lines as (
     select rowid + 1 as line, raw, pre_reason
@@ -61,7 +61,7 @@ rows as (
 
 final as (
     select
-        line,
+        line, 0 as file_no,  -- a CSV file is read alone
         case when contains(raw, chr(10)) then raw end as raw,
         coalesce(
             pre_reason,

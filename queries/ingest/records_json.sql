@@ -2,17 +2,17 @@
 -- order of $sources, JSON paths) and its unmapped top-level keys (`extra`, a JSON object).
 -- reads: json_lines (a view: JSON lines as written, or logfmt lines as JSON objects)
 -- params: $sources, $known, $check_duplicates, $check_nested
--- returns: line, raw, parse_error, v (objects and arrays marked: see is_container), extra
+-- returns: line, file_no, raw, parse_error, v (objects and arrays marked: see is_container), extra
 create or replace temp table records as
 with lines as (
-    select line, raw, pre_reason
+    select line, file_no, raw, pre_reason
     from json_lines
     where not is_blank(raw)
 ),
 
 parsed as (
     select
-        line, pre_reason,
+        line, file_no, pre_reason,
         case
             when pre_reason is not null then null
             when not json_valid(raw) then 'invalid JSON'
@@ -24,7 +24,7 @@ parsed as (
 
 keyed as (
     select
-        line, pre_reason, parse_error, doc,
+        line, file_no, pre_reason, parse_error, doc,
         json_extract_string(doc, $sources) as v,
         json_keys(doc) as keys
     from parsed
@@ -32,7 +32,7 @@ keyed as (
 
 final as (
     select
-        line,
+        line, file_no,
         null::varchar as raw,
         coalesce(pre_reason, parse_error,
                  -- per record only where the file's first records show a duplicate key (costly on every line)

@@ -1,3 +1,2 @@
--- How many valid staged records repeat an identical record (as written) of the same file, for --dedup auto.
--- reads: repeated_hashes   returns: repeats
-select coalesce(sum(copies), 0)::bigint as repeats from repeated_hashes
+-- Extra copies of identical records, per staged file (see repeated_hashes). returns: file_no, repeats
+select file_no, sum(copies)::bigint as repeats from repeated_hashes group by file_no

@@ -2,11 +2,11 @@
 -- come from the common vocabularies ($level_names -> $level_values, lower-cased; HTTP status codes by class).
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $level_names, $level_values,
 --                         $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets, $clock_offset_us
--- returns: line, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, source_hash
+-- returns: line, file_no, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, source_hash
 create or replace temp table staged as
 with fields as (
     select
-        line, raw, parse_error, extra,
+        line, file_no, raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as service,
@@ -56,7 +56,7 @@ checked as (
 
 final as (
     select
-        line, raw, reason,
+        line, file_no, raw, reason,
         case when reason is null then ts end as ts,
         service, level, message, code, space_id, server, user_id, extra, source_hash
     from checked

@@ -1,11 +1,11 @@
 -- Validates join-log (room event) records and normalises them; the first failing check names the reject reason.
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
 --                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_cast)
--- returns: line, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
+-- returns: line, file_no, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
 create or replace temp table staged as
 with fields as (
     select
-        line, raw, parse_error, extra,
+        line, file_no, raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
@@ -49,7 +49,7 @@ checked as (
 
 final as (
     select
-        line, raw, reason,
+        line, file_no, raw, reason,
         case when reason is null then ts end as ts,
         space_id, user_id, event, role, platform, region, edge, extra, source_hash
     from checked

@@ -1,8 +1,8 @@
--- The most common reject reasons of the staged file, for the summary of a file that loaded nothing.
--- reads: staged   returns: reason, lines
-select reason, count(*) as lines
+-- The three commonest reject reasons of each staged file, for its summary line and hint.
+-- reads: staged   returns: file_no, reason, lines
+select file_no, reason, count(*) as lines
 from staged
 where reason is not null
-group by reason
-order by lines desc, reason
-limit 3
+group by file_no, reason
+qualify row_number() over (partition by file_no order by lines desc, reason) <= 3
+order by file_no, lines desc, reason
