@@ -2,10 +2,55 @@
 -- params: none
 -- returns: space_id, host, started_at, ended_at, duration_s, peak_concurrent, peak_at, unique_users,
 --          unique_listeners, rejoins, orphan_leaves, glitch_reports, errors
-with deltas as (
-    select space_id, joined_at as ts, 1 as delta from sessions
+-- Peak concurrency is exact without a running count over every session: the users present when a minute
+-- ends are reached, so the peak is at least the highest of them, and a minute can hold more only if those
+-- present before it plus its arrivals do. Only the span of such minutes is replayed event by event.
+with closed as (
+    -- sessions still open at the room's end: they leave at ended_at
+    select m.space_id, b.ended_at, cast(sum(m.arrivals - m.departures) as bigint) as n
+    from presence_minutes as m
+    join space_bounds as b using (space_id)
+    group by m.space_id, b.ended_at
+),
+per_minute as (
+    select space_id, minute, sum(arrivals) as arrivals, sum(departures) as departures
+    from (
+        select space_id, minute, arrivals, departures from presence_minutes
+        union all
+        select space_id, date_trunc('minute', ended_at), 0, n from closed where n > 0
+    )
+    group by space_id, minute
+),
+levels as (
+    select
+        *,
+        sum(arrivals - departures) over (partition by space_id order by minute) - (arrivals - departures) as before
+    from per_minute
+),
+reached as (select space_id, max(before + arrivals - departures) as floor from levels group by space_id),
+-- The peak is first reached by an arrival, in a minute whose bound reaches the floor.
+span as (
+    select
+        l.space_id,
+        min(l.minute) as from_minute,
+        max(l.minute) + interval 1 minute as to_minute,
+        arg_min(l.before, l.minute) as before
+    from levels as l
+    join reached as r using (space_id)
+    where l.arrivals > 0 and l.before + l.arrivals >= r.floor
+    group by l.space_id
+),
+deltas as (
+    select p.space_id, p.ts, case when p.transition = 'session_start' then 1 else -1 end as delta
+    from presence_events as p
+    join space_bounds as b using (space_id)
+    join span as s on s.space_id = p.space_id and p.ts >= s.from_minute and p.ts < s.to_minute
+    where p.transition in ('session_start', 'session_end') and p.ts < b.ended_at
     union all
-    select space_id, left_at as ts, -1 as delta from sessions
+    select c.space_id, c.ended_at, -c.n
+    from closed as c
+    join span as s on s.space_id = c.space_id and c.ended_at >= s.from_minute and c.ended_at < s.to_minute
+    where c.n > 0
 ),
 -- Leaves apply before joins at equal timestamps, so after all of a timestamp's events is the most present
 -- at that moment: one row per (room, timestamp) is enough.
@@ -13,7 +58,9 @@ moments as (
     select space_id, ts, sum(delta) as net from deltas group by space_id, ts
 ),
 running as (
-    select space_id, ts, sum(net) over (partition by space_id order by ts) as present from moments
+    select m.space_id, m.ts, s.before + sum(m.net) over (partition by m.space_id order by m.ts) as present
+    from moments as m
+    join span as s using (space_id)
 ),
 peaks as (
     select space_id, max(present) as peak_concurrent, arg_min(ts, (-present, ts)) as peak_at
@@ -21,19 +68,21 @@ peaks as (
     group by space_id
 ),
 audience as (
-    select
-        space_id,
-        count(distinct user_id) filter (where event = 'join') as unique_users,
-        count(distinct user_id) filter (where event = 'join' and role = 'listener') as unique_listeners
-    from join_events
+    select space_id, count(*) as unique_users, count(*) filter (where listener) as unique_listeners
+    from (
+        select space_id, user_id, bool_or(role = 'listener') as listener
+        from join_events
+        where event = 'join'
+        group by space_id, user_id
+    )
     group by space_id
 ),
 churn as (
     select
         space_id,
-        count(*) filter (where transition = 'rejoin') as rejoins,
-        count(*) filter (where transition = 'orphan_leave') as orphan_leaves
-    from presence_events
+        cast(sum(rejoins) as bigint) as rejoins,
+        cast(sum(orphan_leaves) as bigint) as orphan_leaves
+    from presence_minutes
     group by space_id
 ),
 glitches as (select space_id, count(*) as glitch_reports from glitch_events group by space_id),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 from conftest import write_lines
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from postmortem import db, queries
@@ -362,8 +362,9 @@ def test_summary_json_on_sample_logs_matches_the_simulation(sample_db, truth):
 # --- presence and peak against a plain-Python reference ------------------------------------------------------
 
 
-def reference_presence(events):
-    """events: (ts_seconds, user, event). The definitions, written as a loop."""
+def reference_sessions(events):
+    """events: (ts_seconds, user, event). The room's bounds and its presence intervals (user, from, to), written
+    as a loop."""
     starts = [e[0] for e in events if e[2] == "start"]
     ends = [e[0] for e in events if e[2] == "end"]
     started = min(starts) if starts else min(e[0] for e in events)
@@ -374,10 +375,15 @@ def reference_presence(events):
             state[user], since[user] = True, ts
         elif event == "leave" and state.get(user):
             state[user] = False
-            intervals.append((since[user], min(ts, ended)))
-    intervals += [(since[u], ended) for u, inside in state.items() if inside]
-    intervals = [(a, b) for a, b in intervals if b > a]
-    points = sorted([(a, 1) for a, _ in intervals] + [(b, -1) for _, b in intervals])
+            intervals.append((user, since[user], min(ts, ended)))
+    intervals += [(u, since[u], ended) for u, inside in state.items() if inside]
+    return started, ended, [(u, a, b) for u, a, b in intervals if b > a]
+
+
+def reference_presence(events):
+    """events: (ts_seconds, user, event). The definitions, written as a loop."""
+    started, ended, intervals = reference_sessions(events)
+    points = sorted([(a, 1) for _, a, _ in intervals] + [(b, -1) for _, _, b in intervals])
     peak, peak_at, present = 0, None, 0
     for ts, delta in points:
         present += delta
@@ -422,6 +428,54 @@ def test_presence_and_peak_match_the_reference(events):
     assert row["ended_at"].timestamp() - base == ended
     assert row["peak_concurrent"] == peak
     assert (None if row["peak_at"] is None else row["peak_at"].timestamp() - base) == peak_at
+
+
+# Over several minutes, on and off minute boundaries: the peak found from per-minute bounds and the users
+# present in each minute (at any moment of it) against the same loop.
+spread_stream = st.lists(
+    st.tuples(
+        st.integers(0, 48).map(lambda n: n * 15),
+        st.sampled_from(["a", "b", "c", "d", "e"]),
+        st.sampled_from(["join", "join", "join", "leave", "leave", "start", "end"]),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=spread_stream)
+# a leave on the minute and a return within it: one user in that minute, the first session absent from it
+@example(events=[(0, "a", "join"), (60, "a", "leave"), (75, "a", "join"), (150, "a", "leave"), (180, "b", "join")])
+# a leave and a return inside one minute, with an orphan leave between: still one user
+@example(events=[(0, "a", "join"), (70, "a", "leave"), (80, "a", "leave"), (90, "a", "join"), (200, "b", "join")])
+def test_peak_and_minutes_over_several_minutes_match_the_reference(events):
+    base = int(datetime(2024, 5, 1, tzinfo=UTC).timestamp())
+    with db.connect(":memory:") as con:
+        frame = pl.DataFrame(
+            {
+                "ts": [datetime.fromtimestamp(base + s, UTC) for s, _, _ in events],
+                "space_id": ["R"] * len(events),
+                "user_id": [u for _, u, _ in events],
+                "event": [e for _, _, e in events],
+                "role": ["listener"] * len(events),
+            },
+        )
+        con.register("generated", frame)
+        con.execute(
+            "insert into join_events (ts, space_id, user_id, event, role) select ts, space_id, user_id, event, role"
+            " from generated"
+        )
+        (row,) = queries.run(con, "spaces").to_dicts()
+        minutes = queries.run(con, "timeline", from_space="R", to_space=None).to_dicts()
+    _, _, peak, peak_at = reference_presence(events)
+    assert row["peak_concurrent"] == peak
+    assert (None if row["peak_at"] is None else row["peak_at"].timestamp() - base) == peak_at
+    _, _, intervals = reference_sessions(events)
+    for m in minutes:
+        start = m["minute"].timestamp() - base
+        users = {u for u, a, b in intervals if a < start + 60 and b > start}
+        assert m["present_users"] == len(users), m["minute"]
 
 
 # --- contributing factors, speakers, error bursts, zero-filled minutes ----------------------------------------

@@ -10,5 +10,8 @@ create or replace temp view presence_events as select * from cached_presence_eve
 create or replace temp table cached_sessions as select * from sessions;
 create or replace temp view sessions as select * from cached_sessions;
 
+create or replace temp table cached_presence_minutes as select * from presence_minutes;
+create or replace temp view presence_minutes as select * from cached_presence_minutes;
+
 create or replace temp table cached_space_minutes as select * from space_minutes;
 create or replace temp view space_minutes as select * from cached_space_minutes;

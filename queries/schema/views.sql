@@ -16,13 +16,20 @@ group by space_id;
 -- Each join/leave classified by the user's state before it. A user is in from a join until the next leave,
 -- so the state after an event is simply its own type: a join while in is a rejoin (a reconnect without a
 -- leave), a leave while out is an orphan. At equal timestamps leaves apply before joins.
+-- The same ordered pass also notes the user's next leave and next join in the room: for a session start, its
+-- next leave ends the session; for a session end, the next join starts the user's next session (the first
+-- leave after a join always ends a session, the first join after a leave always starts one). So `sessions`
+-- and the per-minute presence need no second pass over the events.
 create or replace temp view presence_events as
 with ordered as (
     select
         space_id, user_id, ts, event, role,
-        lag(event) over (partition by space_id, user_id order by ts, event = 'join') as previous
+        lag(event) over by_user as previous,
+        lead(case when event = 'leave' then ts end ignore nulls) over by_user as next_leave,
+        lead(case when event = 'join' then ts end ignore nulls) over by_user as next_join
     from join_events
     where event in ('join', 'leave')
+    window by_user as (partition by space_id, user_id order by ts, event = 'join')
 )
 select
     *,
@@ -37,21 +44,42 @@ from ordered;
 -- Presence intervals [joined_at, left_at): from a session start to the next leave; everyone leaves at the
 -- room's ended_at. Sessions that would start at or after ended_at are not presence.
 create or replace temp view sessions as
-with transitions as (
-    select
-        space_id, user_id, role, ts, transition,
-        lead(ts) over (partition by space_id, user_id order by ts, transition = 'session_start') as next_ts
-    from presence_events
-    where transition in ('session_start', 'session_end')
+select
+    p.space_id, p.user_id, p.role,
+    p.ts as joined_at,
+    least(coalesce(p.next_leave, b.ended_at), b.ended_at) as left_at,
+    p.next_leave is null or p.next_leave >= b.ended_at as closed_by_end
+from presence_events as p
+join space_bounds as b using (space_id)
+where p.transition = 'session_start' and least(coalesce(p.next_leave, b.ended_at), b.ended_at) > p.ts;
+
+-- Per room and minute (UTC) in which a join or leave happened: the traffic, and how presence changed in the
+-- minute. Only sessions (starting before the room's end) count: `arrivals` started in the minute,
+-- `departures` ended in it by a leave before the room's end (`departures_on_the_minute` of them at its first
+-- instant, so the user is absent from the whole minute), and `returns` ended in it and the same user's next
+-- session started later in the same minute (one user in that minute, not two). Sessions still open at the
+-- room's end (arrivals less departures, over the room) leave at ended_at.
+create or replace temp view presence_minutes as
+with minutes as (
+    select p.*, date_trunc('minute', p.ts) as minute, p.ts < b.ended_at as before_end, b.ended_at
+    from presence_events as p
+    join space_bounds as b using (space_id)
 )
 select
-    t.space_id, t.user_id, t.role,
-    t.ts as joined_at,
-    least(coalesce(t.next_ts, b.ended_at), b.ended_at) as left_at,
-    t.next_ts is null or t.next_ts >= b.ended_at as closed_by_end
-from transitions as t
-join space_bounds as b using (space_id)
-where t.transition = 'session_start' and least(coalesce(t.next_ts, b.ended_at), b.ended_at) > t.ts;
+    space_id, minute,
+    count(*) filter (where event = 'join') as joins,
+    count(*) filter (where event = 'leave') as leaves,
+    count(*) filter (where transition = 'rejoin') as rejoins,
+    count(*) filter (where transition = 'orphan_leave') as orphan_leaves,
+    count(*) filter (where transition = 'session_start' and before_end) as arrivals,
+    count(*) filter (where transition = 'session_end' and before_end) as departures,
+    count(*) filter (where transition = 'session_end' and before_end and ts = minute) as departures_on_the_minute,
+    count(*) filter (
+        where transition = 'session_end' and ts > minute
+          and next_join < ended_at and next_join < minute + interval 1 minute
+    ) as returns
+from minutes
+group by space_id, minute;
 
 -- Per room and minute (UTC): users present at any moment of the minute, join/leave traffic, glitch reports
 -- and error-level records naming the room. The minutes are bounded by the data, not by the room's span: a
@@ -65,47 +93,45 @@ with bounds as (
     select space_id, date_trunc('minute', started_at) as first_minute, date_trunc('minute', ended_at) as last_minute
     from space_bounds
 ),
-session_minutes as (
-    select
-        space_id, user_id, joined_at,
-        date_trunc('minute', joined_at) as first_minute,
-        date_trunc('minute', left_at - interval 1 microsecond) as last_minute
-    from sessions
+-- A session counts in the minutes from its joined_at's minute through the minute of its last instant: it
+-- leaves the count at the first minute boundary at or after left_at (a leave at 10:04:00 sharp is absent from
+-- 10:04, one at 10:04:30 from 10:05). Sessions still open at the room's end leave at ended_at.
+arrivals as (select space_id, minute, arrivals as n from presence_minutes where arrivals > 0),
+departures as (
+    select space_id, minute + interval 1 minute as minute, departures - departures_on_the_minute as n
+    from presence_minutes
+    where departures > departures_on_the_minute
+    union all
+    select space_id, minute, departures_on_the_minute from presence_minutes where departures_on_the_minute > 0
+    union all
+    select space_id, date_trunc('minute', b.ended_at - interval 1 microsecond) + interval 1 minute, o.n
+    from (
+        select space_id, cast(sum(arrivals - departures) as bigint) as n from presence_minutes group by space_id
+    ) as o
+    join space_bounds as b using (space_id)
+    where o.n > 0
 ),
 -- A user whose consecutive sessions meet in one minute is one user in that minute, not two.
-met as (
-    select space_id, first_minute as minute, count(*) as n
-    from (
-        select space_id, first_minute,
-               lag(last_minute) over (partition by space_id, user_id order by joined_at) as previous_last
-        from session_minutes
-    )
-    where previous_last = first_minute
-    group by all
-),
-arrivals as (select space_id, first_minute as minute, count(*) as n from session_minutes group by all),
-departures as (
-    select space_id, last_minute + interval 1 minute as minute, count(*) as n from session_minutes group by all
-),
-traffic as (
+met as (select space_id, minute, returns as n from presence_minutes where returns > 0),
+-- Distinct users reporting per minute: one row per user and minute first (cheaper than a distinct count).
+glitch_reporters as (
     select
-        space_id, date_trunc('minute', ts) as minute,
-        count(*) filter (where event = 'join') as joins,
-        count(*) filter (where event = 'leave') as leaves,
-        count(*) filter (where transition = 'rejoin') as rejoins,
-        count(*) filter (where transition = 'orphan_leave') as orphan_leaves
-    from presence_events
-    group by all
-),
-glitches as (
-    select
-        space_id, date_trunc('minute', ts) as minute,
-        count(*) as glitch_reports,
-        count(distinct user_id) as glitch_users,
+        space_id, date_trunc('minute', ts) as minute, user_id,
+        count(*) as reports,
         count(*) filter (where glitch = 'screech') as screech_reports,
         count(*) filter (where glitch = 'silence') as silence_reports
     from glitch_events
-    group by all
+    group by space_id, minute, user_id
+),
+glitches as (
+    select
+        space_id, minute,
+        cast(sum(reports) as bigint) as glitch_reports,
+        count(*) as glitch_users,
+        cast(sum(screech_reports) as bigint) as screech_reports,
+        cast(sum(silence_reports) as bigint) as silence_reports
+    from glitch_reporters
+    group by space_id, minute
 ),
 errors as (
     select space_id, date_trunc('minute', ts) as minute, count(*) as errors
@@ -117,7 +143,7 @@ errors as (
 active as (
     select space_id, minute
     from (
-        select space_id, minute from traffic
+        select space_id, minute from presence_minutes
         union select space_id, minute from glitches
         union select space_id, minute from errors
         union select space_id, minute from departures
@@ -192,7 +218,7 @@ final as (
         round(coalesce(gl.glitch_users, 0) / nullif(present_users, 0), 4) as glitch_share
     from present as g
     left join met as m using (space_id, minute)
-    left join traffic as t using (space_id, minute)
+    left join presence_minutes as t using (space_id, minute)
     left join glitches as gl using (space_id, minute)
     left join errors as e using (space_id, minute)
 )
