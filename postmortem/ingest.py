@@ -345,17 +345,19 @@ def batches(files: list[FilePlan], options: Options) -> Iterable[list[FilePlan]]
     kind, profile and compression together (each file's dozen statements would cost more than its lines),
     every other file alone."""
     batch: list[FilePlan] = []
+    size = 0
     for planned in files:
         if batch and not (
             _batchable(planned, options)
             and _batch_key(planned) == _batch_key(batch[0])
             and len(batch) < BATCH_FILES
-            and sum(p.log.bytes for p in batch) + planned.log.bytes <= BATCH_BYTES
+            and size + planned.log.bytes <= BATCH_BYTES
         ):
             yield batch
-            batch = []
+            batch, size = [], 0
         if _batchable(planned, options):
             batch.append(planned)
+            size += planned.log.bytes
         else:
             yield [planned]
     if batch:
@@ -401,7 +403,9 @@ def load_batch(
         ):
             hashing.join()  # perhaps loaded already: know before reading
             earlier = _earlier(con, digests)
-            todo = [i for i in todo if not _already_loaded(i, results, digests, earlier, options)]
+            if len({d["sha256"] for d in digests}) < len(digests):
+                raise staging.BatchRefused  # two of one content: is the second "already loaded"? the first says
+            todo = [i for i in todo if not _already_loaded(results[i], earlier[i], options)]
         if todo:
             _load(
                 con,
@@ -435,13 +439,10 @@ def load_batch(
     return results
 
 
-def _already_loaded(i: int, results: list[FileResult], digests: list[dict], earlier: list[list[dict]], options) -> bool:
-    """Whether file i of a batch is in the database already. Two files of the same content in one batch are
-    loaded one by one (whether the second is "already loaded" depends on how the first went)."""
-    if any(d["sha256"] == digests[i]["sha256"] for d in digests[:i]):
-        raise staging.BatchRefused
-    if _loaded(earlier[i]) and not options.replace:
-        results[i].status = "already loaded"
+def _already_loaded(result: FileResult, earlier: list[dict], options: Options) -> bool:
+    """Whether a file of a batch is in the database already (marked so)."""
+    if _loaded(earlier) and not options.replace:
+        result.status = "already loaded"
         return True
     return False
 

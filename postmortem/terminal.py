@@ -108,7 +108,8 @@ def ingest_summary(summary: IngestSummary) -> None:
     )
     for column in columns:
         files.add_column(column, justify="left" if column in ("file", "kind", "format", "status") else "right")
-    for f in summary.files:
+    listed = _listed(summary.files)
+    for f in listed:
         files.add_row(
             cell(f.name),
             f.kind,
@@ -124,6 +125,10 @@ def ingest_summary(summary: IngestSummary) -> None:
             f"{f.seconds:.2f}",
         )
     out.print(files)
+    if len(listed) < len(summary.files):
+        rest = [f for f in summary.files if f not in listed]
+        statuses = ", ".join(f"{sum(f.status == s for f in rest):,} {s}" for s in dict.fromkeys(f.status for f in rest))
+        out.print(f"{len(rest):,} more files, without rejects or notes ({statuses}): see `postmortem query files`")
     kinds = Table(title="By kind", title_justify="left")
     for column in ("kind", "files", "loaded", "rejected", "duplicates", "from (UTC)", "to (UTC)"):
         kinds.add_column(column, justify="left" if column == "kind" else "right")
@@ -138,7 +143,7 @@ def ingest_summary(summary: IngestSummary) -> None:
             _when(t["max_ts"]),
         )
     out.print(kinds)
-    for f in summary.files:
+    for f in listed:
         for note in f.notes:
             out.print(f"note: {visible(f.name)}: {visible(note)}", markup=False)
     for f in summary.failed:
@@ -148,6 +153,18 @@ def ingest_summary(summary: IngestSummary) -> None:
             out.print(f"hint: {visible(f.hint)}", markup=False)
     if summary.rejected:
         out.print(f"{summary.rejected:,} line(s) rejected: see `postmortem query rejects`")
+
+
+FILES_LISTED = 50  # a folder of thousands of small files is summed up, not listed
+
+
+def _listed(files: list) -> list:
+    """The files the summary lists one by one: all of them, or for many files those with rejects, notes or a
+    status other than loaded, up to FILES_LISTED (the rest are counted)."""
+    if len(files) <= FILES_LISTED:
+        return files
+    notable = [f for f in files if f.rejected or f.notes or f.status not in ("loaded", "already loaded")]
+    return notable[:FILES_LISTED]
 
 
 def profiles_table(profiles: dict) -> None:

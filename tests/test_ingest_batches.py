@@ -173,3 +173,17 @@ def test_many_small_files_take_a_fixed_number_of_statements_not_a_dozen_each(tmp
     batches = len(list(ingest.batches(ingest.plan(files), ingest.Options())))
     assert batches == 2  # 1,000 files a batch
     assert len(statements) < 40 * batches
+
+
+def test_the_summary_of_many_files_lists_those_with_something_to_see_and_counts_the_rest(tmp_path, runner, monkeypatch):
+    from postmortem.cli import app
+
+    files = [write_lines(tmp_path / f"{i:03d}_join.jsonl", [join(i % 60, f"u{i}")]) for i in range(80)]
+    write_lines(files[41], [join(1, "x"), "{broken"])
+    monkeypatch.chdir(tmp_path)  # short names: the table does not wrap them
+    result = runner.invoke(app, ["ingest", "--db", "pm.duckdb", "."])
+    assert result.exit_code == 0, result.output
+    assert "041_join.jsonl" in result.output
+    assert "000_join.jsonl" not in result.output
+    assert "79 more files, without rejects or notes (79 loaded): see `postmortem query files`" in result.output
+    assert "1 line(s) rejected" in result.output
