@@ -22,29 +22,25 @@ kept as (
     select distinct * from fresh semi join repeated using (file_no, source_hash)
 ),
 
--- rows of a batch that an earlier file of the batch holds too (none when one file is staged)
-shared as (
+-- what the kept rows must not repeat: rows loaded before (first_file -1), and rows of a batch that an earlier
+-- file of the batch holds too (none when one file is staged)
+earlier as (
+    select ts, service, level, message, code, space_id, server, user_id, extra, -1 as first_file
+    from error_events
+    where $across and ts between $min_ts and $max_ts
+    union all
     select ts, service, level, message, code, space_id, server, user_id, extra, min(file_no) as first_file
     from fresh
     where $across and len($file_ids) > 1
     group by all
     having count(distinct file_no) > 1
-),
-
-existing as (
-    select * from error_events where $across and ts between $min_ts and $max_ts
 )
 
 select k.* exclude (source_hash, file_no), $file_ids[k.file_no + 1]
 from kept as k
-anti join existing as e
+anti join earlier as e
     on k.ts = e.ts and k.service = e.service and k.level = e.level and k.message = e.message
     and k.code is not distinct from e.code and k.space_id is not distinct from e.space_id
     and k.server is not distinct from e.server and k.user_id is not distinct from e.user_id
     and k.extra is not distinct from e.extra
-anti join shared as s
-    on k.ts = s.ts and k.service = s.service and k.level = s.level and k.message = s.message
-    and k.code is not distinct from s.code and k.space_id is not distinct from s.space_id
-    and k.server is not distinct from s.server and k.user_id is not distinct from s.user_id
-    and k.extra is not distinct from s.extra
-    and k.file_no > s.first_file
+    and k.file_no > e.first_file

@@ -22,33 +22,27 @@ kept as (
     select distinct * from fresh semi join repeated using (file_no, source_hash)
 ),
 
--- rows of a batch that an earlier file of the batch holds too (none when one file is staged)
-shared as (
+-- what the kept rows must not repeat: rows loaded before (first_file -1), and rows of a batch that an earlier
+-- file of the batch holds too (none when one file is staged)
+earlier as (
+    select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, -1 as first_file
+    from glitch_events
+    where $across and ts between $min_ts and $max_ts
+    union all
     select ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, min(file_no) as first_file
     from fresh
     where $across and len($file_ids) > 1
     group by all
     having count(distinct file_no) > 1
-),
-
-existing as (
-    select * from glitch_events where $across and ts between $min_ts and $max_ts
 )
 
 select k.* exclude (source_hash, file_no), $file_ids[k.file_no + 1]
 from kept as k
-anti join existing as e
+anti join earlier as e
     on k.ts = e.ts and k.space_id = e.space_id and k.user_id = e.user_id and k.glitch = e.glitch
     and k.duration_ms is not distinct from e.duration_ms
     and k.packet_loss is not distinct from e.packet_loss
     and k.jitter_ms is not distinct from e.jitter_ms and k.platform is not distinct from e.platform
     and k.region is not distinct from e.region and k.edge is not distinct from e.edge
     and k.extra is not distinct from e.extra
-anti join shared as s
-    on k.ts = s.ts and k.space_id = s.space_id and k.user_id = s.user_id and k.glitch = s.glitch
-    and k.duration_ms is not distinct from s.duration_ms
-    and k.packet_loss is not distinct from s.packet_loss
-    and k.jitter_ms is not distinct from s.jitter_ms and k.platform is not distinct from s.platform
-    and k.region is not distinct from s.region and k.edge is not distinct from s.edge
-    and k.extra is not distinct from s.extra
-    and k.file_no > s.first_file
+    and k.file_no > e.first_file
