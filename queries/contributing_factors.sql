@@ -8,26 +8,31 @@
 -- params: $space_id, $baseline_start, $degraded_at, $window_end, $min_records, $min_lift
 -- returns: source, dimension, value, window_records, baseline_records, window_share, baseline_share, lift,
 --          new_in_window
+-- Records are counted per combination of values first; unpivoting those counts (not every record) is cheaper.
 with errors as (
-    select ts, service, code, server from error_events
+    select service, code, server, ts >= $degraded_at as in_window, count(*) as n
+    from error_events
     where level in ('warn', 'error', 'fatal') and (space_id is null or space_id = $space_id)
       and ts >= $baseline_start and ts < $window_end
+    group by all
 ),
 glitches as (
-    select ts, edge, region, platform from glitch_events
+    select edge, region, platform, ts >= $degraded_at as in_window, count(*) as n
+    from glitch_events
     where space_id = $space_id and ts >= $baseline_start and ts < $window_end
+    group by all
 ),
 tagged as (
-    select 'errors' as source, dimension, value, ts >= $degraded_at as in_window
+    select 'errors' as source, dimension, value, in_window, n
     from (unpivot errors on service, code, server into name dimension value value)
     union all
-    select 'glitches', dimension, value, ts >= $degraded_at
+    select 'glitches', dimension, value, in_window, n
     from (unpivot glitches on edge, region, platform into name dimension value value)
 ),
 counts as (
     select source, dimension, value,
-           count(*) filter (where in_window) as window_records,
-           count(*) filter (where not in_window) as baseline_records
+           cast(coalesce(sum(n) filter (where in_window), 0) as bigint) as window_records,
+           cast(coalesce(sum(n) filter (where not in_window), 0) as bigint) as baseline_records
     from tagged
     group by all
 ),

@@ -6,12 +6,17 @@
 with rooms as (
     select space_id, minute from space_minutes where space_id = $from_space or space_id = $to_space
 ),
-reports as (
-    select space_id, date_trunc('minute', ts) as minute, glitch, count(*) as reports,
-           count(distinct user_id) as users
+-- one row per user first: counting users per minute is then a plain count (cheaper than a distinct count)
+reporters as (
+    select space_id, date_trunc('minute', ts) as minute, glitch, user_id, count(*) as reports
     from glitch_events
     where space_id = $from_space or space_id = $to_space
-    group by all
+    group by space_id, minute, glitch, user_id
+),
+reports as (
+    select space_id, minute, glitch, cast(sum(reports) as bigint) as reports, count(*) as users
+    from reporters
+    group by space_id, minute, glitch
 ),
 kinds as (select distinct space_id, glitch from reports),
 final as (

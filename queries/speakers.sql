@@ -11,7 +11,7 @@ with staff as (
 events as (
     select j.space_id, j.user_id, j.ts, j.event, j.role
     from join_events as j
-    semi join staff as s using (space_id, user_id)
+    join staff as s using (space_id, user_id)  -- a join, not a semi join: it builds on the few staff, not the events
     where j.event in ('join', 'leave', 'mic_on', 'mic_off', 'start', 'end')
 ),
 stated as (
