@@ -20,7 +20,7 @@ import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -342,20 +342,22 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 def batches(files: list[FilePlan], options: Options) -> Iterable[list[FilePlan]]:
     """The files in order, in the groups they are read and appended in: a run of small JSON-lines files of one
-    kind, profile and compression together (each file's dozen statements would cost more than its lines),
-    every other file alone."""
+    kind, profile, compression and modification year together (each file's dozen statements would cost more
+    than its lines), every other file alone."""
     batch: list[FilePlan] = []
-    size = 0
+    size, key = 0, None
     for planned in files:
         if batch and not (
             _batchable(planned, options)
-            and _batch_key(planned) == _batch_key(batch[0])
+            and _batch_key(planned, options) == key
             and len(batch) < BATCH_FILES
             and size + planned.log.bytes <= BATCH_BYTES
         ):
             yield batch
             batch, size = [], 0
         if _batchable(planned, options):
+            if not batch:
+                key = _batch_key(planned, options)
             batch.append(planned)
             size += planned.log.bytes
         else:
@@ -376,8 +378,10 @@ def _batchable(planned: FilePlan, options: Options) -> bool:
     )
 
 
-def _batch_key(planned: FilePlan) -> tuple:
-    return (planned.kind, planned.log.format, planned.log.duckdb_compression, planned.profile)
+def _batch_key(planned: FilePlan, options: Options) -> tuple:
+    # a year-less timestamp takes its file's modification year unless --year is given
+    year = options.year or datetime.fromtimestamp(planned.log.path.stat().st_mtime, UTC).year
+    return (planned.kind, planned.log.format, planned.log.duckdb_compression, planned.profile, year)
 
 
 def load_batch(
@@ -452,7 +456,7 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
     logs = [p.log for p in batch]
     with _progress(con, logs, on_progress):
         lines = staging.read_lines(con, logs)
-        staged = staging.stage(con, batch[0], options)
+        staged = staging.stage(con, batch, options)
     first_lines = [lines.get(i, (0, 0))[0] for i in range(len(batch))]
     per_file = _per_file(con, staged, first_lines)
     queries.execute(con, "ingest/repeated_hashes")
@@ -460,6 +464,8 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
     for i, result in enumerate(results):
         result.plan = staged.plan
         result.notes.extend(staged.notes)
+        if staged.file_services[i]:
+            result.notes.append(mapping.service_note(staged.file_services[i]))
         _fill(result, con, per_file, i, lines.get(i, (0, 0))[1] - staged.header_line, staged)
     within = [
         options.dedup == "on" or (options.dedup == "auto" and not _real_repeats(log, r, repeats.get(i, 0), per_file, i))

@@ -317,6 +317,11 @@ def literal_path(name: str) -> str:
     return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def service_note(service: str) -> str:
+    """What a file without a service field is told: its name stands in."""
+    return f"no service field: {service!r} (the file's name) where a line names none"
+
+
 def resolve(kind: str, mapping: Mapping, available: list[str], *, nested: bool, default_service: str) -> Plan:
     """Match `mapping` (and our aliases) against `available`, the source names a file has: top-level keys and,
     for JSON, dotted paths into nested objects (`nested=True`), or column/group names."""
@@ -380,9 +385,7 @@ def resolve(kind: str, mapping: Mapping, available: list[str], *, nested: bool, 
                 json_path("service.name"),
             }:
                 default = default_service
-                defaulted["service"] = (
-                    f"no service field: {default_service!r} (the file's name) where a line names none"
-                )
+                defaulted["service"] = service_note(default_service)
         defaults.append(default)
         parts.append(field_parts)
         alternatives.append(field_alternatives)

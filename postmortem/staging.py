@@ -97,16 +97,19 @@ class Staged:
     plan: mapping.Plan  # how the fields were mapped
     available: list[str]  # the source names the file has (for hints)
     header_line: int  # a CSV's header line (0 for other formats)
-    notes: list[str]  # what was assumed (a default service, a year)
+    notes: list[str]  # what was assumed (a year), for every file staged
+    file_services: list[str | None]  # by file: the service its name stands in for, where its lines name none
 
 
-def stage(con, planned: FilePlan, options: Options) -> Staged:
+def stage(con, batch: list[FilePlan], options: Options) -> Staged:
     """Records (format-specific parse) then staged (kind-specific checks). A batch of small files is staged as
-    one, by the mapping of its first file's plan (they share format, kind and profile)."""
+    one, by the mapping of its first file's plan (they share format, kind and profile); where the mapping has no
+    service field, each file's name stands in for its own lines."""
+    planned = batch[0]
     log, kind, profile = planned.log, planned.kind, planned.profile
     user = options.mapping
     chosen = user.merged_over(profile.mapping_for(kind)) if profile else user
-    default_service = re.sub(r"[^\w.-]+", "_", log.path.name.split(".")[0]) or "unknown"
+    default_service = service_of(log)
     year = options.year or datetime.fromtimestamp(log.path.stat().st_mtime, UTC).year
     header_line = 0
     if log.format == "csv":
@@ -156,7 +159,7 @@ def stage(con, planned: FilePlan, options: Options) -> Staged:
             check_duplicates=checks["duplicates"].item(),
             check_nested=checks["nested"].item(),
         )
-    notes = list(plan.defaulted.values())
+    notes = [note for field, note in plan.defaulted.items() if field != "service"]
     numbers = queries.run(con, "ingest/numeric_levels", at=_level_at(plan)) if kind == "error" else None
     level_names, level_values = mapping.level_table(
         chosen, numbers.to_series().to_list() if numbers is not None else []
@@ -168,10 +171,21 @@ def stage(con, planned: FilePlan, options: Options) -> Staged:
             + ("" if options.year else " (the file's modification year; --year to choose)")
         )
     params = {**plan.params(), **ts_params}
+    file_services: list[str | None] = [None] * len(batch)
     if kind == "error":
-        params.update(level_names=level_names, level_values=level_values)
+        if "service" in plan.defaulted:  # per file, not the plan's one default
+            file_services = [service_of(p.log) for p in batch]
+            params["defaults"] = [
+                None if f == "service" else d for f, d in zip(mapping.FIELDS[kind], params["defaults"], strict=True)
+            ]
+        params.update(level_names=level_names, level_values=level_values, file_services=file_services)
     queries.execute(con, f"ingest/stage_{kind}", **params)
-    return Staged(plan, available, header_line, notes)
+    return Staged(plan, available, header_line, notes, file_services)
+
+
+def service_of(log: LogFile) -> str:
+    """The service a log's file name stands for (`api-7f9c.log.gz` -> `api-7f9c`)."""
+    return re.sub(r"[^\w.-]+", "_", log.path.name.split(".")[0]) or "unknown"
 
 
 def hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | None:

@@ -128,7 +128,7 @@ def ingest_summary(summary: IngestSummary) -> None:
     if len(listed) < len(summary.files):
         rest = [f for f in summary.files if f not in listed]
         statuses = ", ".join(f"{sum(f.status == s for f in rest):,} {s}" for s in dict.fromkeys(f.status for f in rest))
-        out.print(f"{len(rest):,} more files, without rejects or notes ({statuses}): see `postmortem query files`")
+        out.print(f"{len(rest):,} more files ({statuses}): see `postmortem query files`")
     kinds = Table(title="By kind", title_justify="left")
     for column in ("kind", "files", "loaded", "rejected", "duplicates", "from (UTC)", "to (UTC)"):
         kinds.add_column(column, justify="left" if column == "kind" else "right")
@@ -146,6 +146,9 @@ def ingest_summary(summary: IngestSummary) -> None:
     for f in listed:
         for note in f.notes:
             out.print(f"note: {visible(f.name)}: {visible(note)}", markup=False)
+    unlisted_notes = sum(1 for f in summary.files if f.notes and f not in listed)
+    if unlisted_notes:
+        out.print(f"note: {unlisted_notes:,} more files have notes like those above", markup=False)
     for f in summary.failed:
         reasons = "; ".join(f"{visible(reason)} ({lines:,})" for reason, lines in f.top_reasons)
         out.print(f"rejected: {visible(f.name)}: every line rejected: {reasons}", markup=False)

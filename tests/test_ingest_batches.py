@@ -26,6 +26,7 @@ def tables(con) -> dict:
         ).fetchall(),
         "rejects": con.sql("select * from rejects order by file_id, line").fetchall(),
         "join_events": con.sql("select * from join_events order by all").fetchall(),
+        "error_events": con.sql("select * from error_events order by all").fetchall(),
     }
 
 
@@ -185,5 +186,22 @@ def test_the_summary_of_many_files_lists_those_with_something_to_see_and_counts_
     assert result.exit_code == 0, result.output
     assert "041_join.jsonl" in result.output
     assert "000_join.jsonl" not in result.output
-    assert "79 more files, without rejects or notes (79 loaded): see `postmortem query files`" in result.output
+    assert "79 more files (79 loaded): see `postmortem query files`" in result.output
     assert "1 line(s) rejected" in result.output
+
+
+def test_each_file_of_a_batch_without_a_service_field_is_its_own_service(tmp_path):
+    lines = ['ts=2024-05-01T10:00:0{}Z level=error msg="disk full"', "ts=2024-05-01T10:00:0{}Z level=info msg=ok"]
+    files = [
+        write_lines(tmp_path / f"{name}.log", [line.format(i) for line in lines])
+        for i, name in enumerate(["api-7f9c", "db-0", "edge-2"])
+    ]
+    alone, alone_tables = load_alone(tmp_path / "alone.duckdb", files)
+    together, together_tables = load_together(tmp_path / "together.duckdb", files)
+    assert outcome(together) == outcome(alone)
+    assert together_tables == alone_tables
+    assert [f.notes for f in together] == [f.notes for f in alone]
+    with db.connect(tmp_path / "together.duckdb", read_only=True) as con:
+        services = con.sql("select distinct service from error_events order by 1").fetchall()
+    assert services == [("api-7f9c",), ("db-0",), ("edge-2",)]
+    assert len(list(ingest.batches(ingest.plan(files), ingest.Options()))) == 1

@@ -1,6 +1,7 @@
 -- Validates error-log records and normalises them; the first failing check names the reject reason. Levels
 -- come from the common vocabularies ($level_names -> $level_values, lower-cased; HTTP status codes by class).
--- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $level_names, $level_values,
+-- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $file_services,
+--                         $level_names, $level_values,
 --                         $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets, $clock_offset_us
 -- returns: line, file_no, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, source_hash
 create or replace temp table staged as
@@ -9,7 +10,8 @@ with fields as (
         line, file_no, raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
-        field_value(v, $parts, $alternatives, $constants, $defaults, 2) as service,
+        -- no service field: the file's name (by file_no: a batch's files each their own)
+        coalesce(field_value(v, $parts, $alternatives, $constants, $defaults, 2), $file_services[file_no + 1]) as service,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as level_text,
         lower(trim(level_text)) as level_key,
         coalesce(
