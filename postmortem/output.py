@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from postmortem import db, engine, export, queries, render, report
+from postmortem import db, engine, export, queries, render
 from postmortem.errors import InputError, QueryError
 from postmortem.notes import load_notes
 from postmortem.summary import Detection, gather_facts, impact_end
@@ -93,6 +93,9 @@ def write_report(
     if fmt is ReportFormat.json:
         text = export.summary_json(facts)
     else:
+        # Imported here: its charts load altair (~0.16 s), which the JSON summary and the other commands never need.
+        from postmortem import report
+
         context = report.build_context(facts, notes, clock)
         if fmt is ReportFormat.html:
             text = render.render_html(context, static=static)
