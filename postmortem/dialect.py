@@ -7,6 +7,10 @@ the DuckDB construct it replaces (checked against DuckDB's results by tests/test
 - `first(x order by k1, k2)` is not Spark: -> `min_by(x, struct(k1, k2))` (a FILTER clause is kept).
 - `list(distinct x order by x)` lost its order: -> `array_sort(collect_set(x))`.
 - `to_minutes(n)` -> `make_dt_interval(0, 0, n, 0)`.
+- `time_bucket(interval 1 minute, ts)` (DuckDB's fast minute cut; its `date_trunc` on a TIMESTAMPTZ goes through
+  the time-zone library, several times slower) became Spark's nonexistent `date_bin`: -> `date_trunc('MINUTE',
+  ts)`, the same minute for any instant (whole minutes from the default origin). Any other width or an origin
+  is refused, not guessed.
 - `quantile_cont(x, q)` -> `percentile(x, q)` (both interpolate linearly).
 - DuckDB's `unpivot t on a, b into name n value v` -> Spark's `t unpivot (v for n in (a, b))` (both drop NULLs).
 - Table macros (`create temp macro f(a, b) as table select ...`) have no Spark form: the definitions are kept
@@ -137,6 +141,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_minutes":
         zero = exp.Literal.number(0)
         return exp.Anonymous(this="make_dt_interval", expressions=[zero, zero, node.expressions[0], zero])
+    if isinstance(node, exp.DateBin):
+        return _spark_minute(node)
     if isinstance(node, exp.PercentileCont) and node.expression is not None:
         return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
     if isinstance(node, exp.Pivot) and node.args.get("unpivot") and node.args.get("into"):
@@ -146,6 +152,21 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.lower() == "error":
         return exp.Anonymous(this="raise_error", expressions=node.expressions)
     return node
+
+
+def _spark_minute(node: exp.DateBin) -> exp.Expression:
+    """`time_bucket(interval 1 minute, ts)` -> `date_trunc('MINUTE', ts)`; nothing else has a checked form."""
+    width = node.this
+    is_minute = (
+        isinstance(width, exp.Interval)
+        and width.this is not None
+        and width.this.name == "1"
+        and width.unit is not None
+        and width.unit.name.upper() == "MINUTE"
+    )
+    if not is_minute or any(node.args.get(k) is not None for k in ("unit", "zone", "origin")):
+        raise QueryError(f"{node.sql('duckdb')} has no Spark translation; only time_bucket(interval 1 minute, ts)")
+    return exp.TimestampTrunc(this=node.expression, unit=exp.var("MINUTE"))
 
 
 def _spark_asof(join: exp.Join) -> exp.Join:

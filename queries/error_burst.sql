@@ -5,7 +5,7 @@
 -- returns: start, end, minutes, errors, peak_per_minute, baseline_per_minute, threshold
 with log_start as (select min(ts) as opened from error_events),
 per_minute as (
-    select date_trunc('minute', ts) as minute, count(*) as errors
+    select time_bucket(interval 1 minute, ts) as minute, count(*) as errors
     from error_events
     where level in ('error', 'fatal')
     group by all
@@ -13,7 +13,7 @@ per_minute as (
 baseline as (
     select coalesce(sum(p.errors), 0) / cast($baseline_minutes as double) as per_minute
     from per_minute as p, log_start as l
-    where p.minute < date_trunc('minute', l.opened) + to_minutes(cast($baseline_minutes as bigint))
+    where p.minute < time_bucket(interval 1 minute, l.opened) + to_minutes(cast($baseline_minutes as bigint))
 ),
 hot as (
     select p.minute, p.errors, b.per_minute as baseline_per_minute,

@@ -2,7 +2,7 @@
 -- error-centred view when no room logs say which room failed.
 -- params: $start, $end
 -- returns: minute, service, level, records
-select date_trunc('minute', ts) as minute, service, level, count(*) as records
+select time_bucket(interval 1 minute, ts) as minute, service, level, count(*) as records
 from error_events
 where ts >= $start and ts < $end
 group by all

@@ -8,7 +8,7 @@ with rooms as (
 ),
 -- one row per user first: counting users per minute is then a plain count (cheaper than a distinct count)
 reporters as (
-    select space_id, date_trunc('minute', ts) as minute, glitch, user_id, count(*) as reports
+    select space_id, time_bucket(interval 1 minute, ts) as minute, glitch, user_id, count(*) as reports
     from glitch_events
     where space_id = $from_space or space_id = $to_space
     group by space_id, minute, glitch, user_id

@@ -9,7 +9,7 @@ with rejoins as (
 ),
 per_minute as (
     select
-        date_trunc('minute', ts) as minute,
+        time_bucket(interval 1 minute, ts) as minute,
         count(*) as rejoins,
         count(distinct user_id) as rejoining_users,
         count(*) filter (where nth = 3) as reached_3

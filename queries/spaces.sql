@@ -17,7 +17,7 @@ per_minute as (
     from (
         select space_id, minute, arrivals, departures from presence_minutes
         union all
-        select space_id, date_trunc('minute', ended_at), 0, n from closed where n > 0
+        select space_id, time_bucket(interval 1 minute, ended_at), 0, n from closed where n > 0
     )
     group by space_id, minute
 ),

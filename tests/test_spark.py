@@ -11,6 +11,7 @@ from conftest import SAMPLE_LOGS
 from postmortem import db, engine, lake, output, queries
 from postmortem.cli import app
 from postmortem.dialect import Translator
+from postmortem.errors import QueryError
 from postmortem.summary import Detection, gather_facts
 
 # DuckDB in, Spark out: one line per construct sqlglot does not translate right by itself.
@@ -30,6 +31,7 @@ TRANSLATIONS = [
         "SELECT ts - MAKE_DT_INTERVAL(0, 0, CAST(:n AS BIGINT), 0) FROM t",
     ),
     ("select quantile_cont(j, 0.95) from t", "SELECT PERCENTILE(j, 0.95) FROM t"),
+    ("select time_bucket(interval 1 minute, ts) from t", "SELECT DATE_TRUNC('MINUTE', ts) FROM t"),
     ("select error('postmortem: ' || x) from t", "SELECT RAISE_ERROR('postmortem: ' || x) FROM t"),
     (
         "select * from (unpivot t on a, b into name dim value val)",
@@ -61,6 +63,19 @@ def test_table_macros_are_expanded_and_the_cache_is_left_to_the_engine():
     assert translator.query("select * from runs($f, 2)") == (
         "SELECT * FROM (SELECT space_id FROM m WHERE share >= :f GROUP BY ALL HAVING COUNT(*) >= 2) AS runs"
     )
+
+
+@pytest.mark.parametrize(
+    "duckdb_sql",
+    [
+        "select time_bucket(interval 5 minute, ts) from t",
+        "select time_bucket(interval 1 hour, ts) from t",
+        "select time_bucket(interval 1 minute, ts, timestamptz '2000-01-01 00:00:30') from t",
+    ],
+)
+def test_time_buckets_other_than_the_minute_are_refused(duckdb_sql):
+    with pytest.raises(QueryError, match="no Spark translation"):
+        Translator().query(duckdb_sql)
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,7 @@ where p.transition = 'session_start' and least(coalesce(p.next_leave, b.ended_at
 -- room's end (arrivals less departures, over the room) leave at ended_at.
 create or replace temp view presence_minutes as
 with minutes as (
-    select p.*, date_trunc('minute', p.ts) as minute, p.ts < b.ended_at as before_end, b.ended_at
+    select p.*, time_bucket(interval 1 minute, p.ts) as minute, p.ts < b.ended_at as before_end, b.ended_at
     from presence_events as p
     join space_bounds as b using (space_id)
 )
@@ -90,7 +90,10 @@ group by space_id, minute;
 -- years) is refused by name.
 create or replace temp view space_minutes as
 with bounds as (
-    select space_id, date_trunc('minute', started_at) as first_minute, date_trunc('minute', ended_at) as last_minute
+    select
+        space_id,
+        time_bucket(interval 1 minute, started_at) as first_minute,
+        time_bucket(interval 1 minute, ended_at) as last_minute
     from space_bounds
 ),
 -- A session counts in the minutes from its joined_at's minute through the minute of its last instant: it
@@ -104,7 +107,7 @@ departures as (
     union all
     select space_id, minute, departures_on_the_minute from presence_minutes where departures_on_the_minute > 0
     union all
-    select space_id, date_trunc('minute', b.ended_at - interval 1 microsecond) + interval 1 minute, o.n
+    select space_id, time_bucket(interval 1 minute, b.ended_at - interval 1 microsecond) + interval 1 minute, o.n
     from (
         select space_id, cast(sum(arrivals - departures) as bigint) as n from presence_minutes group by space_id
     ) as o
@@ -116,7 +119,7 @@ met as (select space_id, minute, returns as n from presence_minutes where return
 -- Distinct users reporting per minute: one row per user and minute first (cheaper than a distinct count).
 glitch_reporters as (
     select
-        space_id, date_trunc('minute', ts) as minute, user_id,
+        space_id, time_bucket(interval 1 minute, ts) as minute, user_id,
         count(*) as reports,
         count(*) filter (where glitch = 'screech') as screech_reports,
         count(*) filter (where glitch = 'silence') as silence_reports
@@ -134,7 +137,7 @@ glitches as (
     group by space_id, minute
 ),
 errors as (
-    select space_id, date_trunc('minute', ts) as minute, count(*) as errors
+    select space_id, time_bucket(interval 1 minute, ts) as minute, count(*) as errors
     from error_events
     where level in ('error', 'fatal') and space_id is not null
     group by all
@@ -233,7 +236,7 @@ with baseline as (
     select m.space_id, coalesce(median(m.glitch_share), 0) as baseline_share
     from space_minutes as m
     join space_bounds as b using (space_id)
-    where m.minute < date_trunc('minute', b.started_at) + to_minutes(cast(baseline_minutes as bigint))
+    where m.minute < time_bucket(interval 1 minute, b.started_at) + to_minutes(cast(baseline_minutes as bigint))
     group by all
 ),
 flagged as (
