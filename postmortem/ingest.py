@@ -1,9 +1,11 @@
 """`ingest`: files -> DuckDB tables, every line loaded or accounted for.
 
-Python only orchestrates; DuckDB reads every file, in parallel where the format allows:
-  read_lines (physical lines, numbered)  ->  records_<format> (parsed once into the mapped source values)
+Python only orchestrates; DuckDB reads every file (`postmortem.staging`):
+  lines_of_files (physical lines)  ->  records_<format> (parsed once into the mapped source values)
   ->  stage_<kind> (our fields, checked; the first failing check is the reject reason)  ->  in one transaction:
-  insert_<kind> (exact duplicates by hash), record_file, rejects.
+  insert_<kind> (exact duplicates by hash), record_files, rejects.
+Small JSON-lines files are read and appended in batches (see `batches`), each file still its own in every
+table.
 What a file is (format, profile, kind) is told from its name and first records; the mapping from its fields to
 ours (`postmortem.mapping`) reaches every query as bound parameters. A file loads whole or not at all, is
 fingerprinted by content so a re-run is a no-op, and its bad lines go to `rejects` with reason and raw text.
@@ -455,12 +457,14 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
     started = time.perf_counter()
     logs = [p.log for p in batch]
     with _progress(con, logs, on_progress):
-        lines = staging.read_lines(con, logs)
-        staged = staging.stage(con, batch, options)
+        staged = staging.read_and_stage(con, batch, options)
+    lines = staged.lines
     first_lines = [lines.get(i, (0, 0))[0] for i in range(len(batch))]
-    per_file = _per_file(con, staged, first_lines)
+    per_file = _per_file(con)
     queries.execute(con, "ingest/repeated_hashes")
     repeats = dict(queries.run(con, "ingest/repeats").rows())
+    # only where identical records are to be told apart (reads the first records again)
+    per_file["sub_second"] = staging.sub_second(con, staged, len(batch)) if repeats else {}
     for i, result in enumerate(results):
         result.plan = staged.plan
         result.notes.extend(staged.notes)
@@ -524,22 +528,14 @@ def _loaded(earlier: list[dict]) -> bool:
     return bool(earlier) and earlier[0]["status"] == "loaded"
 
 
-def _per_file(con, staged: staging.Staged, first_lines: list[int]) -> dict[str, dict]:
-    """Each staged file's counts, by file_no: records, continued lines, reasons, sub-second timestamps."""
+def _per_file(con) -> dict[str, dict]:
+    """Each staged file's counts, by file_no: records, continued lines, reasons."""
     return {
         "counts": {row["file_no"]: row for row in queries.run(con, "ingest/stage_counts").to_dicts()},
         "records": dict(queries.run(con, "ingest/record_count").rows()),
         "continued": dict(queries.run(con, "ingest/continued_lines").rows()),
         "reasons": queries.run(con, "ingest/top_reasons").rows(),
-        "sub_second": dict(
-            queries.run(con, "ingest/sub_second", first_lines=first_lines, **_plan_params(staged.plan)).rows()
-        ),
     }
-
-
-def _plan_params(plan: mapping.Plan) -> dict:
-    params = plan.params()
-    return {k: params[k] for k in ("parts", "alternatives", "constants", "defaults")}
 
 
 def _real_repeats(log: LogFile, result: FileResult, repeats: int, per_file: dict, i: int) -> bool:

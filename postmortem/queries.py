@@ -108,6 +108,48 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> object:
     return result
 
 
+def chained(steps: list[tuple[str, str]], final: str) -> str:
+    """One statement: the query `final` reading each earlier step, a (name it is read by, query) pair, as a
+    common table expression. So staging composes its fixed queries (lines -> records -> checked rows) into one
+    pass over a file, or runs them one by one into temporary tables, without any SQL written at run time."""
+    if not steps:
+        return load(final)
+    ctes = ",\n".join(f"{alias} as (\n{_body(load(query))}\n)" for alias, query in steps)
+    body = _body(load(final))
+    if re.match(r"with\s", body, re.I):  # the final query's own CTEs follow the steps
+        return f"with {ctes},\n{body[5:]}"
+    return f"with {ctes}\n{body}"
+
+
+def _body(sql: str) -> str:
+    """A query's text without its header comment."""
+    lines = sql.splitlines()
+    while lines and (not lines[0].strip() or lines[0].startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines).strip().rstrip(";")
+
+
+def run_chained(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]], final: str, **params) -> pl.DataFrame:
+    """`run` of a chained query (see chained)."""
+    sql = chained(steps, final)
+    return con.sql(sql, params=_bound(final, sql, params) or None).pl()
+
+
+def materialise(con: duckdb.DuckDBPyConnection, table: str, steps: list[tuple[str, str]], final: str, **params) -> None:
+    """A chained query (see chained) into the temporary table `table` (a name of ours, never a user's)."""
+    sql = f"create or replace temp table {table} as\n{chained(steps, final)}"
+    con.execute(sql, _bound(final, sql, params) or None)
+
+
+def _bound(name: str, sql: str, params: dict) -> dict:
+    """The parameters a statement uses, checked like `bind`'s."""
+    wanted = parameters(sql)
+    missing = [p for p in wanted if p not in params]
+    if missing:
+        raise QueryError(f"query {name!r} needs parameter(s): {', '.join('$' + m for m in missing)}")
+    return {p: params[p] for p in wanted}
+
+
 def execute_script(con: duckdb.DuckDBPyConnection | Engine, name: str) -> None:
     """Run a multi-statement file that takes no parameters (schema, macros)."""
     if not isinstance(con, duckdb.DuckDBPyConnection):

@@ -1,6 +1,6 @@
 """What a log file is, told by its name and first bytes, and its lines handed to DuckDB.
 
-DuckDB reads, decompresses and splits every text file itself (`queries/ingest/read_lines.sql`): its CSV
+DuckDB reads, decompresses and splits every text file itself (`queries/ingest/lines_of_files.sql`): its CSV
 reader with one column, no quoting and strict mode gives each physical line once, in file order, so a temporary
 table's rowid is the line number. Strict mode refuses what it cannot split exactly (a line ending in a lone CR
 among LF lines, mixed CRLF/LF, bytes that are not UTF-8); such files are split here instead, a batch at a time,

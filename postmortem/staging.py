@@ -1,8 +1,13 @@
-"""Staging: one file's lines read into DuckDB and parsed into checked records, ready to append.
+"""Staging: a file's (or a batch of small files') lines read by DuckDB and parsed into checked records, ready
+to append.
 
-DuckDB reads, decompresses and splits the file (`queries/ingest/read_lines.sql`; Python splits only what its
-strict reader refuses), parses each record once by the format's query (`records_<format>`), and checks it by
-the kind's query (`stage_<kind>`), the mapping bound as parameters. `postmortem.ingest` orchestrates.
+DuckDB reads, decompresses and splits the files (`queries/ingest/lines_of_files.sql`; Python splits only what
+its strict reader refuses), parses each record once by the format's query (`records_<format>`), and checks it
+by the kind's query (`stage_<kind>`), the mapping bound as parameters. These fixed queries are chained into one
+statement where they can be (`queries.chained`): JSON and logfmt lines go from the file to checked rows in one
+pass, one row per line (numbered by the table they land in), keeping a line's text only where it is rejected;
+CSV and text records, which join lines, are made from the lines kept in a table. `postmortem.ingest`
+orchestrates.
 """
 
 from __future__ import annotations
@@ -37,16 +42,33 @@ class BatchRefused(Exception):
     same content): each is loaded alone instead, where every case is handled and named."""
 
 
-def read_lines(con, logs: list[LogFile]) -> dict[int, tuple[int, int]]:
-    """The physical lines of one file, or of a batch of small JSON-lines files, into `source_lines`; returns
-    each file's (first line in source_lines, lines) by its place in `logs`."""
-    log = logs[0]
-    if len(logs) > 1:
+def read_and_stage(con, batch: list[FilePlan], options: Options) -> Staged:
+    """Read one file, or a batch of small JSON-lines files, and stage its records (see stage). JSON and logfmt
+    lines that DuckDB's strict reader splits are staged in one pass from the file, one row per line; every other
+    file's lines are first read into `source_lines` (where they are numbered)."""
+    logs = [planned.log for planned in batch]
+    if _in_one_pass(logs):
         try:
-            read_lines_in_duckdb(con, logs)
-        except duckdb.Error as err:
-            raise BatchRefused from err
-    elif not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
+            return stage(con, batch, options, one_pass=True)
+        except (duckdb.InvalidInputException, duckdb.IOException) as err:
+            if len(logs) > 1:
+                raise BatchRefused from err
+            if isinstance(err, duckdb.IOException):
+                _cannot_read(logs[0], err)
+            queries.execute(con, "ingest/cleanup")  # a line DuckDB cannot split exactly: Python splits the file
+            _read_lines_in_python(con, logs[0])
+            return stage(con, batch, options, one_pass=False)
+    read_lines(con, logs[0])
+    return stage(con, batch, options, one_pass=False)
+
+
+def _in_one_pass(logs: list[LogFile]) -> bool:
+    return all(log.format in ("jsonl", "logfmt") and log.name_is_utf8 for log in logs)
+
+
+def read_lines(con, log: LogFile) -> None:
+    """A file's physical lines into `source_lines`, numbered by rowid."""
+    if not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
         if log.format == "parquet":
             raise InputError(f"{log.name}: a Parquet file needs a UTF-8 file name; rename it")
         _read_lines_in_python(con, log)
@@ -54,24 +76,29 @@ def read_lines(con, logs: list[LogFile]) -> dict[int, tuple[int, int]]:
         queries.execute(con, "ingest/read_parquet", path=str(log.path))
     else:
         try:
-            read_lines_in_duckdb(con, logs)
+            read_lines_in_duckdb(con, log)
         except duckdb.InvalidInputException:
             _read_lines_in_python(con, log)
         except duckdb.IOException as err:
-            if "No space left" in str(err):
-                raise
-            raise InputError(f"{log.name}: cannot read: {first_line(err)}") from err
-    return {row[0]: (row[1], row[2]) for row in queries.run(con, "ingest/unit_lines").rows()}
+            _cannot_read(log, err)
 
 
-def read_lines_in_duckdb(con, logs: list[LogFile]) -> None:
-    queries.execute(
-        con,
-        "ingest/read_lines",
-        paths=[str(log.path) for log in logs],
-        compression=logs[0].duckdb_compression,
-        delimiter=LINE_DELIMITER,
-    )
+def _cannot_read(log: LogFile, err: duckdb.IOException):
+    if "No space left" in str(err):
+        raise err
+    raise InputError(f"{log.name}: cannot read: {first_line(err)}") from err
+
+
+def read_lines_in_duckdb(con, log: LogFile) -> None:
+    queries.materialise(con, "source_lines", [], "ingest/lines_of_files", **_line_params([log]))
+
+
+def _line_params(logs: list[LogFile]) -> dict:
+    return {
+        "paths": [str(log.path) for log in logs],
+        "compression": logs[0].duckdb_compression,
+        "delimiter": LINE_DELIMITER,
+    }
 
 
 def _read_lines_in_python(con, log: LogFile) -> None:
@@ -99,12 +126,18 @@ class Staged:
     header_line: int  # a CSV's header line (0 for other formats)
     notes: list[str]  # what was assumed (a year), for every file staged
     file_services: list[str | None]  # by file: the service its name stands in for, where its lines name none
+    lines: dict[int, tuple[int, int]]  # by file: (its first line's number in what was read, its lines)
+    records: list[tuple[str, str]]  # the queries that make `records` (none where it is a table)
+    record_params: dict  # their parameters
 
 
-def stage(con, batch: list[FilePlan], options: Options) -> Staged:
-    """Records (format-specific parse) then staged (kind-specific checks). A batch of small files is staged as
-    one, by the mapping of its first file's plan (they share format, kind and profile); where the mapping has no
-    service field, each file's name stands in for its own lines."""
+def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> Staged:
+    """Records (format-specific parse) then checked rows (kind-specific checks) into `staged_lines`, read as
+    the view `staged`. A batch of small files is staged as one, by the mapping of its first file's plan (they
+    share format, kind and profile); where the mapping has no service field, each file's name stands in for its
+    own lines. `one_pass`: JSON lines parsed and checked in one statement from the files themselves (nothing
+    in between is kept); otherwise from `source_lines`, with CSV and text records kept in a table (their
+    records join lines)."""
     planned = batch[0]
     log, kind, profile = planned.log, planned.kind, planned.profile
     user = options.mapping
@@ -112,6 +145,8 @@ def stage(con, batch: list[FilePlan], options: Options) -> Staged:
     default_service = service_of(log)
     year = options.year or datetime.fromtimestamp(log.path.stat().st_mtime, UTC).year
     header_line = 0
+    records: list[tuple[str, str]] = []
+    record_params: dict = {}
     if log.format == "csv":
         header = sources.csv_header(log)
         header_line = queries.run(con, "ingest/first_line").item() or 0
@@ -119,8 +154,10 @@ def stage(con, batch: list[FilePlan], options: Options) -> Staged:
         plan = mapping.resolve(kind, chosen, header, nested=False, default_service=default_service)
         positions = [header.index(name) + 1 for name in plan.sources]
         extra = [i + 1 for i, name in enumerate(header) if name not in plan.sources]
-        queries.execute(
+        queries.materialise(
             con,
+            "records",
+            [],
             "ingest/records_csv",
             header_line=header_line,
             delimiter=log.delimiter,
@@ -137,8 +174,10 @@ def stage(con, batch: list[FilePlan], options: Options) -> Staged:
         groups = available = profiles.check_pattern(pattern)
         plan = mapping.resolve(kind, chosen, groups, nested=False, default_service=default_service)
         message_at = plan.sources.index(_message_source(plan)) + 1 if _message_source(plan) else 0
-        queries.execute(
+        queries.materialise(
             con,
+            "records",
+            [],
             "ingest/records_text",
             pattern=pattern,
             groups=groups,
@@ -147,30 +186,44 @@ def stage(con, batch: list[FilePlan], options: Options) -> Staged:
             multiline=chosen.multiline,
         )
     else:
-        queries.execute_script(con, f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}")
-        available = queries.run(con, "ingest/json_fields", limit=SNIFF_RECORDS)["field"].to_list()
-        plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
-        checks = queries.run(con, "ingest/json_checks", sources=plan.params()["sources"], limit=SNIFF_RECORDS)
-        queries.execute(
-            con,
-            "ingest/records_json",
-            sources=plan.params()["sources"],
-            known=plan.known,
-            check_duplicates=checks["duplicates"].item(),
-            check_nested=checks["nested"].item(),
+        lines = (
+            [("lines_of_files", "ingest/lines_of_files"), ("numbered_lines", "ingest/unnumbered_lines")]
+            if one_pass
+            else [("numbered_lines", "ingest/numbered_lines")]
         )
+        json_lines = [*lines, ("json_lines", f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}")]
+        line_params = _line_params([p.log for p in batch])
+        fields = queries.run_chained(con, json_lines, "ingest/json_fields", limit=SNIFF_RECORDS, **line_params)
+        available = fields["field"].to_list()
+        plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
+        checks = queries.run_chained(
+            con, json_lines, "ingest/json_checks", sources=plan.params()["sources"], limit=SNIFF_RECORDS, **line_params
+        )
+        records = [*json_lines, ("records", "ingest/records_json")]
+        record_params = {
+            **line_params,
+            "sources": plan.params()["sources"],
+            "known": plan.known,
+            "check_duplicates": checks["duplicates"].item(),
+            "check_nested": checks["nested"].item(),
+        }
     notes = [note for field, note in plan.defaulted.items() if field != "service"]
-    numbers = queries.run(con, "ingest/numeric_levels", at=_level_at(plan)) if kind == "error" else None
+    numbers = (
+        queries.run_chained(con, records, "ingest/numeric_levels", at=_level_at(plan), **record_params)
+        if kind == "error"
+        else None
+    )
     level_names, level_values = mapping.level_table(
         chosen, numbers.to_series().to_list() if numbers is not None else []
     )
     ts_params = timestamps.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
-    if _uses_yearless(con, plan):
+    at = (plan.alternatives[0] or [0])[0]
+    if queries.run_chained(con, records, "ingest/yearless_timestamps", at=at, **record_params).item():
         notes.append(
             f"timestamps without a year read as {year}"
             + ("" if options.year else " (the file's modification year; --year to choose)")
         )
-    params = {**plan.params(), **ts_params}
+    params = {**record_params, **plan.params(), **ts_params}
     file_services: list[str | None] = [None] * len(batch)
     if kind == "error":
         if "service" in plan.defaulted:  # per file, not the plan's one default
@@ -179,8 +232,29 @@ def stage(con, batch: list[FilePlan], options: Options) -> Staged:
                 None if f == "service" else d for f, d in zip(mapping.FIELDS[kind], params["defaults"], strict=True)
             ]
         params.update(level_names=level_names, level_values=level_values, file_services=file_services)
-    queries.execute(con, f"ingest/stage_{kind}", **params)
-    return Staged(plan, available, header_line, notes, file_services)
+    queries.materialise(con, "staged_lines", records, f"ingest/stage_{kind}", **params)
+    queries.execute(con, "ingest/staged_view")
+    if one_pass:  # its lines were never kept: staged_lines has one row per line
+        lines_read = queries.run(con, "ingest/unit_lines_in_one_pass")
+        queries.execute(con, "ingest/read_nothing")
+    else:
+        lines_read = queries.run(con, "ingest/unit_lines")
+    by_file = {row[0]: (row[1], row[2]) for row in lines_read.rows()}
+    return Staged(plan, available, header_line, notes, file_services, by_file, records, record_params)
+
+
+def sub_second(con, staged: Staged, files: int) -> dict[int, bool]:
+    """By file: whether its timestamps are written below a second (judged on its first 10,000 records)."""
+    params = staged.plan.params()
+    frame = queries.run_chained(
+        con,
+        staged.records,
+        "ingest/sub_second",
+        limit=10_000 * files,
+        **staged.record_params,
+        **{k: params[k] for k in ("parts", "alternatives", "constants", "defaults")},
+    )
+    return dict(frame.rows())
 
 
 def service_of(log: LogFile) -> str:
@@ -238,7 +312,3 @@ def _level_at(plan: mapping.Plan) -> int:
         return 0
     alternatives = plan.alternatives[mapping.FIELDS["error"].index("level")]
     return alternatives[0] if alternatives else 0
-
-
-def _uses_yearless(con, plan: mapping.Plan) -> bool:
-    return bool(queries.run(con, "ingest/yearless_timestamps", at=(plan.alternatives[0] or [0])[0]).item())

@@ -1,5 +1,6 @@
 -- Drops the staging tables of one file or batch (they hold its raw lines, parsed records and rejects).
-drop table if exists staged;
+drop view if exists staged;
+drop table if exists staged_lines;
 drop table if exists rejected;
 drop table if exists repeated_hashes;
 drop table if exists records;

@@ -1,12 +1,12 @@
 -- logfmt lines (`ts=... level=info msg="a b"`) as JSON objects, so one records query reads both. Values keep
 -- their text; quoted ones lose their quotes and escapes. A line with no key=value pair is not an object.
-create or replace temp view json_lines as
+-- reads: numbered_lines (line, file_no, raw, pre_reason)
 with pairs as (
     select
-        rowid + 1 as line, file_no, raw, pre_reason,
+        line, file_no, raw, pre_reason,
         regexp_extract_all(raw, '(?:^|\s)([A-Za-z_@][\w.@/-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)', 1) as keys,
         regexp_extract_all(raw, '(?:^|\s)([A-Za-z_@][\w.@/-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)', 2) as vals
-    from source_lines
+    from numbered_lines
 )
 select
     line, file_no,

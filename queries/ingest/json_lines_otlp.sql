@@ -1,12 +1,12 @@
 -- OTLP JSON (one ExportLogsServiceRequest per line, as the OpenTelemetry collector's file exporter writes it) as
 -- one JSON object per logRecord, numbered by its line: the record's own fields plus its resource's service.name.
 -- A line that is no OTLP document is handed on as written (the records query rejects it with its reason).
-create or replace temp view json_lines as
+-- reads: numbered_lines (line, file_no, raw, pre_reason)
 with docs as (
     select
-        rowid + 1 as line, file_no, raw, pre_reason,
+        line, file_no, raw, pre_reason,
         case when pre_reason is null and json_valid(raw) then json_extract(raw, '$.resourceLogs[*]') end as resources
-    from source_lines
+    from numbered_lines
 ),
 
 per_resource as (

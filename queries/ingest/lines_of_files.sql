@@ -1,10 +1,9 @@
 -- Text files' physical lines, in order, read, decompressed and split by DuckDB: one file, or a batch of small
--- files read as one (file_no: the file's place in $paths, from 0). The temp table's rowid + 1 numbers the lines
--- (blank lines included, as NULL or whitespace): for one file that is its line number; unit_lines gives each
--- file's first. One VARCHAR column, no quoting, and strict mode, so a line is never cut or merged: a file
--- DuckDB cannot split exactly fails here and is split in Python instead (postmortem/sources.py).
+-- files read as one (file_no: the file's place in $paths, from 0). In file order, so a table made of them (or of
+-- one row per line derived from them) numbers the lines by its rowid (blank lines included, as NULL or
+-- whitespace). One VARCHAR column, no quoting, and strict mode, so a line is never cut or merged: a file DuckDB
+-- cannot split exactly fails here and is split in Python instead (postmortem/sources.py).
 -- params: $paths, $compression (gzip|zstd|none), $delimiter (a byte sequence no text line holds)
-create or replace temp table source_lines as
 select line as raw, null::varchar as pre_reason, file_index::integer as file_no
 from read_csv(
     $paths,

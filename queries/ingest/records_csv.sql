@@ -4,8 +4,7 @@
 -- costs one reject and never swallows the rows after it. Empty cells are absent fields.
 -- reads: source_lines   params: $header_line, $delimiter, $field_pattern, $width, $sources (column positions),
 --                               $extra_names, $extra_positions
--- returns: line, file_no, raw, parse_error, v, extra
-create or replace temp table records as
+-- returns: line, file_no, blank, raw, line_raw, parse_error, v, extra (staging keeps it in a table `records`)
 with lines as (
     select rowid + 1 as line, raw, pre_reason
     from source_lines
@@ -61,8 +60,9 @@ rows as (
 
 final as (
     select
-        line, 0 as file_no,  -- a CSV file is read alone
+        line, 0 as file_no, false as blank,  -- a CSV file is read alone; blank lines are no records
         case when contains(raw, chr(10)) then raw end as raw,
+        null::varchar as line_raw,  -- the line is in source_lines
         coalesce(
             pre_reason,
             case when list_bool_or(list_transform(cells, lambda c: left(c, 1) = '"' and (length(c) < 2 or right(c, 1) <> '"')))

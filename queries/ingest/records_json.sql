@@ -1,30 +1,30 @@
--- JSON lines -> records: each non-blank line parsed once, into the values of the mapped sources (`v`, in the
--- order of $sources, JSON paths) and its unmapped top-level keys (`extra`, a JSON object).
--- reads: json_lines (a view: JSON lines as written, or logfmt lines as JSON objects)
+-- JSON lines -> records: each line parsed once, into the values of the mapped sources (`v`, in the order of
+-- $sources, JSON paths) and its unmapped top-level keys (`extra`, a JSON object). A blank line stays a row
+-- (`blank`), so one pass from the file's lines keeps one row per line, in order.
+-- reads: json_lines (JSON lines as written, or logfmt lines as JSON objects)
 -- params: $sources, $known, $check_duplicates, $check_nested
--- returns: line, file_no, raw, parse_error, v (objects and arrays marked: see is_container), extra
-create or replace temp table records as
+-- returns: line, file_no, blank, raw, line_raw (the line as written), parse_error, v (objects and arrays
+-- marked: see is_container), extra
 with lines as (
-    select line, file_no, raw, pre_reason
+    select line, file_no, raw, pre_reason, is_blank(raw) as blank
     from json_lines
-    where not is_blank(raw)
 ),
 
 parsed as (
     select
-        line, file_no, pre_reason,
+        line, file_no, blank, raw, pre_reason,
         case
-            when pre_reason is not null then null
+            when pre_reason is not null or blank then null
             when not json_valid(raw) then 'invalid JSON'
             when left(ltrim(raw), 1) <> '{' then 'not a JSON object'
         end as parse_error,
-        case when pre_reason is null and parse_error is null then raw end as doc
+        case when pre_reason is null and parse_error is null and not blank then raw end as doc
     from lines
 ),
 
 keyed as (
     select
-        line, file_no, pre_reason, parse_error, doc,
+        line, file_no, blank, raw, pre_reason, parse_error, doc,
         json_extract_string(doc, $sources) as v,
         json_keys(doc) as keys
     from parsed
@@ -32,8 +32,9 @@ keyed as (
 
 final as (
     select
-        line, file_no,
-        null::varchar as raw,
+        line, file_no, blank,
+        null::varchar as raw,  -- a record spanning lines (JSON has none)
+        raw as line_raw,
         coalesce(pre_reason, parse_error,
                  -- per record only where the file's first records show a duplicate key (costly on every line)
                  case when $check_duplicates and len(keys) <> list_unique(keys)

@@ -3,8 +3,7 @@
 -- does not match continues the record above it (a stack trace): it is appended to the message group and the
 -- record's raw text; without it, or before the first match, such a line is a reject.
 -- reads: source_lines   params: $pattern, $groups, $sources, $message_at, $multiline
--- returns: line, file_no, raw, parse_error, v, extra
-create or replace temp table records as
+-- returns: line, file_no, blank, raw, line_raw, parse_error, v, extra (staging keeps it in a table `records`)
 with lines as (
     select rowid + 1 as line, raw, pre_reason, pre_reason is null and regexp_matches(raw, $pattern) as matched
     from source_lines
@@ -38,8 +37,9 @@ parsed as (
 
 final as (
     select
-        line, 0 as file_no,  -- a text log is read alone
+        line, 0 as file_no, false as blank,  -- a text log is read alone; blank lines are no records
         case when tail is not null then raw || chr(10) || tail end as raw,
+        null::varchar as line_raw,  -- the line is in source_lines
         coalesce(pre_reason, case when not matched then 'line does not match the pattern' end) as parse_error,
         case when tail is null or $message_at = 0 then groups_v
              else list_transform(range(1, len(groups_v) + 1),

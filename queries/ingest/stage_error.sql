@@ -3,11 +3,10 @@
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $file_services,
 --                         $level_names, $level_values,
 --                         $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets, $clock_offset_us
--- returns: line, file_no, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, source_hash
-create or replace temp table staged as
+-- returns: line, file_no, blank, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, source_hash
 with fields as (
     select
-        line, file_no, raw, parse_error, extra,
+        line, file_no, blank, raw, line_raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         -- no service field: the file's name (by file_no: a batch's files each their own)
@@ -43,6 +42,7 @@ checked as (
         coalesce(ts_fast, parse_ts_text(ts_norm, $tz, $ts_formats, $yearless_formats, $year))
             + to_microseconds($clock_offset_us) as ts,
         case
+            when blank then null  -- no record (dropped by the staged view)
             when parse_error is not null then parse_error
             when ts_text is null or service is null or level_text is null or message is null
                 then missing_fields(['ts', 'service', 'level', 'message'], [ts_text, service, level_text, message])
@@ -58,7 +58,10 @@ checked as (
 
 final as (
     select
-        line, file_no, raw, reason,
+        line, file_no, blank,
+        -- as written: a record spanning lines always, one line where it is rejected
+        coalesce(raw, case when reason is not null then line_raw end) as raw,
+        reason,
         case when reason is null then ts end as ts,
         service, level, message, code, space_id, server, user_id, extra, source_hash
     from checked

@@ -2,12 +2,11 @@
 -- names the reject reason. Numbers must be finite ("NaN", "inf" and 1e400 are rejects, never stored).
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
 --                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_cast)
--- returns: line, file_no, raw, reason, ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform,
+-- returns: line, file_no, blank, raw, reason, ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform,
 --          region, edge, extra, source_hash
-create or replace temp table staged as
 with fields as (
     select
-        line, file_no, raw, parse_error, extra,
+        line, file_no, blank, raw, line_raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
@@ -39,6 +38,7 @@ checked as (
         try_cast(packet_loss_text as double) as packet_loss,
         try_cast(jitter_text as double) as jitter_ms,
         case
+            when blank then null  -- no record (dropped by the staged view)
             when parse_error is not null then parse_error
             when ts_text is null or space_id is null or user_id is null or glitch is null
                 then missing_fields(['ts', 'space_id', 'user_id', 'glitch'], [ts_text, space_id, user_id, glitch])
@@ -61,7 +61,10 @@ checked as (
 
 final as (
     select
-        line, file_no, raw, reason,
+        line, file_no, blank,
+        -- as written: a record spanning lines always, one line where it is rejected
+        coalesce(raw, case when reason is not null then line_raw end) as raw,
+        reason,
         case when reason is null then ts end as ts,
         space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform, region, edge, extra, source_hash
     from checked

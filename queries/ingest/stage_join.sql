@@ -1,11 +1,10 @@
 -- Validates join-log (room event) records and normalises them; the first failing check names the reject reason.
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
 --                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_cast)
--- returns: line, file_no, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
-create or replace temp table staged as
+-- returns: line, file_no, blank, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
 with fields as (
     select
-        line, file_no, raw, parse_error, extra,
+        line, file_no, blank, raw, line_raw, parse_error, extra,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
         field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
@@ -32,6 +31,7 @@ checked as (
         coalesce(ts_fast, parse_ts_text(ts_norm, $tz, $ts_formats, $yearless_formats, $year))
             + to_microseconds($clock_offset_us) as ts,
         case
+            when blank then null  -- no record (dropped by the staged view)
             when parse_error is not null then parse_error
             when ts_text is null or space_id is null or user_id is null or event is null
                 then missing_fields(['ts', 'space_id', 'user_id', 'event'], [ts_text, space_id, user_id, event])
@@ -49,7 +49,10 @@ checked as (
 
 final as (
     select
-        line, file_no, raw, reason,
+        line, file_no, blank,
+        -- as written: a record spanning lines always, one line where it is rejected
+        coalesce(raw, case when reason is not null then line_raw end) as raw,
+        reason,
         case when reason is null then ts end as ts,
         space_id, user_id, event, role, platform, region, edge, extra, source_hash
     from checked
