@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # strict mode fail and the file is split in Python instead (exact either way).
 LINE_DELIMITER = "\x01\x02\x03\x04"
 SNIFF_RECORDS = 2000
+SAMPLE_LINES = 10_000  # a file's first lines, for the sampling queries where it is staged in one pass
 
 
 def first_line(err: BaseException) -> str:
@@ -43,27 +44,33 @@ class BatchRefused(Exception):
 
 
 def read_and_stage(con, batch: list[FilePlan], options: Options) -> Staged:
-    """Read one file, or a batch of small JSON-lines files, and stage its records (see stage). JSON and logfmt
-    lines that DuckDB's strict reader splits are staged in one pass from the file, one row per line; every other
-    file's lines are first read into `source_lines` (where they are numbered)."""
+    """Read one file, or a batch of small JSON-lines files, and stage its records (see stage). A JSON or logfmt
+    file that DuckDB's strict reader splits is staged in one pass from the file, one row per line; every other
+    file, and a batch (small, and read whole by the sampling queries anyway), is first read into `source_lines`
+    (where its lines are numbered)."""
     logs = [planned.log for planned in batch]
-    if _in_one_pass(logs):
+    if len(logs) > 1:
+        try:
+            read_lines_in_duckdb(con, logs)
+        except duckdb.Error as err:
+            raise BatchRefused from err
+        return stage(con, batch, options, one_pass=False)
+    log = logs[0]
+    if _in_one_pass(log):
         try:
             return stage(con, batch, options, one_pass=True)
-        except (duckdb.InvalidInputException, duckdb.IOException) as err:
-            if len(logs) > 1:
-                raise BatchRefused from err
-            if isinstance(err, duckdb.IOException):
-                _cannot_read(logs[0], err)
-            queries.execute(con, "ingest/cleanup")  # a line DuckDB cannot split exactly: Python splits the file
-            _read_lines_in_python(con, logs[0])
+        except duckdb.IOException as err:
+            _cannot_read(log, err)
+        except duckdb.InvalidInputException:  # a line DuckDB cannot split exactly: Python splits the file
+            queries.execute(con, "ingest/cleanup")
+            _read_lines_in_python(con, log)
             return stage(con, batch, options, one_pass=False)
-    read_lines(con, logs[0])
+    read_lines(con, log)
     return stage(con, batch, options, one_pass=False)
 
 
-def _in_one_pass(logs: list[LogFile]) -> bool:
-    return all(log.format in ("jsonl", "logfmt") and log.name_is_utf8 for log in logs)
+def _in_one_pass(log: LogFile) -> bool:
+    return log.format in ("jsonl", "logfmt") and log.name_is_utf8
 
 
 def read_lines(con, log: LogFile) -> None:
@@ -76,7 +83,7 @@ def read_lines(con, log: LogFile) -> None:
         queries.execute(con, "ingest/read_parquet", path=str(log.path))
     else:
         try:
-            read_lines_in_duckdb(con, log)
+            read_lines_in_duckdb(con, [log])
         except duckdb.InvalidInputException:
             _read_lines_in_python(con, log)
         except duckdb.IOException as err:
@@ -89,8 +96,8 @@ def _cannot_read(log: LogFile, err: duckdb.IOException):
     raise InputError(f"{log.name}: cannot read: {first_line(err)}") from err
 
 
-def read_lines_in_duckdb(con, log: LogFile) -> None:
-    queries.materialise(con, "source_lines", [], "ingest/lines_of_files", **_line_params([log]))
+def read_lines_in_duckdb(con, logs: list[LogFile]) -> None:
+    queries.materialise(con, "source_lines", [], "ingest/lines_of_files", **_line_params(logs))
 
 
 def _line_params(logs: list[LogFile]) -> dict:
@@ -127,7 +134,7 @@ class Staged:
     notes: list[str]  # what was assumed (a year), for every file staged
     file_services: list[str | None]  # by file: the service its name stands in for, where its lines name none
     lines: dict[int, tuple[int, int]]  # by file: (its first line's number in what was read, its lines)
-    records: list[tuple[str, str]]  # the queries that make `records` (none where it is a table)
+    records: list[tuple[str, str]]  # the queries that make `records` from source_lines (none: it is a table)
     record_params: dict  # their parameters
 
 
@@ -186,18 +193,17 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
             multiline=chosen.multiline,
         )
     else:
-        lines = (
-            [("lines_of_files", "ingest/lines_of_files"), ("numbered_lines", "ingest/unnumbered_lines")]
-            if one_pass
-            else [("numbered_lines", "ingest/numbered_lines")]
-        )
-        json_lines = [*lines, ("json_lines", f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}")]
         line_params = _line_params([p.log for p in batch])
-        fields = queries.run_chained(con, json_lines, "ingest/json_fields", limit=SNIFF_RECORDS, **line_params)
+        if one_pass:  # the sampling queries below read the first lines, kept once
+            reader = [("lines_of_files", "ingest/lines_of_files")]
+            queries.materialise(con, "source_lines", reader, "ingest/sample_lines", limit=SAMPLE_LINES, **line_params)
+        json_format = f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}"
+        json_lines = [("numbered_lines", "ingest/numbered_lines"), ("json_lines", json_format)]
+        fields = queries.run_chained(con, json_lines, "ingest/json_fields", limit=SNIFF_RECORDS)
         available = fields["field"].to_list()
         plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
         checks = queries.run_chained(
-            con, json_lines, "ingest/json_checks", sources=plan.params()["sources"], limit=SNIFF_RECORDS, **line_params
+            con, json_lines, "ingest/json_checks", sources=plan.params()["sources"], limit=SNIFF_RECORDS
         )
         records = [*json_lines, ("records", "ingest/records_json")]
         record_params = {
@@ -232,11 +238,14 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
                 None if f == "service" else d for f, d in zip(mapping.FIELDS[kind], params["defaults"], strict=True)
             ]
         params.update(level_names=level_names, level_values=level_values, file_services=file_services)
-    queries.materialise(con, "staged_lines", records, f"ingest/stage_{kind}", **params)
+    if one_pass:  # the files' lines, not the sample's
+        read = [("lines_of_files", "ingest/lines_of_files"), ("numbered_lines", "ingest/unnumbered_lines")]
+        queries.materialise(con, "staged_lines", [*read, *records[1:]], f"ingest/stage_{kind}", **params)
+    else:
+        queries.materialise(con, "staged_lines", records, f"ingest/stage_{kind}", **params)
     queries.execute(con, "ingest/staged_view")
     if one_pass:  # its lines were never kept: staged_lines has one row per line
         lines_read = queries.run(con, "ingest/unit_lines_in_one_pass")
-        queries.execute(con, "ingest/read_nothing")
     else:
         lines_read = queries.run(con, "ingest/unit_lines")
     by_file = {row[0]: (row[1], row[2]) for row in lines_read.rows()}
@@ -244,7 +253,8 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
 
 
 def sub_second(con, staged: Staged, files: int) -> dict[int, bool]:
-    """By file: whether its timestamps are written below a second (judged on its first 10,000 records)."""
+    """By file: whether its timestamps are written below a second (judged on its first 10,000 records; in one
+    pass, on the lines sampled before)."""
     params = staged.plan.params()
     frame = queries.run_chained(
         con,

@@ -177,7 +177,7 @@ def test_files_staged_in_many_batches_keep_line_numbers_and_counts(con, tmp_path
             raise duckdb.InvalidInputException("strict mode")
 
         monkeypatch.setattr(staging, "read_lines_in_duckdb", refuse)
-        monkeypatch.setattr(staging, "_in_one_pass", lambda logs: False)  # JSON lines too go through the reader
+        monkeypatch.setattr(staging, "_in_one_pass", lambda log: False)  # JSON lines too go through the reader
     lines = [{**GOOD_JOIN, "user_id": f"u{i}"} for i in range(40)]
     lines[17] = "{broken"
     lines[33] = ""
