@@ -40,17 +40,15 @@ span as (
     where l.arrivals > 0 and l.before + l.arrivals >= r.floor
     group by l.space_id
 ),
+-- Each session arrives at joined_at and leaves at left_at (its leave, or the room's end if still open then).
 deltas as (
-    select p.space_id, p.ts, case when p.transition = 'session_start' then 1 else -1 end as delta
-    from presence_events as p
-    join space_bounds as b using (space_id)
-    join span as s on s.space_id = p.space_id and p.ts >= s.from_minute and p.ts < s.to_minute
-    where p.transition in ('session_start', 'session_end') and p.ts < b.ended_at
-    union all
-    select c.space_id, c.ended_at, -c.n
-    from closed as c
-    join span as s on s.space_id = c.space_id and c.ended_at >= s.from_minute and c.ended_at < s.to_minute
-    where c.n > 0
+    select x.space_id, x.ts, x.delta
+    from (
+        select space_id, joined_at as ts, 1 as delta from sessions
+        union all
+        select space_id, left_at, -1 from sessions
+    ) as x
+    join span as s on s.space_id = x.space_id and x.ts >= s.from_minute and x.ts < s.to_minute
 ),
 -- Leaves apply before joins at equal timestamps, so after all of a timestamp's events is the most present
 -- at that moment: one row per (room, timestamp) is enough.
