@@ -142,6 +142,29 @@ def test_each_reject_reason_is_recorded_with_line_and_raw_text(con, tmp_path, ki
     assert rejects(con) == [(3, reason, bad)]
 
 
+def test_csv_records_spanning_lines_among_plain_rows_and_an_unterminated_quote(con, tmp_path):
+    path = tmp_path / "errors.csv"
+    path.write_text(
+        "ts,service,level,message\n"
+        '2024-05-01T10:00:00Z,a,error,"one\nx"\n'  # lines 2-3
+        "2024-05-01T10:00:01Z,b,error,plain\n"  # line 4
+        '2024-05-01T10:00:02Z,c,error,"two\n\nlines"\n'  # lines 5-7, an empty line inside the field
+        "2024-05-01T10:00:03Z,d,error,plain2\n"  # line 8
+        '2024-05-01T10:00:04Z,e,error,"open\n'  # line 9: the quote never closes
+        "2024-05-01T10:00:05Z,f,error,after\n"  # line 10: still loads
+    )
+    (result,) = ingest(con, [path]).files
+    assert (result.lines_read, result.loaded, result.rejected, result.continued, result.blank) == (9, 5, 1, 3, 0)
+    assert con.sql("select service, message from error_events order by ts").fetchall() == [
+        ("a", "one\nx"),
+        ("b", "plain"),
+        ("c", "two\n\nlines"),
+        ("d", "plain2"),
+        ("f", "after"),
+    ]
+    assert rejects(con) == [(9, "unterminated quote in a CSV field", '2024-05-01T10:00:04Z,e,error,"open')]
+
+
 def test_invalid_utf8_is_rejected_with_escaped_text(con, tmp_path):
     path = tmp_path / "join.jsonl"
     path.write_bytes(json.dumps(GOOD_JOIN).encode() + b'\n{"ts": "\xff\xfe"}\n')

@@ -44,7 +44,8 @@ joined as (
 ),
 
 candidates as (
-    select line, raw, pre_reason from marked anti join spanned using (line)
+    -- against the few spans (a hash anti join would hash every line)
+    select m.line, m.raw, m.pre_reason from marked as m anti join spans as s on m.line between s.first_line and s.last_line
     union all
     select line, raw, pre_reason from joined where fits
     union all
@@ -65,7 +66,8 @@ final as (
         null::varchar as line_raw,  -- the line is in source_lines
         coalesce(
             pre_reason,
-            case when list_bool_or(list_transform(cells, lambda c: left(c, 1) = '"' and (length(c) < 2 or right(c, 1) <> '"')))
+            case when contains(raw, '"')
+                      and list_bool_or(list_transform(cells, lambda c: left(c, 1) = '"' and (length(c) < 2 or right(c, 1) <> '"')))
                  then 'unterminated quote in a CSV field' end,
             case when len(cells) <> $width
                  then 'CSV row has ' || len(cells) || ' fields, the header has ' || $width end
