@@ -37,7 +37,8 @@ create or replace temp macro ts_zone_offset(v, zones, offsets) as
         else v
     end;
 
--- Epoch seconds/milli/micro/nanoseconds by magnitude (see ts_cast).
+-- Epoch seconds/milli/micro/nanoseconds by magnitude, from 1973 on (smaller numbers are counters or times of
+-- day); see ts_iso.
 create or replace temp macro epoch_ts(x) as
     case
         when x is null or not isfinite(x) or x < 1e8 or x >= 1e20 then null
@@ -47,7 +48,7 @@ create or replace temp macro epoch_ts(x) as
         else to_timestamp(x / 1e9)
     end;
 
--- Normalised timestamp text (ts_normalised) that ts_cast left NULL -> TIMESTAMPTZ, or NULL.
+-- Normalised timestamp text (ts_normalised) that ts_iso and epoch_ts left NULL -> TIMESTAMPTZ, or NULL.
 create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
     case
         when regexp_matches(v, '^[+-]?\d{4,}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?') then
@@ -63,19 +64,16 @@ create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
         )
     end;
 
--- A timestamp as text -> TIMESTAMPTZ (UTC instant) by the cheap routes, or NULL: ISO-8601 with a zone, or naive
--- under --tz UTC, in one cast; numbers as epoch s/ms/us/ns by magnitude, from 1973 on (smaller numbers are
--- counters or times of day). What this leaves NULL goes to parse_ts_text after ts_normalised: the staging
--- queries normalise only those rows (most timestamps never need it). A zone in the text always wins over `tz`.
-create or replace temp macro ts_cast(v, tz) as
-    coalesce(
-        -- only ISO dates (DuckDB's cast also reads `17/06/09` as the year 17), tested without a regex
-        case when substr(v, 5, 1) <> '-' or substr(v, 8, 1) <> '-' then null
-             when tz = 'UTC' then try_cast(v as timestamptz)
-             when regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
-                 then try_cast(v as timestamptz) end,
-        epoch_ts(try_cast(v as double))
-    );
+-- ISO-8601 timestamp text -> TIMESTAMPTZ (UTC instant) in one cast, or NULL: with a zone, or naive under --tz
+-- UTC. The staging queries then read what this leaves NULL as an epoch number (epoch_ts), and only what that
+-- leaves NULL through ts_normalised and parse_ts_text (most timestamps never need them). A zone in the text
+-- always wins over `tz`.
+create or replace temp macro ts_iso(v, tz) as
+    -- only ISO dates (DuckDB's cast also reads `17/06/09` as the year 17), tested without a regex
+    case when substr(v, 5, 1) <> '-' or substr(v, 8, 1) <> '-' then null
+         when tz = 'UTC' then try_cast(v as timestamptz)
+         when regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
+             then try_cast(v as timestamptz) end;
 
 -- Timestamp text as parse_ts_text reads it: trimmed, a comma before the fraction as a dot, a zone abbreviation
 -- as its offset (the text normalised, then: naive ISO text read in zone `tz`; then `formats` in order, and

@@ -28,8 +28,18 @@ with fields as (
     from records
 ),
 
+-- the cheap routes first: an ISO-8601 cast, then a number read as epoch time only where that gave nothing (a
+-- column of its own, computed under CASE for those rows alone: inside one expression DuckDB would compute the
+-- number for every row)
+iso as (
+    select *, ts_iso(ts_text, $tz) as ts_iso from fields
+),
+
 timed as (
-    select *, ts_cast(ts_text, $tz) as ts_fast from fields
+    select
+        * exclude (ts_iso),
+        coalesce(ts_iso, epoch_ts(case when ts_iso is null then try_cast(ts_text as double) end)) as ts_fast
+    from iso
 ),
 
 normalised as (  -- only what the cheap cast left unread (CASE evaluates the branch for those rows alone)

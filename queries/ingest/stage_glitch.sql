@@ -1,7 +1,7 @@
 -- Validates glitch-log records (client audio-quality reports) and normalises them; the first failing check
 -- names the reject reason. Numbers must be finite ("NaN", "inf" and 1e400 are rejects, never stored).
 -- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
---                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_cast)
+--                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_iso)
 -- returns: line, file_no, blank, raw, reason, ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform,
 --          region, edge, extra, source_hash
 with fields as (
@@ -21,8 +21,18 @@ with fields as (
     from records
 ),
 
+-- the cheap routes first: an ISO-8601 cast, then a number read as epoch time only where that gave nothing (a
+-- column of its own, computed under CASE for those rows alone: inside one expression DuckDB would compute the
+-- number for every row)
+iso as (
+    select *, ts_iso(ts_text, $tz) as ts_iso from fields
+),
+
 timed as (
-    select *, ts_cast(ts_text, $tz) as ts_fast from fields
+    select
+        * exclude (ts_iso),
+        coalesce(ts_iso, epoch_ts(case when ts_iso is null then try_cast(ts_text as double) end)) as ts_fast
+    from iso
 ),
 
 normalised as (  -- only what the cheap cast left unread (CASE evaluates the branch for those rows alone)
