@@ -11,11 +11,12 @@ at_end as (
     select distinct s.user_id from sessions as s semi join listeners as l using (user_id)
     where s.space_id = $from_space and s.closed_by_end
 ),
+-- The room as the bound value, not a join to `target`: the scan then skips other rooms' rows and the semi join
+-- builds on the listeners rather than on every join of the replacement (0.37 s -> 0.22 s at 1x).
 arrivals as (
     select j.user_id, min(j.ts) as joined_at
     from join_events as j semi join listeners as l using (user_id)
-    join target as t on j.space_id = t.space_id and j.ts >= t.started_at
-    where j.event = 'join'
+    where j.space_id = $to_space and j.event = 'join' and j.ts >= (select started_at from target)
     group by j.user_id
 ),
 steps as (
