@@ -238,11 +238,12 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
                 None if f == "service" else d for f, d in zip(mapping.FIELDS[kind], params["defaults"], strict=True)
             ]
         params.update(level_names=level_names, level_values=level_values, file_services=file_services)
+    timed = [*records, ("timed_records", "ingest/timed_records")]
     if one_pass:  # the files' lines, not the sample's
         read = [("lines_of_files", "ingest/lines_of_files"), ("numbered_lines", "ingest/unnumbered_lines")]
-        queries.materialise(con, "staged_lines", [*read, *records[1:]], f"ingest/stage_{kind}", **params)
+        queries.materialise(con, "staged_lines", [*read, *timed[1:]], f"ingest/stage_{kind}", **params)
     else:
-        queries.materialise(con, "staged_lines", records, f"ingest/stage_{kind}", **params)
+        queries.materialise(con, "staged_lines", timed, f"ingest/stage_{kind}", **params)
     queries.execute(con, "ingest/staged_view")
     if one_pass:  # its lines were never kept: staged_lines has one row per line
         lines_read = queries.run(con, "ingest/unit_lines_in_one_pass")

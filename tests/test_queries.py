@@ -403,25 +403,30 @@ event_stream = st.lists(
 )
 
 
+def insert_events(con, base: int, events) -> None:
+    """(second, user, event) tuples as join events of room R, `base` seconds after the epoch."""
+    frame = pl.DataFrame(
+        {
+            "ts": [datetime.fromtimestamp(base + s, UTC) for s, _, _ in events],
+            "space_id": ["R"] * len(events),
+            "user_id": [u for _, u, _ in events],
+            "event": [e for _, _, e in events],
+            "role": ["listener"] * len(events),
+        },
+    )
+    con.register("generated", frame)
+    con.execute(
+        "insert into join_events (ts, space_id, user_id, event, role) select ts, space_id, user_id, event, role"
+        " from generated"
+    )
+
+
 @settings(max_examples=150, deadline=None)
 @given(events=event_stream)
 def test_presence_and_peak_match_the_reference(events):
     base = int(datetime(2024, 5, 1, tzinfo=UTC).timestamp())
     with db.connect(":memory:") as con:
-        frame = pl.DataFrame(
-            {
-                "ts": [datetime.fromtimestamp(base + s, UTC) for s, _, _ in events],
-                "space_id": ["R"] * len(events),
-                "user_id": [u for _, u, _ in events],
-                "event": [e for _, _, e in events],
-                "role": ["listener"] * len(events),
-            },
-        )
-        con.register("generated", frame)
-        con.execute(
-            "insert into join_events (ts, space_id, user_id, event, role) select ts, space_id, user_id, event, role"
-            " from generated"
-        )
+        insert_events(con, base, events)
         (row,) = queries.run(con, "spaces").to_dicts()
     started, ended, peak, peak_at = reference_presence(events)
     assert row["started_at"].timestamp() - base == started
@@ -452,20 +457,7 @@ spread_stream = st.lists(
 def test_peak_and_minutes_over_several_minutes_match_the_reference(events):
     base = int(datetime(2024, 5, 1, tzinfo=UTC).timestamp())
     with db.connect(":memory:") as con:
-        frame = pl.DataFrame(
-            {
-                "ts": [datetime.fromtimestamp(base + s, UTC) for s, _, _ in events],
-                "space_id": ["R"] * len(events),
-                "user_id": [u for _, u, _ in events],
-                "event": [e for _, _, e in events],
-                "role": ["listener"] * len(events),
-            },
-        )
-        con.register("generated", frame)
-        con.execute(
-            "insert into join_events (ts, space_id, user_id, event, role) select ts, space_id, user_id, event, role"
-            " from generated"
-        )
+        insert_events(con, base, events)
         (row,) = queries.run(con, "spaces").to_dicts()
         minutes = queries.run(con, "timeline", from_space="R", to_space=None).to_dicts()
     _, _, peak, peak_at = reference_presence(events)

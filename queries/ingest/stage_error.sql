@@ -1,14 +1,12 @@
 -- Validates error-log records and normalises them; the first failing check names the reject reason. Levels
 -- come from the common vocabularies ($level_names -> $level_values, lower-cased; HTTP status codes by class).
--- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $file_services,
---                         $level_names, $level_values,
---                         $tz, $ts_formats, $yearless_formats, $year, $zones, $offsets, $clock_offset_us
+-- reads: timed_records (records with ts_text and ts_read)
+-- params: $parts, $alternatives, $constants, $defaults (the mapping plan), $file_services, $level_names, $level_values
 -- returns: line, file_no, blank, raw, reason, ts, service, level, message, code, space_id, server, user_id, extra, source_hash
 with fields as (
     select
-        line, file_no, blank, raw, line_raw, parse_error, extra,
+        line, file_no, blank, raw, line_raw, parse_error, extra, ts_text, ts_read,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
-        field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         -- no service field: the file's name (by file_no: a batch's files each their own)
         coalesce(field_value(v, $parts, $alternatives, $constants, $defaults, 2), $file_services[file_no + 1]) as service,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as level_text,
@@ -25,32 +23,13 @@ with fields as (
         field_value(v, $parts, $alternatives, $constants, $defaults, 6) as space_id,
         field_value(v, $parts, $alternatives, $constants, $defaults, 7) as server,
         field_value(v, $parts, $alternatives, $constants, $defaults, 8) as user_id
-    from records
-),
-
--- the cheap routes first: an ISO-8601 cast, then a number read as epoch time only where that gave nothing (a
--- column of its own, computed under CASE for those rows alone: inside one expression DuckDB would compute the
--- number for every row)
-iso as (
-    select *, ts_iso(ts_text, $tz) as ts_iso from fields
-),
-
-timed as (
-    select
-        * exclude (ts_iso),
-        coalesce(ts_iso, epoch_ts(case when ts_iso is null then try_cast(ts_text as double) end)) as ts_fast
-    from iso
-),
-
-normalised as (  -- only what the cheap cast left unread (CASE evaluates the branch for those rows alone)
-    select *, case when ts_fast is null then ts_normalised(ts_text, $zones, $offsets) end as ts_norm from timed
+    from timed_records
 ),
 
 checked as (
     select
         *,
-        coalesce(ts_fast, parse_ts_text(ts_norm, $tz, $ts_formats, $yearless_formats, $year))
-            + to_microseconds($clock_offset_us) as ts,
+        ts_read as ts,
         case
             when blank then null  -- no record (dropped by the staged view)
             when parse_error is not null then parse_error
@@ -63,7 +42,7 @@ checked as (
             when not ts between timestamptz '0001-01-01 00:00:00+00' and timestamptz '9999-12-31 23:59:59.999999+00' then 'timestamp outside years 1-9999: ' || left(ts_text, 60)
             when level is null then 'unknown level: ' || left(level_text, 60)
         end as reason
-    from normalised
+    from fields
 ),
 
 final as (

@@ -1,14 +1,12 @@
 -- Validates glitch-log records (client audio-quality reports) and normalises them; the first failing check
 -- names the reject reason. Numbers must be finite ("NaN", "inf" and 1e400 are rejects, never stored).
--- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
---                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_iso)
+-- reads: timed_records (records with ts_text and ts_read)   params: $parts, $alternatives, $constants, $defaults
 -- returns: line, file_no, blank, raw, reason, ts, space_id, user_id, glitch, duration_ms, packet_loss, jitter_ms, platform,
 --          region, edge, extra, source_hash
 with fields as (
     select
-        line, file_no, blank, raw, line_raw, parse_error, extra,
+        line, file_no, blank, raw, line_raw, parse_error, extra, ts_text, ts_read,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
-        field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as user_id,
         nullif(lower(trim(field_value(v, $parts, $alternatives, $constants, $defaults, 4))), '') as glitch,
@@ -18,32 +16,13 @@ with fields as (
         field_value(v, $parts, $alternatives, $constants, $defaults, 8) as platform,
         field_value(v, $parts, $alternatives, $constants, $defaults, 9) as region,
         field_value(v, $parts, $alternatives, $constants, $defaults, 10) as edge
-    from records
-),
-
--- the cheap routes first: an ISO-8601 cast, then a number read as epoch time only where that gave nothing (a
--- column of its own, computed under CASE for those rows alone: inside one expression DuckDB would compute the
--- number for every row)
-iso as (
-    select *, ts_iso(ts_text, $tz) as ts_iso from fields
-),
-
-timed as (
-    select
-        * exclude (ts_iso),
-        coalesce(ts_iso, epoch_ts(case when ts_iso is null then try_cast(ts_text as double) end)) as ts_fast
-    from iso
-),
-
-normalised as (  -- only what the cheap cast left unread (CASE evaluates the branch for those rows alone)
-    select *, case when ts_fast is null then ts_normalised(ts_text, $zones, $offsets) end as ts_norm from timed
+    from timed_records
 ),
 
 checked as (
     select
         *,
-        coalesce(ts_fast, parse_ts_text(ts_norm, $tz, $ts_formats, $yearless_formats, $year))
-            + to_microseconds($clock_offset_us) as ts,
+        ts_read as ts,
         try_cast(duration_text as double) as duration_ms,
         try_cast(packet_loss_text as double) as packet_loss,
         try_cast(jitter_text as double) as jitter_ms,
@@ -66,7 +45,7 @@ checked as (
                 then 'packet_loss is not a number: ' || left(packet_loss_text, 60)
             when packet_loss not between 0 and 1 then 'packet_loss outside 0..1: ' || left(packet_loss_text, 60)
         end as reason
-    from normalised
+    from fields
 ),
 
 final as (

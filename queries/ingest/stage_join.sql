@@ -1,12 +1,10 @@
 -- Validates join-log (room event) records and normalises them; the first failing check names the reject reason.
--- reads: records   params: $parts, $alternatives, $constants, $defaults (the mapping plan), $tz, $ts_formats,
---                         $yearless_formats, $year, $zones, $offsets, $clock_offset_us (timestamps: see ts_iso)
+-- reads: timed_records (records with ts_text and ts_read)   params: $parts, $alternatives, $constants, $defaults
 -- returns: line, file_no, blank, raw, reason, ts, space_id, user_id, event, role, platform, region, edge, extra, source_hash
 with fields as (
     select
-        line, file_no, blank, raw, line_raw, parse_error, extra,
+        line, file_no, blank, raw, line_raw, parse_error, extra, ts_text, ts_read,
         hash(v, extra) as source_hash,  -- the record as written (DEBUG2 and DEBUG3 both read as debug)
-        field_value(v, $parts, $alternatives, $constants, $defaults, 1) as ts_text,
         field_value(v, $parts, $alternatives, $constants, $defaults, 2) as space_id,
         field_value(v, $parts, $alternatives, $constants, $defaults, 3) as user_id,
         lower(trim(field_value(v, $parts, $alternatives, $constants, $defaults, 4))) as event,
@@ -14,32 +12,13 @@ with fields as (
         field_value(v, $parts, $alternatives, $constants, $defaults, 6) as platform,
         field_value(v, $parts, $alternatives, $constants, $defaults, 7) as region,
         field_value(v, $parts, $alternatives, $constants, $defaults, 8) as edge
-    from records
-),
-
--- the cheap routes first: an ISO-8601 cast, then a number read as epoch time only where that gave nothing (a
--- column of its own, computed under CASE for those rows alone: inside one expression DuckDB would compute the
--- number for every row)
-iso as (
-    select *, ts_iso(ts_text, $tz) as ts_iso from fields
-),
-
-timed as (
-    select
-        * exclude (ts_iso),
-        coalesce(ts_iso, epoch_ts(case when ts_iso is null then try_cast(ts_text as double) end)) as ts_fast
-    from iso
-),
-
-normalised as (  -- only what the cheap cast left unread (CASE evaluates the branch for those rows alone)
-    select *, case when ts_fast is null then ts_normalised(ts_text, $zones, $offsets) end as ts_norm from timed
+    from timed_records
 ),
 
 checked as (
     select
         *,
-        coalesce(ts_fast, parse_ts_text(ts_norm, $tz, $ts_formats, $yearless_formats, $year))
-            + to_microseconds($clock_offset_us) as ts,
+        ts_read as ts,
         case
             when blank then null  -- no record (dropped by the staged view)
             when parse_error is not null then parse_error
@@ -54,7 +33,7 @@ checked as (
                 then 'unknown event: ' || left(event, 60)
             when role not in ('host', 'cohost', 'speaker', 'listener') then 'unknown role: ' || left(role, 60)
         end as reason
-    from normalised
+    from fields
 ),
 
 final as (
