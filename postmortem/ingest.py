@@ -49,6 +49,7 @@ REPEATS_MIN_RECORDS = 1000
 SMALL_FILE_BYTES = 1 << 20
 BATCH_FILES = 1000
 BATCH_BYTES = 64 << 20
+EMPTY_COUNTS = {"valid": 0, "rejected": 0, "continued": 0, "min_ts": None, "max_ts": None}  # a file with no record
 
 Progress = Callable[[Path, int, int], None]  # (file, bytes done, bytes total)
 
@@ -349,15 +350,16 @@ def batches(files: list[FilePlan], options: Options) -> Iterable[list[FilePlan]]
     batch: list[FilePlan] = []
     size, key = 0, None
     for planned in files:
+        batchable = _batchable(planned, options)
         if batch and not (
-            _batchable(planned, options)
+            batchable
             and _batch_key(planned, options) == key
             and len(batch) < BATCH_FILES
             and size + planned.log.bytes <= BATCH_BYTES
         ):
             yield batch
             batch, size = [], 0
-        if _batchable(planned, options):
+        if batchable:
             if not batch:
                 key = _batch_key(planned, options)
             batch.append(planned)
@@ -424,8 +426,7 @@ def load_batch(
                 on_progress,
             )
     except staging.BatchRefused:
-        queries.execute(con, "ingest/cleanup")
-        return [r for planned in batch for r in load_batch(con, [planned], options, on_progress=on_progress)]
+        return _one_by_one(con, batch, options, on_progress)
     except (duckdb.InterruptException, RuntimeError) as err:
         # Ctrl-C inside a DuckDB call: duckdb 2.0 raises InterruptException or RuntimeError("Query interrupted").
         if isinstance(err, RuntimeError) and "interrupted" not in str(err).lower():
@@ -433,8 +434,7 @@ def load_batch(
         raise KeyboardInterrupt from None
     except (duckdb.Error, PostmortemError) as err:
         if len(batch) > 1:  # said of the file it concerns when that file is loaded alone
-            queries.execute(con, "ingest/cleanup")
-            return [r for planned in batch for r in load_batch(con, [planned], options, on_progress=on_progress)]
+            return _one_by_one(con, batch, options, on_progress)
         if isinstance(err, PostmortemError):
             raise
         if isinstance(err, duckdb.IOException) or "No space left" in str(err):
@@ -443,6 +443,12 @@ def load_batch(
     finally:
         queries.execute(con, "ingest/cleanup")
     return results
+
+
+def _one_by_one(con, batch: list[FilePlan], options: Options, on_progress: Progress | None) -> list[FileResult]:
+    """A batch that cannot be loaded as one, loaded a file at a time (its staging dropped first)."""
+    queries.execute(con, "ingest/cleanup")
+    return [r for planned in batch for r in load_batch(con, [planned], options, on_progress=on_progress)]
 
 
 def _already_loaded(result: FileResult, earlier: list[dict], options: Options) -> bool:
@@ -461,6 +467,7 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
     lines = staged.lines
     first_lines = [lines.get(i, (0, 0))[0] for i in range(len(batch))]
     per_file = _per_file(con)
+    valid = [per_file["counts"].get(i, EMPTY_COUNTS)["valid"] for i in range(len(batch))]
     queries.execute(con, "ingest/repeated_hashes")
     repeats = dict(queries.run(con, "ingest/repeats").rows())
     # only where identical records are to be told apart (reads the first records again)
@@ -472,7 +479,8 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
             result.notes.append(mapping.service_note(staged.file_services[i]))
         _fill(result, con, per_file, i, lines.get(i, (0, 0))[1] - staged.header_line, staged)
     within = [
-        options.dedup == "on" or (options.dedup == "auto" and not _real_repeats(log, r, repeats.get(i, 0), per_file, i))
+        options.dedup == "on"
+        or (options.dedup == "auto" and not _real_repeats(log, r, valid[i], repeats.get(i, 0), per_file, i))
         for i, (log, r) in enumerate(zip(logs, results, strict=True))
     ]
     queries.execute(con, "ingest/keep_rejected")
@@ -483,7 +491,6 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
         if _loaded(earlier[0]) and not options.replace:
             results[0].status, results[0].lines_read = "already loaded", 0
             return
-    valid = [r.loaded for r in results]  # _fill left each file's valid records there until the append
     with db.transaction(con):
         for result, olds in zip(results, earlier, strict=True):  # a file rejected whole before, or --replace
             for old in olds:
@@ -529,16 +536,14 @@ def _loaded(earlier: list[dict]) -> bool:
 
 
 def _per_file(con) -> dict[str, dict]:
-    """Each staged file's counts, by file_no: records, continued lines, reasons."""
+    """Each staged file's counts and commonest reject reasons, by file_no."""
     return {
         "counts": {row["file_no"]: row for row in queries.run(con, "ingest/stage_counts").to_dicts()},
-        "records": dict(queries.run(con, "ingest/record_count").rows()),
-        "continued": dict(queries.run(con, "ingest/continued_lines").rows()),
         "reasons": queries.run(con, "ingest/top_reasons").rows(),
     }
 
 
-def _real_repeats(log: LogFile, result: FileResult, repeats: int, per_file: dict, i: int) -> bool:
+def _real_repeats(log: LogFile, result: FileResult, valid: int, repeats: int, per_file: dict, i: int) -> bool:
     """`--dedup auto`: are this file's identical records real repeats rather than a shipper's redeliveries?
     Always in a text log (the program's own output: nothing redelivers a line into it). In JSON, CSV or Parquet
     records only where timestamps are written to the second (sub-second ones make equal records the same event)
@@ -548,21 +553,21 @@ def _real_repeats(log: LogFile, result: FileResult, repeats: int, per_file: dict
     if repeats == 0:
         return True  # nothing to tell apart: skip the duplicate pass
     result.sub_second = per_file["sub_second"].get(i, False)
-    if result.sub_second or result.loaded < REPEATS_MIN_RECORDS:
+    if result.sub_second or valid < REPEATS_MIN_RECORDS:
         return False
-    return repeats >= REPEATS_SHARE * result.loaded
+    return repeats >= REPEATS_SHARE * valid
 
 
 def _fill(result: FileResult, con, per_file: dict, i: int, lines_read: int, staged: staging.Staged) -> None:
-    """A staged file's counts into its result (`loaded` holds its valid records until the append)."""
-    counts = per_file["counts"].get(i, {"valid": 0, "rejected": 0, "min_ts": None, "max_ts": None})
+    """A staged file's counts into its result (what it loads and drops is known after the append)."""
+    counts = per_file["counts"].get(i, EMPTY_COUNTS)
     result.lines_read = lines_read
-    result.continued = per_file["continued"].get(i, 0)
+    result.continued = counts["continued"]
     if result.format == "otlp":  # one line holds many records: count blank lines themselves
         result.blank = queries.run(con, "ingest/blank_lines", after=staged.header_line).item()
     else:  # every other line is a record, part of one (continued), or blank
-        result.blank = result.lines_read - per_file["records"].get(i, 0) - result.continued
-    result.loaded, result.rejected = counts["valid"], counts["rejected"]
+        result.blank = result.lines_read - counts["valid"] - counts["rejected"] - result.continued
+    result.rejected = counts["rejected"]
     result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
     result.top_reasons = [(reason, lines) for file_no, reason, lines in per_file["reasons"] if file_no == i]
     result.hint = staging.hint(staged.plan, staged.available, result.top_reasons)
