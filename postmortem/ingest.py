@@ -49,6 +49,13 @@ REPEATS_MIN_RECORDS = 1000
 SMALL_FILE_BYTES = 1 << 20
 BATCH_FILES = 1000
 BATCH_BYTES = 64 << 20
+# What the append reads before its kind's insert: the valid rows, less each file's redeliveries, and the rows a
+# batch holds twice across its files.
+APPEND_STEPS = [
+    ("fresh_rows", "ingest/fresh_rows"),
+    ("kept_rows", "ingest/kept_rows"),
+    ("batch_twins", "ingest/batch_twins"),
+]
 EMPTY_COUNTS = {"valid": 0, "rejected": 0, "continued": 0, "min_ts": None, "max_ts": None}  # a file with no record
 
 Progress = Callable[[Path, int, int], None]  # (file, bytes done, bytes total)
@@ -498,8 +505,9 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
                 result.notes.append(f"replaced what this file loaded before (file {old['file_id']})")
         file_ids = queries.run(con, "ingest/next_file_ids", files=len(batch)).to_series().to_list()
         if any(valid):
-            queries.execute(
+            queries.execute_chained(
                 con,
+                APPEND_STEPS,
                 f"ingest/insert_{batch[0].kind}",
                 file_ids=file_ids,
                 within=within,

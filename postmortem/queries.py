@@ -114,7 +114,8 @@ def chained(steps: list[tuple[str, str]], final: str) -> str:
     pass over a file, or runs them one by one into temporary tables, without any SQL written at run time."""
     if not steps:
         return load(final)
-    ctes = ",\n".join(f"{alias} as (\n{_body(load(query))}\n)" for alias, query in steps)
+    # not materialized: a step read twice is computed twice rather than copied (each is a cheap pass or read once)
+    ctes = ",\n".join(f"{alias} as not materialized (\n{_body(load(query))}\n)" for alias, query in steps)
     body = _body(load(final))
     if re.match(r"with\s", body, re.I):  # the final query's own CTEs follow the steps
         return f"with {ctes},\n{body[5:]}"
@@ -137,8 +138,16 @@ def run_chained(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]], fi
 
 def materialise(con: duckdb.DuckDBPyConnection, table: str, steps: list[tuple[str, str]], final: str, **params) -> None:
     """A chained query (see chained) into the temporary table `table` (a name of ours, never a user's)."""
-    sql = f"create or replace temp table {table} as\n{chained(steps, final)}"
-    con.execute(sql, _bound(final, sql, params) or None)
+    _execute_text(con, final, f"create or replace temp table {table} as\n{chained(steps, final)}", params)
+
+
+def execute_chained(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]], final: str, **params) -> None:
+    """A chained statement that changes something (an append reading the steps before it)."""
+    _execute_text(con, final, chained(steps, final), params)
+
+
+def _execute_text(con: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict) -> None:
+    con.execute(sql, _bound(name, sql, params) or None)
 
 
 def _bound(name: str, sql: str, params: dict) -> dict:
