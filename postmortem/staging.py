@@ -31,11 +31,19 @@ if TYPE_CHECKING:
 LINE_DELIMITER = "\x01\x02\x03\x04"
 SNIFF_RECORDS = 2000
 SAMPLE_LINES = 10_000  # a file's first lines, for the sampling queries where it is staged in one pass
+# The reason one pass over a CSV file gives a line that opens a quoted field spanning lines (see csv_lines.sql):
+# never stored, the file is staged again from its lines kept in a table.
+SPANNING = "a quoted CSV field spans lines"
 
 
 def first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+class NotInOnePass(Exception):
+    """A CSV file that one pass cannot stage exactly (a quoted field spans lines, or its header is not among the
+    first lines): it is staged from its lines kept in a table instead."""
 
 
 class BatchRefused(Exception):
@@ -44,10 +52,10 @@ class BatchRefused(Exception):
 
 
 def read_and_stage(con, batch: list[FilePlan], options: Options) -> Staged:
-    """Read one file, or a batch of small JSON-lines files, and stage its records (see stage). A JSON or logfmt
-    file that DuckDB's strict reader splits is staged in one pass from the file, one row per line; every other
-    file, and a batch (small, and read whole by the sampling queries anyway), is first read into `source_lines`
-    (where its lines are numbered)."""
+    """Read one file, or a batch of small JSON-lines files, and stage its records (see stage). A JSON, logfmt or
+    CSV file that DuckDB's strict reader splits is staged in one pass from the file, one row per line (a CSV file
+    while no quoted field spans lines); every other file, and a batch (small, and read whole by the sampling
+    queries anyway), is first read into `source_lines` (where its lines are numbered)."""
     logs = [planned.log for planned in batch]
     if len(logs) > 1:
         try:
@@ -65,12 +73,14 @@ def read_and_stage(con, batch: list[FilePlan], options: Options) -> Staged:
             queries.execute(con, "ingest/cleanup")
             _read_lines_in_python(con, log)
             return stage(con, batch, options, one_pass=False)
+        except NotInOnePass:
+            queries.execute(con, "ingest/cleanup")
     read_lines(con, log)
     return stage(con, batch, options, one_pass=False)
 
 
 def _in_one_pass(log: LogFile) -> bool:
-    return log.format in ("jsonl", "logfmt") and log.name_is_utf8
+    return log.format in ("jsonl", "logfmt", "csv") and log.name_is_utf8
 
 
 def read_lines(con, log: LogFile) -> None:
@@ -104,7 +114,7 @@ def _line_params(logs: list[LogFile]) -> dict:
     return {
         "paths": [str(log.path) for log in logs],
         "compression": logs[0].duckdb_compression,
-        "delimiter": LINE_DELIMITER,
+        "line_delimiter": LINE_DELIMITER,
     }
 
 
@@ -154,26 +164,37 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     header_line = 0
     records: list[tuple[str, str]] = []
     record_params: dict = {}
+    line_params = _line_params([p.log for p in batch])
+    if one_pass:  # the sampling queries below read the first lines, kept once
+        reader = [("lines_of_files", "ingest/lines_of_files")]
+        queries.materialise(con, "source_lines", reader, "ingest/sample_lines", limit=SAMPLE_LINES, **line_params)
     if log.format == "csv":
         header = sources.csv_header(log)
-        header_line = queries.run(con, "ingest/first_line").item() or 0
+        header_line = queries.run(con, "ingest/first_line").item()
+        if header_line is None and one_pass and queries.run(con, "ingest/unit_lines")["lines"].sum() >= SAMPLE_LINES:
+            raise NotInOnePass  # the header comes after the lines sampled
+        header_line = header_line or 0
         available = header
         plan = mapping.resolve(kind, chosen, header, nested=False, default_service=default_service)
         positions = [header.index(name) + 1 for name in plan.sources]
         extra = [i + 1 for i, name in enumerate(header) if name not in plan.sources]
-        queries.materialise(
-            con,
-            "records",
-            [],
-            "ingest/records_csv",
-            header_line=header_line,
-            delimiter=log.delimiter,
-            field_pattern=_csv_field_pattern(log.delimiter),
-            width=len(header),
-            sources=positions or [0],
-            extra_names=[header[i - 1] for i in extra],
-            extra_positions=extra,
-        )
+        csv_params = {
+            "header_line": header_line,
+            "delimiter": log.delimiter,
+            "field_pattern": _csv_field_pattern(log.delimiter),
+            "width": len(header),
+            "positions": positions or [0],
+            "extra_names": [header[i - 1] for i in extra],
+            "extra_positions": extra,
+            "spanning": SPANNING,
+        }
+        if one_pass:  # the records of the first lines for the sampling queries, of the file's lines below
+            csv_lines = [("numbered_lines", "ingest/numbered_lines"), ("csv_records", "ingest/csv_lines")]
+            records = [*csv_lines, ("records", "ingest/records_csv")]
+            record_params = {**line_params, **csv_params}
+        else:
+            joined = [("csv_records", "ingest/csv_joined_lines")]
+            queries.materialise(con, "records", joined, "ingest/records_csv", **csv_params)
     elif log.format == "text":
         pattern = chosen.pattern
         if pattern is None:
@@ -193,10 +214,6 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
             multiline=chosen.multiline,
         )
     else:
-        line_params = _line_params([p.log for p in batch])
-        if one_pass:  # the sampling queries below read the first lines, kept once
-            reader = [("lines_of_files", "ingest/lines_of_files")]
-            queries.materialise(con, "source_lines", reader, "ingest/sample_lines", limit=SAMPLE_LINES, **line_params)
         json_format = f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}"
         json_lines = [("numbered_lines", "ingest/numbered_lines"), ("json_lines", json_format)]
         fields = queries.run_chained(con, json_lines, "ingest/json_fields", limit=SNIFF_RECORDS)
@@ -245,6 +262,10 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     else:
         queries.materialise(con, "staged_lines", timed, f"ingest/stage_{kind}", **params)
     queries.execute(con, "ingest/staged_view")
+    if one_pass and log.format == "csv":
+        queries.execute(con, "ingest/skip_header", header_line=header_line)
+        if queries.run(con, "ingest/spanning_records", spanning=SPANNING).item():
+            raise NotInOnePass
     if one_pass:  # its lines were never kept: staged_lines has one row per line
         lines_read = queries.run(con, "ingest/unit_lines_in_one_pass")
     else:

@@ -165,6 +165,75 @@ def test_csv_records_spanning_lines_among_plain_rows_and_an_unterminated_quote(c
     assert rejects(con) == [(9, "unterminated quote in a CSV field", '2024-05-01T10:00:04Z,e,error,"open')]
 
 
+CSV_IN_ONE_PASS = (
+    "\n"  # line 1: blank, before the header
+    "ts,space_id,user_id,event,note\n"  # line 2: the header
+    '2024-05-01T10:00:00Z,s1,a,join,"hello, world"\n'
+    '2024-05-01T10:00:01Z,s1,b,join,"say ""hi"""\n'
+    "\n"  # line 5: blank
+    "2024-05-01T10:00:02Z,s1,c,join\n"  # line 6: a field short
+    "2024-05-01T10:00:03Z,s1,,join,x\n"  # line 7: no user
+    '2024-05-01T10:00:00Z,s1,a,join,"hello, world"\n'  # line 8: line 3 redelivered
+    "ts,space_id,user_id,event,note\n"  # line 9: the header again (files joined)
+)
+
+
+def _staged_both_ways(tmp_path, monkeypatch, name, text):
+    """The file loaded as ingest chooses (recording whether each staging is in one pass), and loaded from its
+    lines kept in a table: (routes tried, then per database: the file's counts, its rows, its rejects)."""
+    from postmortem import staging
+
+    path = tmp_path / name
+    path.write_text(text)
+    routes = []
+    stage = staging.stage
+
+    def recorded(con, batch, options, *, one_pass):
+        routes.append(one_pass)
+        return stage(con, batch, options, one_pass=one_pass)
+
+    monkeypatch.setattr(staging, "stage", recorded)
+    outcomes = []
+    for one_pass_allowed in (True, False):
+        if not one_pass_allowed:
+            monkeypatch.setattr(staging, "_in_one_pass", lambda log: False)
+        with db.connect(":memory:", threads=2) as con:
+            (result,) = ingest(con, [path]).files
+            counts = (result.lines_read, result.loaded, result.rejected, result.blank, result.duplicates)
+            rows = con.sql("select * exclude (file_id) from join_events order by all").fetchall()
+            outcomes.append((counts, rows, rejects(con)))
+    return routes, outcomes
+
+
+def test_csv_without_quoted_newlines_is_staged_in_one_pass_as_from_its_lines(tmp_path, monkeypatch):
+    routes, (one_pass, from_lines) = _staged_both_ways(tmp_path, monkeypatch, "join.csv", CSV_IN_ONE_PASS)
+    assert routes == [True, False]
+    assert one_pass == from_lines
+    counts, rows, found = one_pass
+    assert counts == (7, 2, 3, 1, 1)  # 9 lines less the 2 up to the header
+    assert [(r[2], r[-1]) for r in rows] == [("a", '{"note":"hello, world"}'), ("b", '{"note":"say \\"hi\\""}')]
+    assert found == [
+        (6, "CSV row has 4 fields, the header has 5", "2024-05-01T10:00:02Z,s1,c,join"),
+        (7, "missing required field user_id", "2024-05-01T10:00:03Z,s1,,join,x"),
+        (9, "unparseable timestamp: ts", "ts,space_id,user_id,event,note"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CSV_IN_ONE_PASS + '2024-05-01T10:00:04Z,s1,d,join,"two\nlines"\n',  # a quoted newline, found late
+        "\n" * 10_001 + CSV_IN_ONE_PASS,  # the header after the lines sampled
+    ],
+    ids=["quoted newline", "late header"],
+)
+def test_csv_that_one_pass_cannot_stage_exactly_is_staged_from_its_lines(tmp_path, monkeypatch, text):
+    routes, (chosen, from_lines) = _staged_both_ways(tmp_path, monkeypatch, "join.csv", text)
+    assert routes == [True, False, False]  # tried, given up, then the reference
+    assert chosen == from_lines
+    assert chosen[0][1] == (3 if "two\nlines" in text else 2)  # the quoted newline's record loads
+
+
 def test_invalid_utf8_is_rejected_with_escaped_text(con, tmp_path):
     path = tmp_path / "join.jsonl"
     path.write_bytes(json.dumps(GOOD_JOIN).encode() + b'\n{"ts": "\xff\xfe"}\n')
