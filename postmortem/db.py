@@ -42,6 +42,9 @@ def connect(
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
         con.execute("set TimeZone = 'UTC'")
+        # DuckDB's own progress bar would print over ours (and into piped output) on a statement over 2 s;
+        # ingest polls `query_progress` instead, which works without it
+        con.execute("set enable_progress_bar_print = false")
         check_schema(con, path, read_only=read_only)
         if not read_only:
             queries.execute_script(con, "schema/tables")
@@ -71,6 +74,7 @@ def connect_sandboxed(
     try:
         con = duckdb.connect(str(path), read_only=True, config=config)
         con.execute("set TimeZone = 'UTC'")  # a setting of the ICU extension: not accepted in `config`
+        con.execute("set enable_progress_bar_print = false")  # see connect
         check_schema(con, path, read_only=True)
         queries.execute_script(con, "schema/views")
         queries.execute_script(con, "schema/sandbox")
@@ -215,13 +219,39 @@ def transaction(con: duckdb.DuckDBPyConnection):
 
 
 def cache_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Compute presence, sessions and per-minute room health once for the many queries of a report."""
+    """Presence, sessions and per-minute room health for the many queries of a report: read from the tables
+    ingest keeps (see refresh_derived) where they match the data, else computed once here."""
     if not isinstance(con, duckdb.DuckDBPyConnection):
         return con.cache_derived()  # another engine (postmortem/engine.py) caches its own way
     try:
-        queries.execute_script(con, "schema/cache")
+        queries.execute_script(con, "schema/use_derived" if _derived_match(con) else "schema/cache")
     except duckdb.Error as err:
         raise translate(err, "the database") from None
+
+
+def _derived_match(con: duckdb.DuckDBPyConnection) -> bool:
+    if not queries.run(con, "schema/derived_kept").item():
+        return False
+    stamp = queries.run(con, "schema/derived_for").item()
+    return stamp is not None and stamp == queries.run(con, "schema/data_stamp").item()
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the derived views as tables (schema/derive) unless they already match the data: ingest's last step,
+    so that every report after it reads them. Where they cannot be computed (a room spanning years) they are
+    not kept, and the report computes them and names the problem itself."""
+    stamp = queries.run(con, "schema/data_stamp").item()
+    if queries.run(con, "schema/derived_for").item() == stamp:
+        return
+    try:
+        with transaction(con):
+            queries.execute_script(con, "schema/derive")
+            queries.execute(con, "schema/record_derived", stamp=stamp)
+    except duckdb.Error as err:
+        if "No space left" in str(err):
+            raise translate(err, "the database") from None
+    finally:
+        queries.execute_script(con, "schema/views")  # derive pointed some views at temporary tables
 
 
 def translate(err: BaseException, path: str | os.PathLike) -> DatabaseError:

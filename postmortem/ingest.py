@@ -342,6 +342,7 @@ def load_all(con, files: list[FilePlan], options: Options, *, on_progress: Progr
     summary = IngestSummary()
     for batch in batches(files, options):
         summary.files.extend(load_batch(con, batch, options, on_progress=on_progress))
+    db.refresh_derived(con)
     return summary
 
 

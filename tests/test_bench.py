@@ -90,7 +90,8 @@ def test_bench_script_runs_end_to_end(tmp_path):
     profile = row["report_profile"]
     assert "error" not in profile, profile
     labels = [e["label"] for e in profile["entries"]]
-    assert "query spaces" in labels and any(label.startswith("script schema/cache") for label in labels)
+    # the report reads the derived tables ingest kept (queries/schema/derive.sql)
+    assert "query spaces" in labels and any(label.startswith("script schema/use_derived") for label in labels)
     assert sum(e["self_s"] for e in profile["entries"]) <= profile["run_s"] + 1e-6
     assert all(e["operators"] for e in profile["entries"] if e["label"].startswith("query "))  # DuckDB's profiler
     assert row["incident"] == "sp-main"
