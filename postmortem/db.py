@@ -247,6 +247,8 @@ def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
         with transaction(con):
             queries.execute_script(con, "schema/derive")
             queries.execute(con, "schema/record_derived", stamp=stamp)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None  # Ctrl-C: the files are loaded, the derived tables are not kept
     except duckdb.Error as err:
         if "No space left" in str(err):
             raise translate(err, "the database") from None
