@@ -4,6 +4,7 @@ into one-line errors. DuckDB allows one writing process per file; the lock messa
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 from functools import cache
@@ -233,16 +234,18 @@ def _derived_match(con: duckdb.DuckDBPyConnection) -> bool:
     if not queries.run(con, "schema/derived_kept").item():
         return False
     stamp = queries.run(con, "schema/derived_for").item()
-    return stamp is not None and stamp == queries.run(con, "schema/data_stamp").item()
+    return stamp is not None and stamp == data_stamp(con)
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Keep the derived views as tables (schema/derive) unless they already match the data: ingest's last step,
-    so that every report after it reads them. Where they cannot be computed (a room spanning years) they are
+    so that every report after it reads them. Where the views refuse the data (a room spanning years) they are
     not kept, and the report computes them and names the problem itself."""
-    stamp = queries.run(con, "schema/data_stamp").item()
+    stamp = data_stamp(con)
     if queries.run(con, "schema/derived_for").item() == stamp:
         return
+    # computed from the views as defined, not as a report on this connection pointed them (schema/cache)
+    queries.execute_script(con, "schema/views")
     try:
         with transaction(con):
             queries.execute_script(con, "schema/derive")
@@ -250,10 +253,18 @@ def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     except duckdb.InterruptException:
         raise KeyboardInterrupt from None  # Ctrl-C: the files are loaded, the derived tables are not kept
     except duckdb.Error as err:
-        if "No space left" in str(err):
-            raise translate(err, "the database") from None
+        if queries.OUR_ERROR not in str(err):  # anything but a check of our own views is a failure to report
+            raise translate(err, "the database") from err
     finally:
         queries.execute_script(con, "schema/views")  # derive pointed some views at temporary tables
+
+
+def data_stamp(con: duckdb.DuckDBPyConnection) -> str:
+    """What derived tables must have been computed from to stand in for the views: the data (schema/data_stamp)
+    and the definitions of the views and of what keeps them, so that another version of postmortem never reads
+    tables computed by different definitions."""
+    definitions = hashlib.sha256((queries.load("schema/views") + queries.load("schema/derive")).encode())
+    return queries.run(con, "schema/data_stamp", definitions=definitions.hexdigest()[:16]).item()
 
 
 def translate(err: BaseException, path: str | os.PathLike) -> DatabaseError:

@@ -313,12 +313,14 @@ def ingest(
     options: Options | None = None,
     *,
     on_progress: Progress | None = None,
+    derived: bool = True,
     **option_fields,
 ) -> IngestSummary:
-    """Load log files; returns what happened to each. Options come as an `Options` or as its fields."""
+    """Load log files; returns what happened to each. Options come as an `Options` or as its fields. `derived`:
+    keep the report's derived tables up to date at the end (not in a lake's private staging database)."""
     options = options or Options(**option_fields)
     files = plan(paths, options)
-    return load_all(con, files, options, on_progress=on_progress)
+    return load_all(con, files, options, on_progress=on_progress, derived=derived)
 
 
 def ingest_into(
@@ -337,12 +339,15 @@ def ingest_into(
         return load_all(con, files, options, on_progress=on_progress)
 
 
-def load_all(con, files: list[FilePlan], options: Options, *, on_progress: Progress | None = None) -> IngestSummary:
+def load_all(
+    con, files: list[FilePlan], options: Options, *, on_progress: Progress | None = None, derived: bool = True
+) -> IngestSummary:
     prepare(con)
     summary = IngestSummary()
     for batch in batches(files, options):
         summary.files.extend(load_batch(con, batch, options, on_progress=on_progress))
-    db.refresh_derived(con)
+    if derived:
+        db.refresh_derived(con)
     return summary
 
 

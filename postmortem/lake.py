@@ -70,7 +70,8 @@ def ingest_lake(
     try:
         with db.connect(staging / "ingest.duckdb", threads=threads, memory_limit=memory_limit) as con:
             after = _seed(con, root)
-            summary = ingest.ingest(con, paths, options, on_progress=on_progress, **option_fields)
+            # the derived tables are the report's over the whole lake, not this private database's
+            summary = ingest.ingest(con, paths, options, on_progress=on_progress, derived=False, **option_fields)
             fresh = queries.run(con, "lake/fresh_files", after=after).to_dicts()
             for row in fresh:
                 _export(con, staging / row["sha256"], row["kind"], row["file_id"], row["sha256"])

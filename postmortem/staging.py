@@ -4,10 +4,10 @@ to append.
 DuckDB reads, decompresses and splits the files (`queries/ingest/lines_of_files.sql`; Python splits only what
 its strict reader refuses), parses each record once by the format's query (`records_<format>`), and checks it
 by the kind's query (`stage_<kind>`), the mapping bound as parameters. These fixed queries are chained into one
-statement where they can be (`queries.chained`): JSON and logfmt lines go from the file to checked rows in one
-pass, one row per line (numbered by the table they land in), keeping a line's text only where it is rejected;
-CSV and text records, which join lines, are made from the lines kept in a table. `postmortem.ingest`
-orchestrates.
+statement where they can be (`queries.chained`): JSON, logfmt and CSV lines go from the file to checked rows in
+one pass, one row per line (numbered by the table they land in), keeping a line's text only where it is
+rejected; text records, and CSV records where a quoted field spans lines, join lines and are made from the
+lines kept in a table. `postmortem.ingest` orchestrates.
 """
 
 from __future__ import annotations
@@ -152,9 +152,9 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     """Records (format-specific parse) then checked rows (kind-specific checks) into `staged_lines`, read as
     the view `staged`. A batch of small files is staged as one, by the mapping of its first file's plan (they
     share format, kind and profile); where the mapping has no service field, each file's name stands in for its
-    own lines. `one_pass`: JSON lines parsed and checked in one statement from the files themselves (nothing
-    in between is kept); otherwise from `source_lines`, with CSV and text records kept in a table (their
-    records join lines)."""
+    own lines. `one_pass`: JSON or CSV lines parsed and checked in one statement from the files themselves
+    (nothing in between is kept; NotInOnePass where a CSV's quoted field spans lines); otherwise from
+    `source_lines`, with CSV and text records kept in a table (their records join lines)."""
     planned = batch[0]
     log, kind, profile = planned.log, planned.kind, planned.profile
     user = options.mapping
@@ -174,6 +174,8 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
         if header_line is None and one_pass and queries.run(con, "ingest/unit_lines")["lines"].sum() >= SAMPLE_LINES:
             raise NotInOnePass  # the header comes after the lines sampled
         header_line = header_line or 0
+        if one_pass and queries.run(con, "ingest/sample_spans", header_line=header_line).item():
+            raise NotInOnePass  # a quoted field spans lines among the first lines
         available = header
         plan = mapping.resolve(kind, chosen, header, nested=False, default_service=default_service)
         positions = [header.index(name) + 1 for name in plan.sources]

@@ -6,10 +6,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import write_lines
 
-from postmortem import db, export, ingest, output, queries
+from postmortem import db, export, ingest, lake, output, queries
 from postmortem.errors import DatabaseError
 
 DERIVED = ["space_bounds", "sessions", "presence_minutes", "space_minutes"]
+
+
+def room(space: str, minute: int) -> list[dict]:
+    """A room of two listeners from 10:00: a start, two joins and a leave at 10:<minute>."""
+    at = lambda m: f"2024-05-01T10:{m:02d}:00Z"  # noqa: E731
+    return [
+        {"ts": at(0), "space_id": space, "user_id": "h", "event": "start", "role": "host"},
+        {"ts": at(1), "space_id": space, "user_id": "a", "event": "join", "role": "listener"},
+        {"ts": at(2), "space_id": space, "user_id": "b", "event": "join", "role": "listener"},
+        {"ts": at(minute), "space_id": space, "user_id": "a", "event": "leave", "role": "listener"},
+    ]
 
 
 @pytest.fixture
@@ -94,3 +105,39 @@ def test_a_room_the_views_refuse_loads_and_the_report_names_it(tmp_path):
         assert con.sql("select count(*) from sessions").fetchall()[0][0] > 0  # the views were made again
     with db.connect(path, read_only=True) as con, pytest.raises(DatabaseError, match="room s-long would need"):
         db.cache_derived(con)
+
+
+def test_tables_kept_on_a_connection_a_report_has_used_come_from_the_views(tmp_path):
+    """A report points the views at copies (schema/cache) or at the kept tables; keeping them again on that
+    connection must compute them from the events, not copy what the views were pointed at."""
+    path = tmp_path / "pm.duckdb"
+    with db.connect(path) as con:
+        ingest.ingest(con, [write_lines(tmp_path / "a_join.jsonl", room("s1", 5))])
+        db.cache_derived(con)  # the kept tables, as a report on this connection would
+        assert con.sql("select count(*) from sessions").fetchall() == [(2,)]  # a and b
+        ingest.ingest(con, [write_lines(tmp_path / "b_join.jsonl", room("s2", 7))])
+    with db.connect(path, read_only=True) as con:
+        assert queries.run(con, "schema/derived_for").item() == db.data_stamp(con)
+        for view in DERIVED:
+            kept = con.sql(f"select * from derived.{view} order by all").fetchall()
+            assert kept == con.sql(f"select * from {view} order by all").fetchall(), view
+        assert con.sql("select distinct space_id from derived.sessions order by 1").fetchall() == [("s1",), ("s2",)]
+
+
+def test_tables_kept_by_other_definitions_are_not_read(sample_copy, tmp_path, scripts, monkeypatch):
+    """Another version of postmortem (other view definitions) computes the views rather than read them."""
+    path = tmp_path / "pm.duckdb"
+    with db.connect(path) as con:
+        ingest.ingest(con, [sample_copy])
+    load = queries.load
+    monkeypatch.setattr(queries, "load", lambda name: load(name) + ("\n-- changed" if name == "schema/views" else ""))
+    scripts.clear()
+    with db.connect(path, read_only=True) as con:
+        db.cache_derived(con)
+    assert "schema/cache" in scripts and "schema/use_derived" not in scripts
+
+
+def test_a_lake_ingest_keeps_no_derived_tables(tmp_path, scripts):
+    """A lake's files are loaded through a private database that is thrown away: nothing to keep there."""
+    lake.ingest_lake(tmp_path / "lake", [write_lines(tmp_path / "join.jsonl", room("s1", 5))])
+    assert "schema/derive" not in scripts

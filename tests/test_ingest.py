@@ -14,7 +14,7 @@ from conftest import write_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortem import db
+from postmortem import db, queries
 from postmortem.errors import InputError
 from postmortem.ingest import ingest, parse_duration
 
@@ -193,6 +193,14 @@ def _staged_both_ways(tmp_path, monkeypatch, name, text):
         return stage(con, batch, options, one_pass=one_pass)
 
     monkeypatch.setattr(staging, "stage", recorded)
+    materialise = queries.materialise
+
+    def passes_counted(con, table, steps, final, **params):
+        if table == "staged_lines":
+            routes.append("pass")
+        return materialise(con, table, steps, final, **params)
+
+    monkeypatch.setattr(queries, "materialise", passes_counted)
     outcomes = []
     for one_pass_allowed in (True, False):
         if not one_pass_allowed:
@@ -207,7 +215,7 @@ def _staged_both_ways(tmp_path, monkeypatch, name, text):
 
 def test_csv_without_quoted_newlines_is_staged_in_one_pass_as_from_its_lines(tmp_path, monkeypatch):
     routes, (one_pass, from_lines) = _staged_both_ways(tmp_path, monkeypatch, "join.csv", CSV_IN_ONE_PASS)
-    assert routes == [True, False]
+    assert routes == [True, "pass", False, "pass"]
     assert one_pass == from_lines
     counts, rows, found = one_pass
     assert counts == (7, 2, 3, 1, 1)  # 9 lines less the 2 up to the header
@@ -219,19 +227,26 @@ def test_csv_without_quoted_newlines_is_staged_in_one_pass_as_from_its_lines(tmp
     ]
 
 
+QUOTED_NEWLINE = '2024-05-01T10:00:04Z,s1,d,join,"two\nlines"\n'
+MANY_ROWS = "".join(f"2024-05-01T10:00:05Z,s1,e{i},join,x\n" for i in range(10_000))
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "passes", "loaded"),
     [
-        CSV_IN_ONE_PASS + '2024-05-01T10:00:04Z,s1,d,join,"two\nlines"\n',  # a quoted newline, found late
-        "\n" * 10_001 + CSV_IN_ONE_PASS,  # the header after the lines sampled
+        # a quoted newline among the first lines: seen in the sample, before any pass over the file
+        (CSV_IN_ONE_PASS + QUOTED_NEWLINE, [True, False, "pass"], 3),
+        # one found past the sample: the one pass is given up at its end
+        (CSV_IN_ONE_PASS + MANY_ROWS + QUOTED_NEWLINE, [True, "pass", False, "pass"], 10_003),
+        ("\n" * 10_001 + CSV_IN_ONE_PASS, [True, False, "pass"], 2),  # the header after the lines sampled
     ],
-    ids=["quoted newline", "late header"],
+    ids=["quoted newline early", "quoted newline late", "late header"],
 )
-def test_csv_that_one_pass_cannot_stage_exactly_is_staged_from_its_lines(tmp_path, monkeypatch, text):
+def test_csv_that_one_pass_cannot_stage_exactly_is_staged_from_its_lines(tmp_path, monkeypatch, text, passes, loaded):
     routes, (chosen, from_lines) = _staged_both_ways(tmp_path, monkeypatch, "join.csv", text)
-    assert routes == [True, False, False]  # tried, given up, then the reference
+    assert routes == [*passes, False, "pass"]  # then the reference, from its lines
     assert chosen == from_lines
-    assert chosen[0][1] == (3 if "two\nlines" in text else 2)  # the quoted newline's record loads
+    assert chosen[0][1] == loaded  # the quoted newline's record among them
 
 
 def test_invalid_utf8_is_rejected_with_escaped_text(con, tmp_path):

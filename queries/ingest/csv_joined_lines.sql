@@ -12,7 +12,7 @@ with lines as (
 ),
 
 marked as (
-    select *, contains(raw, '"') and (length(raw) - length(replace(raw, '"', ''))) % 2 = 1 as odd
+    select *, odd_quotes(raw) as odd
     from lines
 ),
 

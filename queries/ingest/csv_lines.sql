@@ -11,6 +11,5 @@ select
     null::varchar as raw,
     raw as line_raw,
     coalesce(pre_reason,
-             case when contains(raw, '"') and (length(raw) - length(replace(raw, '"', ''))) % 2 = 1
-                  then $spanning end) as pre_reason
+             case when odd_quotes(raw) then $spanning end) as pre_reason
 from numbered_lines

@@ -80,6 +80,10 @@ create or replace temp macro ts_iso(v, tz) as
 -- `yearless` formats (syslog) with `year` prepended).
 create or replace temp macro ts_normalised(v, zones, offsets) as ts_zone_offset(ts_decimal_point(trim(v)), zones, offsets);
 
+-- A CSV line with an odd number of quotes: it opens (or closes) a quoted field that spans lines.
+create or replace temp macro odd_quotes(raw) as
+    contains(raw, '"') and (length(raw) - length(replace(raw, '"', ''))) % 2 = 1;
+
 -- A CSV line's cells as written (quoted ones keep their quotes). Most lines have no quote: a plain split.
 -- field_pattern matches one cell after the line start or a delimiter (built from the delimiter in Python).
 create or replace temp macro csv_fields(raw, delimiter, field_pattern) as
