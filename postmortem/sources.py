@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,31 +74,42 @@ class LogFile:
 
 
 def compression_of(path: Path) -> str | None:
+    """By the name's suffix, else by the first bytes: a gzip or zstd header that starts a stream. Bytes that only
+    begin like one (a binary line opening a text log) are read as they are; a real stream cut short further on
+    still reads as compressed, and reading it says so."""
     suffix = path.suffix.lower()
     if suffix in COMPRESSIONS:
         return COMPRESSIONS[suffix]
     with open(path, "rb") as f:
         magic = f.read(4)
     if magic[:2] == b"\x1f\x8b":
-        return "gzip"
-    if magic == b"\x28\xb5\x2f\xfd":
-        return "zstd"
-    return None
+        sniffed = "gzip"
+    elif magic == b"\x28\xb5\x2f\xfd":
+        sniffed = "zstd"
+    else:
+        return None
+    try:
+        with open(path, "rb") as raw:
+            _decompressed(raw, sniffed).read(1)
+    except (OSError, EOFError, zlib.error, zstandard.ZstdError):
+        return None
+    return sniffed
+
+
+def _decompressed(raw: io.BufferedIOBase, compression: str | None) -> io.BufferedIOBase:
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == "zstd":
+        return zstandard.ZstdDecompressor().stream_reader(raw)
+    return raw
 
 
 def head(path: Path, compression: str | None, size: int = HEAD_BYTES) -> bytes:
     """The first `size` decompressed bytes (whole lines where the file is longer)."""
     try:
         with open(path, "rb") as raw:
-            stream: io.BufferedIOBase
-            if compression == "gzip":
-                stream = gzip.GzipFile(fileobj=raw, mode="rb")
-            elif compression == "zstd":
-                stream = zstandard.ZstdDecompressor().stream_reader(raw)
-            else:
-                stream = raw
-            data = stream.read(size)
-    except (OSError, EOFError, zstandard.ZstdError) as err:
+            data = _decompressed(raw, compression).read(size)
+    except (OSError, EOFError, zlib.error, zstandard.ZstdError) as err:
         raise InputError(f"{path}: cannot read: {err}") from None
     if len(data) == size and b"\n" in data:
         data = data[: data.rfind(b"\n")]

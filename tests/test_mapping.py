@@ -399,6 +399,27 @@ def test_truncated_gzip_is_a_one_line_error(runner, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "first_line",
+    [b"\x1f\x8b", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", b"\x28\xb5\x2f\xfd garbage"],
+    ids=["gzip magic, then text", "a gzip header, then no deflate data", "zstd magic, then text"],
+)
+def test_a_text_log_opening_with_bytes_like_a_compressed_header_is_read_as_text(con, tmp_path, first_line):
+    """Found by the hostile-input property test: a binary first line that begins like a gzip or zstd header in a
+    file whose name says nothing of compression is a rejected line, not an unreadable file."""
+    good = json.dumps({"ts": "2024-05-01T10:00:00Z", "space_id": "s", "user_id": "u", "event": "join"}).encode()
+    (tmp_path / "pod_join.jsonl").write_bytes(first_line + b"\n" + good + b"\n")
+    (result,) = ingest(con, [tmp_path / "pod_join.jsonl"]).files
+    assert (result.loaded, result.rejected, result.lines_read) == (1, 1, 2)
+
+
+def test_a_gzip_file_without_its_suffix_is_still_read_by_its_header(con, tmp_path):
+    good = json.dumps({"ts": "2024-05-01T10:00:00Z", "space_id": "s", "user_id": "u", "event": "join"})
+    (tmp_path / "pod_join.log").write_bytes(gzip.compress((good + "\n").encode() * 3))
+    (result,) = ingest(con, [tmp_path / "pod_join.log"]).files
+    assert (result.format, result.loaded, result.duplicates) == ("jsonl", 1, 2)
+
+
+@pytest.mark.parametrize(
     ("text", "loaded", "rejects"),
     [
         # a field over 128 KiB is an ordinary value
