@@ -42,10 +42,7 @@ def connect(
         config["temp_directory"] = str(Path(path).with_suffix(".tmp"))
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
-        con.execute("set TimeZone = 'UTC'")
-        # DuckDB's own progress bar would print over ours (and into piped output) on a statement over 2 s;
-        # ingest polls `query_progress` instead, which works without it
-        con.execute("set enable_progress_bar_print = false")
+        _session(con)
         check_schema(con, path, read_only=read_only)
         if not read_only:
             queries.execute_script(con, "schema/tables")
@@ -53,6 +50,14 @@ def connect(
     except duckdb.Error as err:
         raise translate(err, path) from None
     return con
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
+    """What every connection sets once open (these are not accepted in `config`)."""
+    con.execute("set TimeZone = 'UTC'")  # a setting of the ICU extension
+    # DuckDB's own progress bar would print over ours (and into piped output) on a statement over 2 s; ingest
+    # polls `query_progress` instead, which works without it
+    con.execute("set enable_progress_bar_print = false")
 
 
 def connect_sandboxed(
@@ -74,8 +79,7 @@ def connect_sandboxed(
     }
     try:
         con = duckdb.connect(str(path), read_only=True, config=config)
-        con.execute("set TimeZone = 'UTC'")  # a setting of the ICU extension: not accepted in `config`
-        con.execute("set enable_progress_bar_print = false")  # see connect
+        _session(con)
         check_schema(con, path, read_only=True)
         queries.execute_script(con, "schema/views")
         queries.execute_script(con, "schema/sandbox")

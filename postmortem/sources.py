@@ -97,10 +97,11 @@ def compression_of(path: Path) -> str | None:
 
 
 def _decompressed(raw: io.BufferedIOBase, compression: str | None) -> io.BufferedIOBase:
+    """The file's bytes as written, decompressed (every frame of a multi-frame zstd file)."""
     if compression == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if compression == "zstd":
-        return zstandard.ZstdDecompressor().stream_reader(raw)
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
     return raw
 
 
@@ -264,11 +265,7 @@ def fallback_batches(log: LogFile, batch_bytes: int = FALLBACK_BATCH_BYTES) -> I
     carry = b""
     first = True
     with open(log.path, "rb") as raw:
-        stream = raw
-        if log.compression == "gzip":
-            stream = gzip.GzipFile(fileobj=raw, mode="rb")
-        elif log.compression == "zstd":
-            stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        stream = _decompressed(raw, log.compression)
         while True:
             block = stream.read(batch_bytes)
             data = carry + block

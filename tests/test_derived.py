@@ -14,7 +14,10 @@ DERIVED = ["space_bounds", "sessions", "presence_minutes", "space_minutes"]
 
 def room(space: str, minute: int) -> list[dict]:
     """A room of two listeners from 10:00: a start, two joins and a leave at 10:<minute>."""
-    at = lambda m: f"2024-05-01T10:{m:02d}:00Z"  # noqa: E731
+
+    def at(m: int) -> str:
+        return f"2024-05-01T10:{m:02d}:00Z"
+
     return [
         {"ts": at(0), "space_id": space, "user_id": "h", "event": "start", "role": "host"},
         {"ts": at(1), "space_id": space, "user_id": "a", "event": "join", "role": "listener"},
