@@ -73,6 +73,10 @@ class LogFile:
         return {"gzip": "gzip", "zstd": "zstd"}.get(self.compression or "", "none")
 
 
+# What reading a file, compressed or not, can fail with: a gzip or zstd stream that is corrupt or cut short too.
+READ_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+
+
 def compression_of(path: Path) -> str | None:
     """By the name's suffix, else by the first bytes: a gzip or zstd header that starts a stream. Bytes that only
     begin like one (a binary line opening a text log) are read as they are; a real stream cut short further on
@@ -91,7 +95,7 @@ def compression_of(path: Path) -> str | None:
     try:
         with open(path, "rb") as raw:
             _decompressed(raw, sniffed).read(1)
-    except (OSError, EOFError, zlib.error, zstandard.ZstdError):
+    except READ_ERRORS:
         return None
     return sniffed
 
@@ -110,7 +114,7 @@ def head(path: Path, compression: str | None, size: int = HEAD_BYTES) -> bytes:
     try:
         with open(path, "rb") as raw:
             data = _decompressed(raw, compression).read(size)
-    except (OSError, EOFError, zlib.error, zstandard.ZstdError) as err:
+    except READ_ERRORS as err:
         raise InputError(f"{path}: cannot read: {err}") from None
     if len(data) == size and b"\n" in data:
         data = data[: data.rfind(b"\n")]

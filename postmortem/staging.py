@@ -128,7 +128,7 @@ def _read_lines_in_python(con, log: LogFile) -> None:
             queries.execute(con, "ingest/fallback_create" if first else "ingest/fallback_append")
             con.unregister("fallback_batch")
             first = False
-    except (OSError, EOFError) as err:
+    except sources.READ_ERRORS as err:
         raise InputError(f"{log.name}: cannot read: {err}") from None
     if first:  # an empty file
         queries.execute(con, "ingest/read_nothing")
