@@ -172,15 +172,21 @@ def simulate(
     listeners: Annotated[int, typer.Option(min=10, help="Listeners in the failed room.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")] = 7,
     force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False,
+    webrtc: Annotated[
+        int, typer.Option(min=0, help="Also write rtcstats dumps (webrtc/) for this many listeners and the speakers.")
+    ] = 0,
+    webrtc_failure: Annotated[
+        str, typer.Option(help="What the dumps plant: speaker (a mic feedback loop) or edge (an edge fails).")
+    ] = "speaker",
 ):
     """Write a deterministic simulation of the incident (join.jsonl, error.csv, glitch.jsonl.gz) into a new
     or empty folder.
 
-    Example: postmortem simulate /tmp/incident --listeners 600000
+    Example: postmortem simulate /tmp/incident --listeners 600000 --webrtc 200
     """
     from postmortem.simulate import simulate as run
 
-    truth = run(out_dir, listeners=listeners, seed=seed, force=force)
+    truth = run(out_dir, listeners=listeners, seed=seed, force=force, webrtc=webrtc, webrtc_failure=webrtc_failure)
     wrote = f"wrote {out_dir}: incident room {truth.incident_space}, replacement {truth.replacement_space}"
     terminal.out.print(terminal.visible(wrote), markup=False)
 

@@ -28,12 +28,12 @@ from pathlib import Path
 import duckdb
 import zstandard
 
-from postmortem import db, mapping, profiles, queries, sources, staging
+from postmortem import db, mapping, profiles, queries, sources, staging, webrtc
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
 from postmortem.sources import LogFile
 
-KINDS = ("join", "error", "glitch")
+KINDS = ("join", "error", "glitch", "webrtc")
 KIND_SIGNATURES = {
     # A field set that identifies the log, each entry a set of accepted aliases (matched case-insensitively).
     "join": [{"event"}, {"user_id", "user", "uid"}, {"space_id", "space", "room_id"}],
@@ -252,6 +252,10 @@ def plan(paths: Iterable[str | Path], options: Options | None = None) -> list[Fi
 
 
 def _plan_file(path: Path, options: Options, chosen: profiles.Profile | None) -> FilePlan:
+    if options.kind in (None, "webrtc") and (dump := webrtc.recognise(path)):
+        return FilePlan(dump, "webrtc", None)
+    if options.kind == "webrtc":
+        raise InputError(f"{path}: not a WebRTC dump (rtcstats, jitsi rtcstats-server or webrtc-internals export)")
     fmt = options.format or (chosen.format if chosen else None)
     log = sources.recognise(path, "jsonl" if fmt == "otlp" else fmt)
     profile = chosen or _profile_of(log, options)
@@ -410,6 +414,9 @@ def load_batch(
 
     Staging runs outside the transaction (temporary tables never reach the database file, so a crash while
     staging leaves the database as it was); the fingerprints are computed while DuckDB reads a lone file."""
+    if batch[0].kind == "webrtc":  # a dump is read whole by postmortem.webrtc, alone
+        loaded = webrtc.load(con, batch[0].log, options.mapping.constants, options.replace, options.recorded())
+        return [FileResult(batch[0].log.path, "webrtc", batch[0].log.format, **loaded)]
     results = [
         FileResult(p.log.path, p.kind, p.log.format, "loaded", profile=p.profile.name if p.profile else None)
         for p in batch

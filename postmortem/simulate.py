@@ -197,9 +197,13 @@ def _listener(
     stop: float,
     end: float,
     storm: bool,
+    seen: dict | None = None,
 ) -> list[tuple[float, float]]:
-    """One listener's session in a room: events and glitch reports; returns the intervals present."""
+    """One listener's session in a room: events and glitch reports; returns the intervals present. `seen`
+    collects who was where and when (the listeners `--webrtc` may write dumps for)."""
     where = _where(rng)
+    if seen is not None:
+        seen[user] = (where, start, min(stop, end))
     w.room(start, space, user, "join", "listener", where)
     intervals, t = [], start
     if storm and stop > ONSET and start < ONSET + 60:
@@ -240,9 +244,20 @@ def _listener(
     return intervals
 
 
-def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7, *, force: bool = False) -> Truth:
+def simulate(
+    out_dir: str | Path,
+    listeners: int = 2000,
+    seed: int = 7,
+    *,
+    force: bool = False,
+    webrtc: int = 0,
+    webrtc_failure: str = "speaker",
+) -> Truth:
     """Write join.jsonl, error.csv, glitch.jsonl.gz and .truth.json into `out_dir`, which must be empty or
-    new unless `force` (a simulation once overwrote a folder of real logs)."""
+    new unless `force` (a simulation once overwrote a folder of real logs). `webrtc`: also write rtcstats dumps
+    for that many listeners and the speakers, with `webrtc_failure` planted (postmortem.simulate_webrtc)."""
+    if webrtc_failure not in ("speaker", "edge"):
+        raise InputError(f"unknown --webrtc-failure {webrtc_failure!r}; use speaker or edge")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a folder")
@@ -346,6 +361,7 @@ def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7, *, force
     w.room(END + 60 * 50, DECOY, "u-decoyhost", "end", "host")
 
     followed = 0
+    seen: dict | None = {} if webrtc else None
     for i in range(listeners):
         user = f"L{i:07d}"
         start = T0 + 5 + rng.betavariate(1.3, 3.0) * (ONSET + 240 - T0)
@@ -355,7 +371,7 @@ def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7, *, force
             stop = rng.uniform(max(start, ONSET), END)  # gave up on the noise
         else:
             stop = END
-        _listener(w, rng, MAIN, user, start, stop, END, storm=rng.random() < 0.3)
+        _listener(w, rng, MAIN, user, start, stop, END, storm=rng.random() < 0.3, seen=seen)
         if rng.random() < FOLLOW_SHARE:
             followed += 1
             arrive = RESCUE_START + min(rng.expovariate(1 / 150), 55 * 60)
@@ -394,5 +410,10 @@ def simulate(out_dir: str | Path, listeners: int = 2000, seed: int = 7, *, force
     truth.listeners_followed = followed
     truth.planted_rejects = w.rejects
     truth.planted_duplicates = w.duplicates
-    (out / ".truth.json").write_text(json.dumps(truth.__dict__, indent=2) + "\n", encoding="utf-8")
+    written = dict(truth.__dict__)
+    if webrtc:
+        from postmortem import simulate_webrtc
+
+        written["webrtc"] = simulate_webrtc.write(out, seen, webrtc, webrtc_failure, seed)
+    (out / ".truth.json").write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
     return truth

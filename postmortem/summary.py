@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-from postmortem import queries
+from postmortem import queries, webrtc_facts
 from postmortem.errors import InputError
 from postmortem.timefmt import iso
 
@@ -192,6 +192,11 @@ def gather_facts(
     facts["evidence"] = {"events": timeline_events(con, facts)}
     if evidence:
         facts["evidence"].update(gather_evidence(con, facts, quality))
+    if any(row["kind"] == "webrtc" for row in quality):  # only with dumps: without, the outputs are as before
+        facts["webrtc"] = webrtc_facts.gather(con)
+        rows = facts["webrtc"].pop("rows")
+        if evidence:
+            facts["evidence"]["webrtc"] = rows
     return facts
 
 

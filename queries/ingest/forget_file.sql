@@ -4,5 +4,10 @@
 delete from join_events where file_id = $file_id;
 delete from error_events where file_id = $file_id;
 delete from glitch_events where file_id = $file_id;
+delete from webrtc_sessions where file_id = $file_id;
+delete from webrtc_connections where file_id = $file_id;
+delete from webrtc_stats where file_id = $file_id;
+delete from webrtc_states where file_id = $file_id;
+delete from webrtc_quality where file_id = $file_id;
 delete from rejects where file_id = $file_id;
 delete from files where file_id = $file_id

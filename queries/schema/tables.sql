@@ -84,6 +84,87 @@ alter table join_events add column if not exists file_id integer;
 alter table error_events add column if not exists file_id integer;
 alter table glitch_events add column if not exists file_id integer;
 
+-- WebRTC statistics dumps (kind `webrtc`, docs/log-format.md): what each client measured of the audio.
+-- One row per dump file: the client session it recorded (from the dump's metadata or --set).
+create table if not exists webrtc_sessions (
+    file_id    integer not null,
+    format     varchar not null,
+    space_id   varchar,
+    user_id    varchar not null,
+    role       varchar,
+    platform   varchar,
+    region     varchar,
+    edge       varchar,
+    user_agent varchar
+);
+
+-- Each peer connection of a dump: how many getstats samples it took and when.
+create table if not exists webrtc_connections (
+    file_id  integer not null,
+    pc_id    varchar not null,
+    samples  bigint not null,
+    first_ts timestamptz,
+    last_ts  timestamptz
+);
+
+-- Audio stats per (file, peer connection, stat id, sample), delta-compressed samples expanded. Counters
+-- (packets_*, samples, concealment, jitter-buffer totals) hold the difference from the stat's previous sample
+-- (null on its first; a counter that went back restarted, so its value is the difference); jitter,
+-- audio_level, round_trip_time (s) and erle (dB) are the sampled values.
+create table if not exists webrtc_stats (
+    file_id                  integer not null,
+    pc_id                    varchar not null,
+    stat_id                  varchar not null,
+    sample                   bigint not null,
+    ts                       timestamptz not null,
+    type                     varchar not null,
+    kind                     varchar,
+    packets_received         double,
+    packets_lost             double,
+    jitter                   double,
+    jitter_buffer_delay      double,
+    jitter_buffer_emitted    double,
+    samples_received         double,
+    concealed_samples        double,
+    silent_concealed_samples double,
+    concealment_events       double,
+    inserted_samples         double,
+    removed_samples          double,
+    audio_level              double,
+    round_trip_time          double,
+    erle                     double
+);
+
+-- Connection and ICE state transitions (event: connection | ice), with the state before.
+create table if not exists webrtc_states (
+    file_id  integer not null,
+    pc_id    varchar not null,
+    ts       timestamptz not null,
+    event    varchar not null,
+    state    varchar not null,
+    previous varchar,
+    line     bigint not null
+);
+
+-- Each session's audio per 10-second interval (UTC), computed as a dump loads (queries/webrtc/derive_quality).
+-- Listener side from received audio, speaker side from the microphone source; see docs/definitions.md.
+create table if not exists webrtc_quality (
+    file_id         integer not null,
+    interval_start  timestamptz not null,
+    samples         double,
+    concealed_share double,
+    silent_share    double,
+    stretch_share   double,
+    loss_rate       double,
+    jitter_ms       double,
+    buffer_ms       double,
+    rtt_ms          double,
+    audio_level     double,
+    mos             double,
+    mic_level       double,
+    erle_db         double
+);
+
 -- The schema version, so a database from another version of postmortem (or another program) is refused
 -- with one line instead of being misread. `db.check_schema` runs first and compares a database's tables with
 -- what this file creates: a table may lack only trailing columns an `alter table ... add column` above adds
@@ -93,4 +174,4 @@ create table if not exists meta (
     key   varchar primary key,
     value varchar not null
 );
-insert or replace into meta values ('schema_version', '1');
+insert or replace into meta values ('schema_version', '2');

@@ -1,0 +1,427 @@
+"""WebRTC statistics dumps as input kind `webrtc`: what the clients themselves measured of the audio.
+
+Three shapes are read, told apart by their first bytes:
+  rtcstats          `RTCStatsDump`, a metadata object, then `[method, pcId, value, ..., time delta]` lines
+                    (rtcstats/rtcstats file format 3: methods, stats types and stats properties may be numbers
+                    from its static tables, times are deltas from the previous line)
+  rtcstats-legacy   the jitsi rtcstats-server dumps: the same arrays from the first line, names spelled out,
+                    absolute times in ms, `connectionInfo`/`identity` lines carrying the metadata
+  webrtc-internals  Chrome's chrome://webrtc-internals export: one JSON object, per-property stats series
+Either rtcstats shape delta-compresses `getstats`: a sample lists only what changed since the previous one, so
+each stat id's last values are carried forward (as rtcstats' dump importer does; a null id was removed).
+
+Only the stats the audio questions need are kept (audio `inbound-rtp`, `remote-inbound-rtp`, `media-source`,
+the nominated `candidate-pair`), one row per stat and sample; the counters become per-sample differences in
+SQL (`webrtc/insert_stats`), and the 10-second quality, MOS and measured glitches are computed from them by
+`webrtc/derive_quality` for each file as it loads. Python only walks the lines, because expanding the deltas
+is a fold over each file in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from postmortem import db, queries, sources
+from postmortem.errors import InputError
+from postmortem.sources import LogFile
+
+FORMATS = ("rtcstats", "rtcstats-legacy", "webrtc-internals")
+RAW_LIMIT = 2000  # characters of a rejected line kept in `rejects`
+
+# rtcstats' static compression tables (packages/rtcstats-shared/compression.js, rtcstats/rtcstats @ 406aeae,
+# MIT), only the entries this reader needs: methods, stats types, and the stats properties it keeps.
+METHODS = {"g": "getstats", 1: "getstats", 25: "onconnectionstatechange", 24: "oniceconnectionstatechange"}
+STATS_TYPES = {1: "inbound-rtp", 3: "remote-inbound-rtp", 6: "candidate-pair", 12: "media-source"}
+PROPERTIES = {
+    "t": "timestamp",
+    "11": "kind",
+    "14": "packetsReceived",
+    "15": "packetsLost",
+    "16": "jitter",
+    "47": "jitterBufferDelay",
+    "49": "jitterBufferEmittedCount",
+    "51": "totalSamplesReceived",
+    "52": "concealedSamples",
+    "53": "silentConcealedSamples",
+    "54": "concealmentEvents",
+    "55": "insertedSamplesForDeceleration",
+    "56": "removedSamplesForAcceleration",
+    "57": "audioLevel",
+    "75": "roundTripTime",
+    "105": "echoReturnLossEnhancement",
+    "150": "nominated",
+    "152": "currentRoundTripTime",
+}
+# stats column -> the W3C webrtc-stats property it holds (a counter's difference is taken in SQL)
+COLUMNS = {
+    "packets_received": "packetsReceived",
+    "packets_lost": "packetsLost",
+    "jitter": "jitter",
+    "jitter_buffer_delay": "jitterBufferDelay",
+    "jitter_buffer_emitted": "jitterBufferEmittedCount",
+    "samples_received": "totalSamplesReceived",
+    "concealed_samples": "concealedSamples",
+    "silent_concealed_samples": "silentConcealedSamples",
+    "concealment_events": "concealmentEvents",
+    "inserted_samples": "insertedSamplesForDeceleration",
+    "removed_samples": "removedSamplesForAcceleration",
+    "audio_level": "audioLevel",
+    "round_trip_time": "roundTripTime",
+    "erle": "echoReturnLossEnhancement",
+}
+STATE_METHODS = {"onconnectionstatechange": "connection", "oniceconnectionstatechange": "ice"}
+# Session fields a dump's metadata may name, and --set may give (what the report groups listeners by).
+SESSION_FIELDS = ("space_id", "user_id", "role", "platform", "region", "edge")
+_PLATFORMS = (("iphone", "ios"), ("ipad", "ios"), ("android", "android"), ("windows", "windows"))
+_PLATFORMS += (("mac os", "macos"), ("cros", "chromeos"), ("linux", "linux"))
+
+
+@dataclass
+class Dump:
+    """One file read: the session it describes, its rows, and its lines that could not be read."""
+
+    fmt: str
+    session: dict = field(default_factory=dict)
+    stats: list[tuple] = field(default_factory=list)  # (pc_id, stat_id, sample, ts, type, kind, *COLUMNS)
+    samples: dict[str, list] = field(default_factory=dict)  # pc_id -> [getstats samples, first event, last event]
+    states: list[tuple] = field(default_factory=list)  # (pc_id, ts, event, state, line)
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, raw)
+    lines_read: int = 0
+    blank: int = 0
+    records: int = 0
+
+
+def recognise(path: Path) -> LogFile | None:
+    """The dump's shape by its first bytes (a few hundred, read for every file ingest is given), or None."""
+    compression = sources.compression_of(path)
+    data = sources.head(path, compression, HEAD_PROBE).lstrip()
+    if data.startswith(b"RTCStatsDump"):
+        return LogFile(path, "rtcstats", compression)
+    if _LEGACY_EVENT.match(data):
+        return LogFile(path, "rtcstats-legacy", compression)
+    if data.startswith(b"{") and b'"PeerConnections"' in data:
+        return LogFile(path, "webrtc-internals", compression)
+    return None
+
+
+HEAD_PROBE = 4096  # a webrtc-internals export names PeerConnections (after getUserMedia) in its first bytes
+# A jitsi rtcstats-server line: ["method", null or "pc id", ... (the value may be long; the time ends it)
+_LEGACY_EVENT = re.compile(rb'\[\s*"[A-Za-z][\w.]*"\s*,\s*(?:null|"[^"\n]*")\s*,')
+
+
+def read(log: LogFile, constants: dict[str, str] | None = None) -> Dump:
+    """Read a whole dump; `constants` (--set) name the session's room, user, edge... over its metadata."""
+    try:
+        with open(log.path, "rb") as raw:
+            text = sources._decompressed(raw, log.compression).read().decode("utf-8", errors="replace")
+    except sources.READ_ERRORS as err:
+        raise InputError(f"{log.name}: cannot read: {err}") from None
+    dump = Dump(log.format)
+    if log.format == "webrtc-internals":
+        _read_internals(dump, text)
+    else:
+        _read_lines(dump, text.splitlines(), legacy=log.format == "rtcstats-legacy")
+    dump.session.setdefault("user_id", log.path.name.split(".")[0])
+    dump.session.update({k: v for k, v in (constants or {}).items() if k in SESSION_FIELDS})
+    return dump
+
+
+def _read_lines(dump: Dump, lines: list[str], *, legacy: bool) -> None:
+    base: dict[str | None, dict] = {}
+    clock = 0.0
+    start = 0
+    if not legacy:
+        # the `RTCStatsDump` line and the metadata object are read as records too (the session comes from them)
+        start = 2
+        dump.lines_read = dump.records = min(len(lines), 2)
+        meta = _json(lines[1]) if len(lines) > 1 else None
+        if isinstance(meta, dict):
+            _metadata(dump.session, meta)
+        elif len(lines) > 1:
+            dump.records -= 1
+            dump.rejects.append((2, "rtcstats metadata line is not a JSON object", lines[1][:RAW_LIMIT]))
+    for number, line in enumerate(lines[start:], start + 1):
+        dump.lines_read += 1
+        if not line.strip():
+            dump.blank += 1
+            continue
+        event = _json(line)
+        if not (isinstance(event, list) and len(event) >= 4 and isinstance(event[-1], int | float)):
+            dump.rejects.append((number, "not an rtcstats event: [method, pc id, value, time]", line[:RAW_LIMIT]))
+            continue
+        dump.records += 1
+        method, pc, value = METHODS.get(event[0], event[0]), event[1], event[2]
+        clock = float(event[-1]) if legacy else clock + float(event[-1])
+        if pc is not None:
+            _seen(dump, str(pc), clock)
+        if method in ("getstats", "getStats"):
+            if not isinstance(value, dict):
+                dump.rejects.append((number, "getstats value is not an object", line[:RAW_LIMIT]))
+                dump.records -= 1
+                continue
+            _expand(dump, base.setdefault(pc, {}), str(pc), value, clock, legacy)
+        elif method in STATE_METHODS and isinstance(value, str):
+            dump.states.append((str(pc), _ts(clock), STATE_METHODS[method], value.strip('"'), number))
+        elif method in ("connectionInfo", "identity", "create") and isinstance(value, dict) and pc is None:
+            _metadata(dump.session, value)
+
+
+def _expand(dump: Dump, base: dict, pc: str, delta: dict, clock: float, legacy: bool) -> None:
+    """One getstats sample: carry each stat id's previous values forward under what the delta changed, and
+    keep a row for each audio stat of interest."""
+    counts = _seen(dump, pc, clock)
+    sample = counts[0]
+    counts[0] += 1
+    if not legacy:
+        delta = {sid: _decompressed(report) for sid, report in delta.items() if sid != "t"}
+    for sid, report in delta.items():
+        if report is None:
+            base.pop(sid, None)
+        elif isinstance(report, dict):
+            base[sid] = {**base.get(sid, {}), **report}
+    ts = _ts(clock)
+    for sid, stat in base.items():
+        kind = stat.get("kind") or stat.get("mediaType")
+        stype = stat.get("type")
+        if stype == "candidate-pair":
+            if not stat.get("nominated"):
+                continue
+            values = [None] * len(COLUMNS)
+            values[list(COLUMNS).index("round_trip_time")] = _number(stat.get("currentRoundTripTime"))
+        elif stype in ("inbound-rtp", "remote-inbound-rtp", "media-source") and kind == "audio":
+            values = [_number(stat.get(prop)) for prop in COLUMNS.values()]
+        else:
+            continue
+        dump.stats.append((pc, sid, sample, ts, stype, kind, *values))
+
+
+def _seen(dump: Dump, pc: str, clock: float) -> list:
+    """A peer connection's getstats samples and first and last event times, updated by one event."""
+    counts = dump.samples.setdefault(pc, [0, _ts(clock), _ts(clock)])
+    counts[1], counts[2] = min(counts[1], _ts(clock)), max(counts[2], _ts(clock))
+    return counts
+
+
+def _decompressed(report):
+    if not isinstance(report, dict):
+        return report
+    out = {PROPERTIES.get(k, k): v for k, v in report.items()}
+    if "type" in out:
+        out["type"] = STATS_TYPES.get(out["type"], out["type"])
+    return out
+
+
+def _read_internals(dump: Dump, text: str) -> None:
+    """Chrome's export: per peer connection, `stats` maps `<id>-<property>` to a series of values between
+    startTime and endTime (one a sample); the samples are rebuilt by position in the series."""
+    data = _json(text)
+    dump.lines_read = text.count("\n") + 1
+    if not isinstance(data, dict) or not isinstance(data.get("PeerConnections"), dict):
+        dump.rejects.append((1, "webrtc-internals export without PeerConnections", text[:RAW_LIMIT]))
+        return
+    if isinstance(data.get("UserAgent"), str):
+        _metadata(dump.session, {"userAgent": data["UserAgent"]})
+    for pc, conn in data["PeerConnections"].items():
+        samples: dict[int, dict] = {}
+        for key, series in (conn.get("stats") or {}).items():
+            values = _json(series.get("values", "null")) if isinstance(series, dict) else None
+            sid, _, prop = key.rpartition("-")
+            if not isinstance(values, list) or not sid:
+                continue
+            start = _epoch_ms(series.get("startTime"))
+            end = _epoch_ms(series.get("endTime"))
+            n = len(values)
+            for i, value in enumerate(values):
+                t = start + (end - start) * i / (n - 1) if n > 1 and start and end else (start or 0)
+                snap = samples.setdefault(round(t / 1000), {"_t": t})
+                snap.setdefault(sid, {"type": series.get("statsType")})[prop] = value
+        base: dict = {}
+        for _, snap in sorted(samples.items()):
+            t = snap.pop("_t")
+            dump.records += 1
+            _expand(dump, base, pc, snap, t, True)
+        for entry in conn.get("updateLog") or []:
+            method = entry.get("type") if isinstance(entry, dict) else None
+            if method in STATE_METHODS and isinstance(entry.get("value"), str):
+                t = _epoch_ms(entry.get("time") or entry.get("timestamp"))
+                dump.states.append((pc, _ts(t), STATE_METHODS[method], entry["value"].strip('"'), 1))
+
+
+def _metadata(session: dict, meta: dict) -> None:
+    """The session's room, user, platform, region and edge from a dump's metadata (ours or jitsi's names)."""
+    ua = meta.get("userAgent")
+    if isinstance(ua, str) and "platform" not in session:
+        low = ua.lower()
+        session["platform"] = next((name for key, name in _PLATFORMS if key in low), None)
+        session["user_agent"] = ua
+    deployment = meta.get("deploymentInfo") if isinstance(meta.get("deploymentInfo"), dict) else {}
+    found = {
+        "space_id": meta.get("space_id") or meta.get("confName") or meta.get("roomId"),
+        "user_id": meta.get("user_id") or meta.get("userId") or meta.get("endpointId"),
+        "role": meta.get("role"),
+        "platform": meta.get("platform"),
+        "region": meta.get("region") or deployment.get("userRegion") or deployment.get("region"),
+        "edge": meta.get("edge") or deployment.get("shard"),
+    }
+    session.update({k: str(v) for k, v in found.items() if isinstance(v, str | int) and v != ""})
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _epoch_ms(value) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
+def _ts(ms: float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+STATS_SCHEMA = {
+    "pc_id": pl.String,
+    "stat_id": pl.String,
+    "sample": pl.Int64,
+    "ts": pl.Datetime("us", "UTC"),
+    "type": pl.String,
+    "kind": pl.String,
+    **{c: pl.Float64 for c in COLUMNS},
+}
+STATES_SCHEMA = {
+    "pc_id": pl.String,
+    "ts": pl.Datetime("us", "UTC"),
+    "event": pl.String,
+    "state": pl.String,
+    "line": pl.Int64,
+}
+
+
+def load(con: duckdb.DuckDBPyConnection, log: LogFile, constants: dict, replace: bool, options_json: str):
+    """Read one dump and append it in one transaction: its stats, states, session, derived quality and
+    measured glitches, rejects and `files` row. Returns what happened, as `FileResult` fields."""
+    started = time.perf_counter()
+    with open(log.path, "rb") as f:
+        sha = hashlib.file_digest(f, "sha256").hexdigest()
+    earlier = queries.run(con, "ingest/loaded_file", sha256=[sha]).to_dicts()
+    if earlier and earlier[0]["status"] == "loaded" and not replace:
+        return {"status": "already loaded"}
+    dump = read(log, constants)
+    stats = pl.DataFrame(dump.stats, schema=STATS_SCHEMA, orient="row")
+    states = pl.DataFrame(dump.states, schema=STATES_SCHEMA, orient="row")
+    connections = pl.DataFrame(
+        [(pc, n, first, last) for pc, (n, first, last) in dump.samples.items()],
+        schema={
+            "pc_id": pl.String,
+            "samples": pl.Int64,
+            "first_ts": pl.Datetime("us", "UTC"),
+            "last_ts": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
+    )
+    rejects = pl.DataFrame(dump.rejects, schema={"line": pl.Int64, "reason": pl.String, "raw": pl.String}, orient="row")
+    times = [t for t in (*stats["ts"], *states["ts"])]
+    min_ts, max_ts = (min(times), max(times)) if times else (None, None)
+    status = "loaded" if dump.records or not dump.rejects else "rejected"
+    with db.transaction(con):
+        for old in earlier:
+            queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
+        file_id = queries.run(con, "ingest/next_file_ids", files=1).item()
+        if status == "loaded":
+            con.register("webrtc_staged_stats", stats)
+            con.register("webrtc_staged_states", states)
+            con.register("webrtc_staged_connections", connections)
+            try:
+                queries.execute(con, "webrtc/insert_stats", file_id=file_id)
+                queries.execute(con, "webrtc/insert_states", file_id=file_id)
+                queries.execute(
+                    con,
+                    "webrtc/insert_session",
+                    file_id=file_id,
+                    **{k: dump.session.get(k) for k in (*SESSION_FIELDS, "user_agent")},
+                    format=log.format,
+                )
+                queries.execute(con, "webrtc/derive_quality", file_id=file_id)
+                queries.execute(con, "webrtc/insert_glitches", file_id=file_id)
+            finally:
+                for name in ("webrtc_staged_stats", "webrtc_staged_states", "webrtc_staged_connections"):
+                    con.unregister(name)
+        con.register("webrtc_staged_rejects", rejects)
+        try:
+            queries.execute(con, "webrtc/insert_rejects", file_id=file_id)
+        finally:
+            con.unregister("webrtc_staged_rejects")
+        seconds = time.perf_counter() - started
+        queries.execute(
+            con,
+            "ingest/record_files",
+            file_id=[file_id],
+            path=[log.name],
+            sha256=[sha],
+            kind="webrtc",
+            format=log.format,
+            bytes=[log.bytes],
+            lines_read=[dump.lines_read],
+            blank=[dump.blank],
+            loaded=[dump.records if status == "loaded" else 0],
+            rejected=[len(dump.rejects)],
+            duplicates=[0],
+            min_ts=[min_ts],
+            max_ts=[max_ts],
+            tz="UTC",
+            clock_offset_s=0.0,
+            seconds=[seconds],
+            continued=[0],
+            status=[status],
+            options=options_json,
+        )
+    return {
+        "status": status,
+        "lines_read": dump.lines_read,
+        "blank": dump.blank,
+        "loaded": dump.records if status == "loaded" else 0,
+        "rejected": len(dump.rejects),
+        "min_ts": min_ts,
+        "max_ts": max_ts,
+        "seconds": seconds,
+        "top_reasons": _top_reasons(dump),
+        "notes": [f"replaced what this file loaded before (file {old['file_id']})" for old in earlier] + _notes(dump),
+    }
+
+
+def _top_reasons(dump: Dump) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for _, reason, _ in dump.rejects:
+        counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+
+
+def _notes(dump: Dump) -> list[str]:
+    if dump.stats and not dump.session.get("space_id"):
+        return [
+            "no room named in the dump's metadata: its measured glitches stay out of the glitch log"
+            " (pass --set space_id=ROOM)"
+        ]
+    return []

@@ -1,0 +1,59 @@
+-- Appends one dump's audio stats (webrtc_staged_stats: the expanded samples, cumulative counters as the
+-- client reported them) with each counter turned into its difference from the same stat's previous sample.
+-- A stat whose received samples or packets went back was restarted (a new stream under the same id): its
+-- counters count from zero again, so their values are the differences. A stat's first sample has none.
+-- reads: webrtc_staged_stats   params: $file_id
+insert into webrtc_stats
+with previous as (
+    select
+        *,
+        lag(packets_received) over w as p_packets_received,
+        lag(packets_lost) over w as p_packets_lost,
+        lag(jitter_buffer_delay) over w as p_jitter_buffer_delay,
+        lag(jitter_buffer_emitted) over w as p_jitter_buffer_emitted,
+        lag(samples_received) over w as p_samples_received,
+        lag(concealed_samples) over w as p_concealed_samples,
+        lag(silent_concealed_samples) over w as p_silent_concealed_samples,
+        lag(concealment_events) over w as p_concealment_events,
+        lag(inserted_samples) over w as p_inserted_samples,
+        lag(removed_samples) over w as p_removed_samples,
+        row_number() over w = 1 as first_sample
+    from webrtc_staged_stats
+    window w as (partition by pc_id, stat_id order by sample)
+),
+flagged as (
+    select
+        *,
+        coalesce(samples_received < p_samples_received, false)
+        or coalesce(packets_received < p_packets_received, false) as restarted
+    from previous
+),
+final as (
+    select
+        $file_id as file_id, pc_id, stat_id, sample, ts, type, kind,
+        case when first_sample then null when restarted then packets_received
+             else packets_received - p_packets_received end as packets_received,
+        case when first_sample then null when restarted then packets_lost
+             else packets_lost - p_packets_lost end as packets_lost,
+        jitter,
+        case when first_sample then null when restarted then jitter_buffer_delay
+             else jitter_buffer_delay - p_jitter_buffer_delay end as jitter_buffer_delay,
+        case when first_sample then null when restarted then jitter_buffer_emitted
+             else jitter_buffer_emitted - p_jitter_buffer_emitted end as jitter_buffer_emitted,
+        case when first_sample then null when restarted then samples_received
+             else samples_received - p_samples_received end as samples_received,
+        case when first_sample then null when restarted then concealed_samples
+             else concealed_samples - p_concealed_samples end as concealed_samples,
+        case when first_sample then null when restarted then silent_concealed_samples
+             else silent_concealed_samples - p_silent_concealed_samples end as silent_concealed_samples,
+        case when first_sample then null when restarted then concealment_events
+             else concealment_events - p_concealment_events end as concealment_events,
+        case when first_sample then null when restarted then inserted_samples
+             else inserted_samples - p_inserted_samples end as inserted_samples,
+        case when first_sample then null when restarted then removed_samples
+             else removed_samples - p_removed_samples end as removed_samples,
+        audio_level, round_trip_time, erle
+    from flagged
+)
+select * from final
+order by pc_id, stat_id, sample

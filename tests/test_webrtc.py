@@ -1,0 +1,220 @@
+"""WebRTC dumps (kind `webrtc`): real dumps load by content with counts checked against plain JSON parsing of
+the files, the delta expansion and counter differences, the MOS formula, and the planted incidents of
+`simulate --webrtc`."""
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from postmortem import summary
+from postmortem.ingest import ingest
+
+DUMPS = Path(__file__).parent / "data" / "webrtc"
+REAL = ["chrome-relay", "firefox97-standard-stats-sfu", "chrome-standard-pc-failed", "gumonly.jsonl"]
+
+
+def reference_counts(path: Path) -> dict:
+    """An independent count of a dump: every non-blank line after an `RTCStatsDump` header is a JSON array
+    [method, pc id, value, ..., time]; getstats is spelled 'getstats' (jitsi) or compressed to 'g' or 1 (file
+    format 3); onconnectionstatechange to 25."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[:2] if lines[0] == "RTCStatsDump" else []
+    events = [json.loads(line) for line in lines[len(header) :] if line.strip()]
+    return {
+        "lines": len(lines),
+        "peer_connections": len({e[1] for e in events if e[1] is not None}),
+        "stats_samples": sum(1 for e in events if e[0] in ("getstats", "g", 1)),
+        "connection_failures": sum(
+            1 for e in events if e[0] in ("onconnectionstatechange", 25) and e[2].strip('"') == "failed"
+        ),
+    }
+
+
+def test_real_dumps_load_by_content_with_exact_counts(con, tmp_path):
+    folder = tmp_path / "dumps"
+    shutil.copytree(DUMPS, folder, ignore=shutil.ignore_patterns("LICENSE*", "README.md"))
+    result = ingest(con, [folder])
+    assert {f.path.name: (f.kind, f.format, f.status) for f in result.files} == {
+        "chrome-relay": ("webrtc", "rtcstats-legacy", "loaded"),
+        "firefox97-standard-stats-sfu": ("webrtc", "rtcstats-legacy", "loaded"),
+        "chrome-standard-pc-failed": ("webrtc", "rtcstats-legacy", "loaded"),
+        "gumonly.jsonl": ("webrtc", "rtcstats", "loaded"),
+    }
+    refs = {name: reference_counts(DUMPS / name) for name in REAL}
+    for f in result.files:  # every line read is loaded (none blank or rejected in these files)
+        assert (f.lines_read, f.loaded, f.rejected, f.blank) == (refs[f.path.name]["lines"],) * 2 + (0, 0)
+    facts = summary.build_summary(con)["webrtc"]
+    for key in ("peer_connections", "stats_samples", "connection_failures"):
+        assert facts[key] == sum(r[key] for r in refs.values()), key
+    # the reference: 1 + 1 + 3 + 0 peer connections, 13 + 8 + 19 + 0 samples, 3 failures (pc-failed's three)
+    assert (facts["files"], facts["peer_connections"], facts["stats_samples"], facts["connection_failures"]) == (
+        4,
+        5,
+        40,
+        3,
+    )
+
+
+def test_session_comes_from_the_dump_metadata(con):
+    ingest(con, [DUMPS / "firefox97-standard-stats-sfu"])
+    # identity line: confName, endpointId, deploymentInfo.region and shard; the user agent says Mac
+    assert con.sql("select space_id, user_id, platform, region, edge from webrtc_sessions").fetchall() == [
+        ("ObviousGroupsAnticipateCertainly", "59d7f6f7", "macos", "us-west-2", "hcv-lonely-drno")
+    ]
+
+
+def test_a_gzipped_dump_and_a_rerun(con, tmp_path):
+    packed = tmp_path / "relay.gz"
+    packed.write_bytes(gzip.compress((DUMPS / "chrome-relay").read_bytes()))
+    assert [f.status for f in ingest(con, [packed]).files] == ["loaded"]
+    assert [f.status for f in ingest(con, [packed]).files] == ["already loaded"]
+    assert con.sql("select count(*) from webrtc_connections").fetchall() == [(1,)]
+
+
+def test_bad_lines_are_rejects_with_line_numbers(con, tmp_path):
+    dump = tmp_path / "client.log"
+    dump.write_text(
+        '["connectionInfo",null,{"userAgent":"x"},1700000000000]\n'
+        '["getstats","PC_0",{"A":{"type":"inbound-rtp","kind":"audio","packetsReceived":5}},1700000001000]\n'
+        "this is not json\n"
+        "\n"
+        '["getstats","PC_0","not an object",1700000002000]\n',
+        encoding="utf-8",
+    )
+    (f,) = ingest(con, [dump]).files
+    assert (f.kind, f.lines_read, f.loaded, f.rejected, f.blank) == ("webrtc", 5, 2, 2, 1)
+    assert con.sql("select line, reason from rejects order by line").fetchall() == [
+        (3, "not an rtcstats event: [method, pc id, value, time]"),
+        (5, "getstats value is not an object"),
+    ]
+
+
+def test_kind_webrtc_on_something_else_is_one_line_error(con, tmp_path):
+    log = tmp_path / "join.jsonl"
+    log.write_text('{"ts":"2026-01-01T00:00:00Z","space_id":"s","user_id":"u","event":"join"}\n')
+    with pytest.raises(Exception, match="not a WebRTC dump"):
+        ingest(con, [log], kind="webrtc")
+
+
+def _sample(t_ms: float, stats: dict) -> str:
+    return json.dumps(["getstats", "pc1", stats, t_ms])
+
+
+def test_delta_samples_are_expanded_and_counters_differenced(con, tmp_path):
+    t0 = 1_700_000_000_000
+    lines = [
+        json.dumps(["identity", None, {"confName": "room", "userId": "ann"}, t0]),
+        _sample(
+            t0,
+            {
+                "IA": {
+                    "type": "inbound-rtp",
+                    "kind": "audio",
+                    "totalSamplesReceived": 0,
+                    "concealedSamples": 0,
+                    "silentConcealedSamples": 0,
+                    "packetsReceived": 0,
+                    "packetsLost": 0,
+                    "jitter": 0.01,
+                },
+                "V": {"type": "inbound-rtp", "kind": "video", "packetsReceived": 1},
+            },
+        ),
+        # only what changed: the carried-forward jitter stays 0.01
+        _sample(t0 + 10_000, {"IA": {"totalSamplesReceived": 480_000, "packetsReceived": 500}}),
+        _sample(
+            t0 + 20_000,
+            {
+                "IA": {
+                    "totalSamplesReceived": 960_000,
+                    "concealedSamples": 48_000,
+                    "packetsReceived": 900,
+                    "packetsLost": 100,
+                }
+            },
+        ),
+        # the counters went back: a restarted stream counts from zero
+        _sample(
+            t0 + 30_000,
+            {"IA": {"totalSamplesReceived": 480_000, "concealedSamples": 0, "packetsReceived": 500, "packetsLost": 0}},
+        ),
+    ]
+    dump = tmp_path / "ann.log"
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest(con, [dump])
+    rows = con.sql(
+        "select sample, samples_received, concealed_samples, packets_received, packets_lost, jitter "
+        "from webrtc_stats where type = 'inbound-rtp' order by sample"
+    ).fetchall()
+    assert rows == [
+        (0, None, None, None, None, 0.01),
+        (1, 480_000.0, 0.0, 500.0, 0.0, 0.01),
+        (2, 480_000.0, 48_000.0, 400.0, 100.0, 0.01),  # 960,000 - 480,000; 900 - 500
+        (3, 480_000.0, 0.0, 500.0, 0.0, 0.01),  # restarted: the values themselves
+    ]
+    quality = con.sql(
+        "select concealed_share, loss_rate, mos from webrtc_quality where samples > 0 order by interval_start"
+    ).fetchall()
+    # interval 2: concealed 48,000 / 480,000 = 0.1; loss 100 / (100 + 400) = 0.2 -> loss% = 20
+    # delay = 20 + 50 (no buffer stats) + 50 / 2 = 95 ms; Id = 0.03 x 95 = 2.85
+    # Ipl = 6 + 94 x 20 / (20 + 20) = 53; R = 100 - 53 - 2.85 = 44.15
+    # MOS = 1 + 0.035 x 44.15 + 7e-6 x 44.15 x (44.15 - 60) x (100 - 44.15) = 1 + 1.54525 - 0.27357 = 2.27
+    # intervals 1 and 3: loss 0 -> R = 100 - 6 - 2.85 = 91.15, MOS = 1 + 3.19025 + 0.17590 = 4.37
+    assert quality == [(0.0, 0.0, 4.37), (0.1, 0.2, 2.27), (0.0, 0.0, 4.37)]
+
+
+@pytest.fixture(scope="module", params=["speaker", "edge"])
+def planted(request, tmp_path_factory):
+    """A small simulation with dumps for 24 listeners (6 behind the bad edge) and the 6 speakers, ingested."""
+    from postmortem import db
+    from postmortem.simulate import simulate
+
+    out = tmp_path_factory.mktemp(f"sim-{request.param}")
+    simulate(out / "logs", listeners=300, seed=5, webrtc=24, webrtc_failure=request.param)
+    truth = json.loads((out / "logs" / ".truth.json").read_text())["webrtc"]
+    with db.connect(out / "db.duckdb", threads=2) as connection:
+        ingest(connection, [out / "logs"])
+        facts = summary.build_summary(connection)
+    return truth, facts, out / "logs"
+
+
+def test_planted_incident_is_recovered(planted):
+    truth, facts, _ = planted
+    audio = facts["webrtc"]
+    assert (truth["listeners"], truth["behind_bad_edge"], truth["speakers"]) == (24, 6, 6)
+    assert audio["files"] == audio["peer_connections"] == 24 + 6
+    assert summary.to_json_ready(audio["onset"]) == "2026-03-14T21:12:00Z" == truth["onset"].replace(".000", "")
+    assert audio["poor_listener_minutes"] == truth["poor_listener_minutes"] > 0
+    assert audio["silent_listener_minutes"] == truth["silent_listener_minutes"] > 0
+    assert audio["connection_failures"] == truth["connection_failures"]
+    assert audio["verdict"]["kind"] == truth["verdict"]
+    assert audio["verdict"]["speaker"] == truth["feedback_speaker"]
+    if truth["failure"] == "edge":
+        assert truth["connection_failures"] > 0
+        assert audio["verdict"]["evidence"][0].startswith(f"edge {truth['bad_edge']}: 100% of its listener-minutes")
+
+
+def test_planted_incident_minutes_band(planted):
+    truth, facts, _ = planted
+    by_minute = {summary.to_json_ready(m["minute"]): m for m in facts["webrtc"]["mos_by_minute"]}
+    # before the onset every listener hears clean audio (MOS about 4.3); in the silence the p50 listener of the
+    # speaker case, and the p10 listener of the edge case (a quarter of the listeners), is at the floor
+    assert by_minute["2026-03-14T21:05:00Z"]["p10"] > 4
+    silence = by_minute["2026-03-14T21:18:00Z"]
+    assert (silence["p50"] if truth["failure"] == "speaker" else silence["p10"]) < 1.5
+
+
+def test_measured_glitches_feed_the_glitch_log(planted, con):
+    truth, _, logs = planted
+    # no client complained (no glitch log): the room log and the dumps alone
+    ingest(con, [logs / "join.jsonl", logs / "webrtc"])
+    assert con.sql("select distinct extra->>'source' from glitch_events").fetchall() == [("webrtc",)]
+    facts = summary.build_summary(con)
+    assert summary.to_json_ready(facts["webrtc"]["onset"]) == truth["onset"].replace(".000", "")
+    if truth["failure"] == "speaker":  # 24 of the room's 300 listeners measured it: 8%, over the 5% floor
+        assert summary.to_json_ready(facts["incident"]["degraded_at"]) == truth["onset"].replace(".000", "")
+    else:  # 6 of 300 behind the failed edge: 2%, under the room detection's floor; only the webrtc onset says
+        assert facts["incident"] is None  # no room degraded by the detection's rule
