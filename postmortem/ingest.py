@@ -272,12 +272,7 @@ def _profile_of(log: LogFile, options: Options) -> profiles.Profile | None:
         return profiles.built_in()["logfmt"]
     if log.format == "text" and options.mapping.pattern is None:
         lines = sources.head_lines(sources.head(log.path, log.compression))
-        best, share = None, 0.0
-        for profile in profiles.text_profiles():
-            pattern = re.compile(profile.mapping.pattern)
-            hits = sum(1 for line in lines if pattern.match(line))
-            if lines and hits / len(lines) > share:
-                best, share = profile, hits / len(lines)
+        best, share = profiles.best_text_profile(lines)
         if best is None or share < 0.5:
             sample = lines[0][:80] if lines else "(empty)"
             raise InputError(

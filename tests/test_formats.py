@@ -1,0 +1,305 @@
+"""Every built-in format loads its real sample (tests/data/formats, origins in NOTICE.md there) with no flag but
+`--year` for year-less ones, recognised by content, with exact counts.
+
+Each expectation is computed independently of the tool: a few lines of Python per format read the raw file
+with string splits, `json.loads` and `strptime`, and a level table written here by hand from the format's own
+documentation. Never from the tool's output, never with the profile's regular expression."""
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from postmortem import db, ingest, profiles
+from postmortem.cli import app
+
+FORMATS = Path(__file__).parent / "data" / "formats"
+
+
+@dataclass(frozen=True)
+class Expected:
+    loaded: int
+    rejected: int
+    levels: dict
+    first: datetime
+    last: datetime
+
+
+def expect(records: list[tuple[datetime, str]], rejected: int = 0) -> Expected:
+    """(timestamp, level) of each record the raw file holds -> the counts a load must show."""
+    stamps = [ts for ts, _ in records]
+    return Expected(len(records), rejected, dict(Counter(level for _, level in records)), min(stamps), max(stamps))
+
+
+def lines(name: str) -> list[str]:
+    return [line for line in (FORMATS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def utc(text: str, form: str) -> datetime:
+    return datetime.strptime(text, form).replace(tzinfo=UTC)
+
+
+def epoch(seconds: str) -> datetime:
+    return datetime.fromtimestamp(float(seconds), UTC)
+
+
+def iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def http(status: str) -> str:
+    return {"5": "error", "4": "warn"}.get(status[0], "info")
+
+
+# Level words as each format's documentation names them, by hand (not the tool's table).
+JAVA = {"INFO": "info", "WARN": "warn", "WARNING": "warn", "ERROR": "error", "FATAL": "fatal", "DEBUG": "debug"}
+BGL = {**JAVA, "SEVERE": "error", "FAILURE": "error"}
+APACHE = {"notice": "info", "error": "error", "warn": "warn", "info": "info", "crit": "fatal", "debug": "debug"}
+MYSQL = {"Note": "info", "System": "info", "Warning": "warn", "Error": "error"}
+POSTGRES = {"LOG": "info", "INFO": "info", "NOTICE": "info", "WARNING": "warn", "ERROR": "error", "FATAL": "fatal"}
+POSTGRES_ZONES = {"PDT": timedelta(hours=-7), "CEST": timedelta(hours=2)}
+MONGO = {"I": "info", "W": "warn", "E": "error", "F": "fatal", "D1": "debug"}
+NEXTCLOUD = {0: "debug", 1: "info", 2: "warn", 3: "error", 4: "fatal"}
+
+
+def windows_cbs():  # `2016-09-28 04:30:30, Info    CBS    msg`: every line a record
+    return expect(
+        [(utc(x[:19], "%Y-%m-%d %H:%M:%S"), x.split(",")[1].split()[0].lower()) for x in lines("windows_cbs.log")]
+    )
+
+
+def hpc():  # fifth field: epoch seconds; the log has no severity
+    return expect([(epoch(x.split()[4]), "unknown") for x in lines("hpc.log")])
+
+
+def bgl():  # second field: epoch seconds; ninth: the level
+    return expect([(epoch(x.split()[1]), BGL[x.split()[8]]) for x in lines("bgl.log")])
+
+
+def apache_error():  # `[Sun Dec 04 04:47:44 2005] [notice] msg`
+    return expect(
+        [
+            (utc(x[1:25], "%a %b %d %H:%M:%S %Y"), APACHE[x.split("] [")[1].split("]")[0]])
+            for x in lines("apache_error.log")
+        ]
+    )
+
+
+def openstack():  # `file 2017-05-16 00:00:00.008 pid LEVEL logger ...`
+    return expect(
+        [(utc(" ".join(x.split()[1:3]), "%Y-%m-%d %H:%M:%S.%f"), JAVA[x.split()[4]]) for x in lines("openstack.log")]
+    )
+
+
+def haproxy():  # syslog-wrapped; an HTTP log line has `[accept date]` as its 7th field and the status as its 11th
+    records = []
+    for x in lines("haproxy.log"):
+        parts = x.split()
+        level = http(parts[10]) if len(parts) > 10 and re.fullmatch(r"\d{3}", parts[10]) else "unknown"
+        records.append((utc("2019 " + x[:15], "%Y %b %d %H:%M:%S"), level))
+    return expect(records)
+
+
+def mysql_error():  # `2020-08-06T14:25:02.835618Z 0 [Note] [MY-012487] [InnoDB] msg`
+    return expect([(iso(x.split()[0]), MYSQL[x.split()[2].strip("[]")]) for x in lines("mysql_error.log")])
+
+
+def uwsgi():  # the date in the second [...] group, the status inside `(HTTP/1.1 200)`
+    records = []
+    for x in lines("uwsgi.log"):
+        date = x.split("bytes} [")[1].split("]")[0]
+        status = x.split("(HTTP/")[1].split(")")[0].split()[1]
+        records.append((utc(date, "%a %b %d %H:%M:%S %Y"), http(status)))
+    return expect(records)
+
+
+def vpxd():  # `2022-06-02T11:58:12.193Z info vpxd[45715] ...`
+    return expect([(iso(x.split()[0]), {"info": "info", "warning": "warn"}[x.split()[1]]) for x in lines("vpxd.log")])
+
+
+def zap_console():  # a record opens with a timestamp and a tab; stack trace lines do not
+    records = [x.split("\t") for x in lines("zap_console.log") if x[:4].isdigit() and "\t" in x]
+    return expect([(iso(r[0]), r[1]) for r in records])
+
+
+def postgres(
+    name,
+):  # `2025-08-13 01:45:01.123 PDT [12345] LOG:  msg`; DETAIL/STATEMENT lines belong to the record above
+    records = []
+    for x in lines(name):
+        parts = x.split()
+        if x[:4].isdigit() and parts[4].rstrip(":") in POSTGRES:
+            local = datetime.strptime(f"{parts[0]} {parts[1]}", "%Y-%m-%d %H:%M:%S.%f")
+            records.append(((local - POSTGRES_ZONES[parts[2]]).replace(tzinfo=UTC), POSTGRES[parts[4].rstrip(":")]))
+    return expect(records)
+
+
+def laravel():  # a record opens with `[2023-05-15 18:19:32] channel.LEVEL:`; the rest is its stack trace
+    records = [x for x in lines("laravel.log") if x.startswith("[20")]
+    return expect([(utc(x[1:20], "%Y-%m-%d %H:%M:%S"), JAVA[x.split()[2].split(".")[1].rstrip(":")]) for x in records])
+
+
+BUNYAN = {10: "debug", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal"}
+ECS = {"debug": "debug", "info": "info", "warning": "warn", "error": "error", "critical": "fatal"}
+SYSLOG = {"0": "fatal", "1": "fatal", "2": "fatal", "3": "error", "4": "warn", "5": "info", "6": "info", "7": "debug"}
+
+
+def otel():  # a record per logRecord; severityNumber 1-8 debug, 9-12 info, 13-16 warn, 17-20 error, 21-24 fatal
+    records = []
+    for line in lines("otel.jsonl"):
+        for resource in json.loads(line)["resourceLogs"]:
+            for scope in resource["scopeLogs"]:
+                for r in scope["logRecords"]:
+                    n = r.get("severityNumber")
+                    level = (
+                        "unknown" if n is None else ["debug", "debug", "info", "warn", "error", "fatal"][(n - 1) // 4]
+                    )
+                    records.append((epoch(int(r["timeUnixNano"]) / 1e9), level))
+    return expect(records)
+
+
+def logrus():  # `time="2021-09-15T21:17:10.220731Z" level=error msg="..."`
+    words = {"error": "error", "warning": "warn", "info": "info"}
+    return expect([(iso(x.split('"')[1]), words[x.split("level=")[1].split()[0]]) for x in lines("logrus.log")])
+
+
+def syslog5424_nopri():  # `ts host app procid msgid [sd] msg`; the level only where the SD holds level="..."
+    records = []
+    for x in lines("syslog5424_nopri.log"):
+        level = x.split('level="')[1].split('"')[0].lower() if 'level="' in x.split("] ")[0] else "unknown"
+        records.append((iso(x.split()[0]), level))
+    return expect(records)
+
+
+def json_records(name, ts, level):
+    return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
+
+
+@dataclass(frozen=True)
+class Reference:
+    profile: str
+    expected: Callable[[], Expected]
+    flags: tuple[str, ...] = ()
+
+
+REFERENCES = {
+    "windows_cbs.log": Reference("windows_cbs", windows_cbs),
+    "hpc.log": Reference("hpc", hpc),
+    "bgl.log": Reference("bgl", bgl),
+    "apache_error.log": Reference("apache_error", apache_error),
+    "openstack.log": Reference("openstack", openstack),
+    "haproxy.log": Reference("haproxy", haproxy, ("--year", "2019")),
+    "mysql_error.log": Reference("mysql_error", mysql_error),
+    "uwsgi.log": Reference("uwsgi", uwsgi),
+    "vpxd.log": Reference("vpxd", vpxd),
+    "zap_console.log": Reference("zap_console", zap_console),
+    "postgres.log": Reference("postgres", lambda: postgres("postgres.log")),
+    "postgres_statements.log": Reference("postgres", lambda: postgres("postgres_statements.log")),
+    "laravel.log": Reference("monolog", laravel),
+    "caddy.json": Reference(
+        "caddy", lambda: json_records("caddy.json", lambda r: epoch(r["ts"]), lambda r: r["level"])
+    ),
+    "mongodb.json": Reference(
+        "mongodb", lambda: json_records("mongodb.json", lambda r: iso(r["t"]["$date"]), lambda r: MONGO[r["s"]])
+    ),
+    "nextcloud.json": Reference(
+        "nextcloud",
+        lambda: json_records("nextcloud.json", lambda r: iso(r["time"]), lambda r: NEXTCLOUD[r["level"]]),
+    ),
+    "bunyan.log": Reference(
+        "bunyan", lambda: json_records("bunyan.log", lambda r: iso(r["time"]), lambda r: BUNYAN[r["level"]])
+    ),
+    "pino.log": Reference(
+        "pino", lambda: json_records("pino.log", lambda r: epoch(r["time"] / 1000), lambda r: r["level"])
+    ),
+    "ecs.json": Reference(
+        "ecs", lambda: json_records("ecs.json", lambda r: iso(r["@timestamp"]), lambda r: ECS[r["log.level"]])
+    ),
+    "journald.json": Reference(
+        "journald",
+        lambda: json_records(
+            "journald.json", lambda r: epoch(int(r["__REALTIME_TIMESTAMP"]) / 1e6), lambda r: SYSLOG[r["PRIORITY"]]
+        ),
+    ),
+    "otel.jsonl": Reference("otel", otel),
+    "logrus.log": Reference("logfmt", logrus),
+    "syslog5424_nopri.log": Reference("syslog5424_nopri", syslog5424_nopri),
+}
+
+
+def load(runner, tmp_path, name, *flags):
+    database = tmp_path / "formats.duckdb"
+    result = runner.invoke(app, ["ingest", str(FORMATS / name), "--db", str(database), *flags])
+    assert result.exit_code == 0, result.output
+    return db.connect(database, read_only=True)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_format_loads_exactly_with_no_flag(runner, tmp_path, name):
+    ref = REFERENCES[name]
+    expected = ref.expected()
+    (planned,) = ingest.plan([FORMATS / name])
+    assert planned.profile is not None and planned.profile.name == ref.profile
+    with load(runner, tmp_path, name, *ref.flags) as con:
+        loaded, rejected = con.sql("select loaded, rejected from files").fetchall()[0]
+        levels = dict(con.sql("select level, count(*) from error_events group by level").fetchall())
+        first, last = con.sql("select min(ts), max(ts) from error_events").fetchall()[0]
+    assert (loaded, rejected) == (expected.loaded, expected.rejected)
+    assert levels == expected.levels
+    assert (first, last) == (expected.first, expected.last)
+
+
+def test_every_built_in_format_has_a_real_sample():
+    # `ours` is our own log (sample_logs/); `loghub` is Loghub's structured CSV, tested in test_real_logs
+    tested = {ref.profile for ref in REFERENCES.values()} | {"ours", "loghub"}
+    tested |= {"access", "syslog", "log4j", "hdfs", "thunderbird", "simple"}  # test_real_logs.py
+    tested |= {"syslog5424"}  # no real file yet: hand-written lines in test_mapping.py (said in NOTICE.md)
+    missing = sorted(set(profiles.built_in()) - tested)
+    assert missing == []
+
+
+def test_nextcloud_numeric_levels_are_its_own_scale_not_syslog(runner, tmp_path):
+    # level 1 is "info" on Nextcloud's 0-4 scale; on syslog's 0-7 it would be "alert" (5 fatal errors)
+    with load(runner, tmp_path, "nextcloud.json") as con:
+        assert con.sql("select distinct level from error_events").fetchall() == [("info",)]
+
+
+def test_postgres_zone_abbreviation_is_a_zone_not_a_level(runner, tmp_path):
+    # by hand, line 1: `2025-08-13 01:45:01.123 PDT [12345] LOG:  starting PostgreSQL ...`; PDT is UTC-7
+    with load(runner, tmp_path, "postgres.log") as con:
+        first = con.sql("select ts, level, message from error_events order by ts limit 1").fetchall()[0]
+    assert first[0] == datetime(2025, 8, 13, 8, 45, 1, 123000, tzinfo=UTC)
+    assert first[1] == "info"
+    assert first[2].startswith("starting PostgreSQL 15.4")
+
+
+def test_postgres_detail_lines_join_the_error_above(runner, tmp_path):
+    with load(runner, tmp_path, "postgres_statements.log") as con:
+        (message,) = con.sql("select message from error_events order by ts limit 1").fetchall()[0]
+    # by hand: line 1 is the ERROR, line 2 its STATEMENT (a tab-indented SQL text follows)
+    assert message.startswith('syntax error at or near "null" at character 510')
+    assert "STATEMENT:  create table if not exists scrape_memory (" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "profile"),
+    [(p.example, p.name) for p in profiles.built_in().values() if p.mapping.pattern and p.example],
+)
+def test_each_text_profile_recognises_its_own_example(text, profile):
+    best, share = profiles.best_text_profile([text])
+    assert (best.name if best else None, share) == (profile, 1.0)
+
+
+def test_docs_list_every_built_in_format_with_its_example():
+    doc = (Path(__file__).parent.parent / "docs" / "log-format.md").read_text()
+    missing = [
+        name
+        for name, p in profiles.built_in().items()
+        if name != "ours" and (f"### `{name}` (" not in doc or p.example not in doc)
+    ]
+    assert missing == []
