@@ -31,6 +31,7 @@ import zstandard
 from postmortem import db, mapping, profiles, queries, sources, staging, webrtc
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
+from postmortem.metrics import read as metric_read
 from postmortem.sources import LogFile
 
 KINDS = ("join", "error", "glitch", "webrtc")
@@ -166,8 +167,8 @@ def check_zone(tz: str) -> str:
 
 
 def check_options(options: Options) -> Options:
-    if options.kind is not None and options.kind not in KINDS:
-        raise InputError(f"unknown kind {options.kind!r}; use one of: {', '.join(KINDS)}")
+    if options.kind is not None and options.kind not in (*KINDS, metric_read.KIND):
+        raise InputError(f"unknown kind {options.kind!r}; use one of: {', '.join((*KINDS, metric_read.KIND))}")
     if options.format is not None and options.format not in profiles.PROFILE_FORMATS:
         raise InputError(f"unknown format {options.format!r}; use one of: {', '.join(profiles.PROFILE_FORMATS)}")
     if options.dedup not in DEDUP_MODES:
@@ -256,6 +257,12 @@ def _plan_file(path: Path, options: Options, chosen: profiles.Profile | None) ->
         return FilePlan(dump, "webrtc", None)
     if options.kind == "webrtc":
         raise InputError(f"{path}: not a WebRTC dump (rtcstats, jitsi rtcstats-server or webrtc-internals export)")
+    if options.kind in (None, metric_read.KIND) and chosen is None and options.format is None:
+        exported = metric_read.recognise(path)  # a metrics export is told by its content, whatever its name
+        if exported:
+            return FilePlan(LogFile(path, exported, sources.compression_of(path)), metric_read.KIND, None)
+    if options.kind == metric_read.KIND:
+        raise metric_read.refuse(path)
     fmt = options.format or (chosen.format if chosen else None)
     log = sources.recognise(path, "jsonl" if fmt == "otlp" else fmt)
     profile = chosen or _profile_of(log, options)
@@ -302,7 +309,7 @@ def _kind_of(log: LogFile, options: Options, profile: profiles.Profile | None) -
             return kind
     raise InputError(
         f"{log.name}: cannot tell whether this is a join, error or glitch log from its name or fields"
-        f" (it has: {', '.join(sorted(fields)[:12]) or 'no named fields'}); pass --kind join|error|glitch"
+        f" (it has: {', '.join(sorted(fields)[:12]) or 'no named fields'}); pass --kind join|error|glitch|metric"
     )
 
 
@@ -412,6 +419,8 @@ def load_batch(
     if batch[0].kind == "webrtc":  # a dump is read whole by postmortem.webrtc, alone
         loaded = webrtc.load(con, batch[0].log, options.mapping.constants, options.replace, options.recorded())
         return [FileResult(batch[0].log.path, "webrtc", batch[0].log.format, **loaded)]
+    if batch[0].kind == metric_read.KIND:
+        return [_load_metric(con, batch[0], options)]
     results = [
         FileResult(p.log.path, p.kind, p.log.format, "loaded", profile=p.profile.name if p.profile else None)
         for p in batch
@@ -458,6 +467,41 @@ def load_batch(
     finally:
         queries.execute(con, "ingest/cleanup")
     return results
+
+
+def _load_metric(con, planned: FilePlan, options: Options) -> FileResult:
+    """A metrics export (postmortem.metrics.read): staged, then appended with its bookkeeping in one transaction,
+    like a log file; a file loaded before is not read again."""
+    log, started = planned.log, time.perf_counter()
+    result = FileResult(log.path, planned.kind, log.format, "loaded")
+    digest: dict = {}
+    _fingerprint_and_check(log, digest)
+    earlier = _earlier(con, [digest])[0]
+    if _already_loaded(result, earlier, options):
+        return result
+    try:
+        loaded = metric_read.stage(con, log, tz=options.tz, clock_offset_s=options.clock_offset_s)
+        with db.transaction(con):
+            for old in earlier:
+                queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
+                result.notes.append(f"replaced what this file loaded before (file {old['file_id']})")
+            file_id = queries.run(con, "ingest/next_file_ids", files=1).item()
+            metric_read.append(con, loaded, file_id)
+            for key in ("lines_read", "blank", "loaded", "rejected", "duplicates", "min_ts", "max_ts", "top_reasons"):
+                setattr(result, key, getattr(loaded, key))
+            if loaded.loaded + loaded.duplicates == 0 and loaded.rejected:
+                result.status = "rejected"
+            result.seconds = time.perf_counter() - started
+            queries.execute(con, "ingest/record_files", **_file_records([result], [log], [digest], [file_id], options))
+    except (duckdb.InterruptException, KeyboardInterrupt):
+        raise KeyboardInterrupt from None
+    except duckdb.IOException as err:
+        raise translate(err, "the database") from err
+    except duckdb.Error as err:
+        raise InputError(f"{log.name}: cannot read this {log.format} export: {staging.first_line(err)}") from err
+    finally:
+        metric_read.cleanup(con)
+    return result
 
 
 def _one_by_one(con, batch: list[FilePlan], options: Options, on_progress: Progress | None) -> list[FileResult]:

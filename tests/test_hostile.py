@@ -447,7 +447,7 @@ def _tables(path: Path) -> list[str]:
                 "create table meta (key varchar primary key, value varchar not null)",
                 "insert into meta values ('schema_version', '99')",
             ],
-            "has postmortem schema version 99, this postmortem reads version 2; upgrade postmortem",
+            "has postmortem schema version 99, this postmortem reads version 3; upgrade postmortem",
         ),
         (
             [
@@ -455,7 +455,7 @@ def _tables(path: Path) -> list[str]:
                 "insert into meta values ('schema_version', '0')",
                 "create table rejects (id integer, note varchar)",  # an older version it cannot bring up
             ],
-            "schema version 0, this postmortem reads version 2; no migration exists: re-ingest",
+            "schema version 0, this postmortem reads version 3; no migration exists: re-ingest",
         ),
     ],
 )
@@ -504,7 +504,7 @@ def test_a_database_from_before_schema_versions_is_upgraded_not_refused(tmp_path
     assert report.exit_code == 0, report.output
     assert [s["space_id"] for s in json.loads(report.stdout)["spaces"]] == ["s"]
     with duckdb.connect(str(database), read_only=True) as con:
-        assert con.sql("select value from meta where key = 'schema_version'").fetchall() == [("2",)]
+        assert con.sql("select value from meta where key = 'schema_version'").fetchall() == [("3",)]
     ingest(database, write_lines(tmp_path / "join.jsonl", [join("2024-05-01T10:01:00Z", "s", "u", "join")]))
     count = cli("sql", "select count(*) as n from join_events", "--format", "json", "--db", database)
     assert json.loads(count.stdout) == [{"n": 3}]

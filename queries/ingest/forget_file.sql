@@ -9,5 +9,6 @@ delete from webrtc_connections where file_id = $file_id;
 delete from webrtc_stats where file_id = $file_id;
 delete from webrtc_states where file_id = $file_id;
 delete from webrtc_quality where file_id = $file_id;
+delete from metric_points where file_id = $file_id;
 delete from rejects where file_id = $file_id;
 delete from files where file_id = $file_id

@@ -163,6 +163,16 @@ create table if not exists webrtc_quality (
     mos             double,
     mic_level       double,
     erle_db         double
+-- Metrics exported beside the logs (Prometheus, OpenMetrics, OTLP, Grafana CSV; postmortem/metrics/read.py): one
+-- row per point. A series is (name, labels); `labels` is a JSON object with sorted keys, so equal label sets are
+-- equal text. `type` is counter (cumulative: judged by its rate) or gauge (judged by its value).
+create table if not exists metric_points (
+    file_id integer not null,
+    name    varchar not null,
+    labels  json not null,
+    ts      timestamptz not null,
+    value   double not null,
+    type    varchar not null
 );
 
 -- The schema version, so a database from another version of postmortem (or another program) is refused
@@ -174,4 +184,4 @@ create table if not exists meta (
     key   varchar primary key,
     value varchar not null
 );
-insert or replace into meta values ('schema_version', '2');
+insert or replace into meta values ('schema_version', '3');

@@ -1,0 +1,35 @@
+-- Each staged point checked: its reject reason (the first check it fails), or none. Labels become one JSON object
+-- with sorted keys and without `__name__`, so a series is (name, labels) as text. Times move by the file's clock
+-- offset. A value written with thousands separators (1,234.5) is read without them.
+-- params: $clock_offset_s
+create or replace temp table metric_checked as
+with read_ as (
+    select
+        ord, name, labels, ts + to_microseconds(cast(round($clock_offset_s * 1e6) as bigint)) as ts, ts_text,
+        value_text, type, raw, problem,
+        try_cast(
+            case when regexp_full_match(trim(value_text), '[+-]?\d{1,3}(,\d{3})+(\.\d+)?') then replace(value_text, ',', '')
+                 else trim(value_text) end as double
+        ) as value
+    from metric_staged
+)
+select
+    ord,
+    name,
+    cast(to_json(map_from_entries(list_sort(list_filter(map_entries(labels), lambda e: e.key <> '__name__')))) as json)
+        as labels,
+    ts,
+    value,
+    type,
+    raw,
+    case
+        when name is null then 'not a sample line (name{labels} value timestamp)'
+        when trim(name) = '' then 'no metric name'
+        when problem is not null then problem
+        when ts_text is null then 'no timestamp'
+        when ts is null then 'unreadable timestamp'
+        when value_text is null or lower(trim(value_text)) in ('', 'null') then 'no value'
+        when value is null then 'value is not a number'
+        when isnan(value) or isinf(value) then 'value is not finite (NaN or Inf)'
+    end as reason
+from read_

@@ -1,0 +1,198 @@
+"""Metrics exports (issue 19): each format recognised by content and loaded with exact counts, computed here by
+an independent reading of the file (Python's json/csv/re, not DuckDB)."""
+
+import csv
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from postmortem import db
+from postmortem.ingest import ingest
+from postmortem.metrics import read
+
+DATA = Path(__file__).parent / "data" / "metrics"
+
+
+def _loaded(con, name: str) -> dict:
+    (result,) = ingest(con, [DATA / name]).files
+    return result
+
+
+def _finite(text) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except (TypeError, ValueError):
+        return False
+
+
+def expected_exposition(path: Path) -> dict:
+    """The exposition text by a line-by-line reading: blank and `#` lines hold no point; a sample is
+    `name{labels} value [timestamp]`; it loads with a timestamp and a finite value."""
+    lines = path.read_text().splitlines()
+    counts = {"lines": len(lines), "blank": 0, "loaded": 0, "no_ts": 0, "not_finite": 0}
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            counts["blank"] += 1
+            continue
+        rest = re.sub(r"\{.*\}", "", line).split()
+        if len(rest) < 3:
+            counts["no_ts"] += 1
+        elif not _finite(rest[1]):
+            counts["not_finite"] += 1
+        else:
+            counts["loaded"] += 1
+    return counts
+
+
+def test_exposition_text_counts_match_an_independent_reading(con):
+    want = expected_exposition(DATA / "exposition.prom")
+    # the Prometheus docs' example: 36 lines; 2 samples carry a timestamp, `something_weird` is +Inf
+    assert want == {"lines": 36, "blank": 16, "loaded": 2, "no_ts": 17, "not_finite": 1}
+    got = _loaded(con, "exposition.prom")
+    assert (got.kind, got.format) == ("metric", "prometheus-text")
+    assert (got.lines_read, got.blank, got.loaded, got.rejected) == (36, 16, 2, 18)
+    assert dict(got.top_reasons) == {"no timestamp": 17, "value is not finite (NaN or Inf)": 1}
+    rows = con.sql(
+        "select name, labels::varchar, epoch_ms(ts), value, type from metric_points order by value"
+    ).fetchall()
+    assert rows == [
+        ("http_requests_total", '{"code":"400","method":"post"}', 1395066363000, 3.0, "counter"),
+        ("http_requests_total", '{"code":"200","method":"post"}', 1395066363000, 1027.0, "counter"),
+    ]
+
+
+def test_an_escaped_label_value_is_unescaped(con, tmp_path):
+    path = tmp_path / "scrape.prom"
+    path.write_text('# TYPE f gauge\nf{path="C:\\\\DIR",error="no \\"x\\"\\nthere"} 1.5 1395066363000\n')
+    _loaded(con, path)
+    labels = json.loads(con.sql("select labels from metric_points").fetchall()[0][0])
+    assert labels == {"path": "C:\\DIR", "error": 'no "x"\nthere'}
+
+
+def test_openmetrics_timestamps_are_seconds(con, tmp_path):
+    path = tmp_path / "scrape.txt"
+    path.write_text('# TYPE rpc_requests counter\nrpc_requests_total{service="a"} 22.0 1726839813.5\n# EOF\n')
+    got = _loaded(con, path)
+    assert (got.format, got.loaded) == ("prometheus-text", 1)
+    assert con.sql("select epoch_ms(ts), type from metric_points").fetchall() == [(1726839813500, "counter")]
+
+
+@pytest.mark.parametrize("name", ["prometheus_query_range.json", "prometheus_query.json"])
+def test_prometheus_api_json_counts_match_an_independent_reading(con, name):
+    doc = json.loads((DATA / name).read_text())
+    result = doc["data"]["result"]
+    pairs = [p for s in result for p in (s["values"] if "values" in s else [s["value"]])]
+    got = _loaded(con, name)
+    assert (got.kind, got.format) == ("metric", "prometheus-json")
+    assert got.loaded == len(pairs) == (6 if "range" in name else 2)  # 2 series x 3 points; 2 series x 1 point
+    series = con.sql("select count(distinct (name, labels)) from metric_points").fetchall()[0][0]
+    assert series == len(result) == 2
+    points = sorted(
+        con.sql("select labels->>'instance', epoch_ms(ts), value from metric_points").fetchall(), key=lambda r: r[:2]
+    )
+    want = sorted(
+        (s["metric"]["instance"], round(float(t) * 1000), float(v))
+        for s in result
+        for t, v in (s["values"] if "values" in s else [s["value"]])
+    )
+    assert points == want
+
+
+def test_otlp_metrics_json_counts_match_an_independent_reading(con):
+    doc = json.loads((DATA / "otlp_metrics.json").read_text())
+    metrics = [m for rm in doc["resourceMetrics"] for sm in rm["scopeMetrics"] for m in sm["metrics"]]
+    # a gauge or sum point is one point; a histogram point is two (NAME_count, NAME_sum)
+    want = sum(
+        len(m[k]["dataPoints"]) * (2 if k == "histogram" else 1)
+        for m in metrics
+        for k in m
+        if k in ("gauge", "sum", "histogram")
+    )
+    got = _loaded(con, "otlp_metrics.json")
+    assert (got.format, got.loaded, got.rejected) == ("otlp-metrics", want, 0)
+    assert want == 4  # 1 sum + 1 gauge + 1 histogram x 2
+    rows = con.sql("select name, value, type, labels->>'service.name' from metric_points order by name").fetchall()
+    assert rows == [
+        ("my.counter", 5.0, "gauge", "my.service"),  # a delta sum (temporality 1): the amount itself
+        ("my.gauge", 10.0, "gauge", "my.service"),
+        ("my.histogram_count", 3.0, "gauge", "my.service"),
+        ("my.histogram_sum", 3.0, "gauge", "my.service"),
+    ]
+    assert con.sql("select distinct epoch_us(ts) from metric_points").fetchall() == [(1544712660300000,)]
+
+
+def _grafana_cells(path: Path) -> tuple[int, int]:
+    rows = list(csv.reader(path.read_text().splitlines(), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    if header[0] == "Series":
+        values = [r[2] for r in body]
+    else:
+        values = [v for r in body for v in r[1:]]
+    return sum(v not in ("null", "") for v in values), sum(v in ("null", "") for v in values)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("grafana_series_as_rows.csv", "grafana-rows"), ("grafana_series_as_columns.csv", "grafana-columns")],
+)
+def test_grafana_csv_counts_match_an_independent_reading(con, name, fmt):
+    valid, gaps = _grafana_cells(DATA / name)
+    assert (valid, gaps) == ((7, 3) if fmt == "grafana-rows" else (7, 5))  # the columns form pads every row
+    got = _loaded(con, name)
+    assert (got.format, got.loaded, got.rejected) == (fmt, valid, gaps)
+    assert dict(got.top_reasons) == {"no value": gaps}
+    # series_1 at 1500026600 s = 2017-07-14 10:03:20 UTC is 6
+    assert con.sql(
+        "select value from metric_points where name = 'series_1' and ts = '2017-07-14 10:03:20+00'"
+    ).fetchall() == [(6.0,)]
+
+
+def test_the_same_points_from_two_exports_are_loaded_once(con):
+    _loaded(con, "grafana_series_as_columns.csv")
+    again = _loaded(con, "grafana_series_as_rows.csv")  # the same 7 points, series as rows
+    assert (again.loaded, again.duplicates) == (0, 7)
+    assert con.sql("select count(*) from metric_points").fetchall()[0][0] == 7
+
+
+def test_a_file_loaded_before_is_not_read_again(con):
+    _loaded(con, "prometheus_query_range.json")
+    assert _loaded(con, "prometheus_query_range.json").status == "already loaded"
+    assert con.sql("select count(*) from metric_points").fetchall()[0][0] == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ('{"status":"success","data":{"resultType":"matrix","result":[]}}', "prometheus-json"),
+        ('{"resourceMetrics":[]}', "otlp-metrics"),
+        ("# TYPE x gauge\nx 1 1700000000000\n", "prometheus-text"),
+        ('"Time","cpu"\n2024-05-01 10:00:00,0.5\n', "grafana-columns"),
+        ("time,service,level,message\n2024-05-01T10:00:00Z,api,error,boom\n", None),  # an error log
+        ('{"ts":"2024-05-01T10:00:00Z","level":"error","message":"x"}\n', None),
+        ('{"resourceLogs":[]}', None),
+        ("2024-05-01 10:00:00 INFO started\n", None),
+    ],
+)
+def test_recognised_by_content(text, fmt):
+    assert read.sniff(text.encode()) == fmt
+
+
+def test_kind_metric_refuses_a_file_that_is_not_an_export(tmp_path, runner):
+    from postmortem.cli import app
+
+    path = tmp_path / "app.log"
+    path.write_text("2024-05-01 10:00:00 INFO started\n")
+    result = runner.invoke(app, ["ingest", str(path), "--kind", "metric", "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 1
+    assert "not a metrics export" in result.output and "Traceback" not in result.output
+
+
+def test_a_grafana_time_without_offset_is_read_in_the_given_zone(tmp_path):
+    path = tmp_path / "panel.csv"
+    path.write_text('"Time","cpu"\n2024-05-01 10:00:00,0.5\n')
+    with db.connect(":memory:") as con:
+        ingest(con, [path], tz="Europe/Paris")
+        assert con.sql("select ts::varchar from metric_points").fetchall() == [("2024-05-01 08:00:00+00",)]
