@@ -81,7 +81,9 @@ def one_line_errors(command):
 @one_line_errors
 def ingest_cmd(
     paths: Annotated[list[str], typer.Argument(help="Log files, directories or globs.", show_default=False)],
-    kind: Annotated[str | None, typer.Option(help="join, error or glitch; default: by file name, then fields.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="join, error, glitch or metric; default: by content, file name, then fields.")
+    ] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="jsonl, csv, parquet, logfmt, text or otlp; default: by content.")
     ] = None,
@@ -178,6 +180,9 @@ def simulate(
     webrtc_failure: Annotated[
         str, typer.Option(help="What the dumps plant: speaker (a mic feedback loop) or edge (an edge fails).")
     ] = "speaker",
+    metrics: Annotated[
+        bool, typer.Option(help="Also write metrics.json, a Prometheus export with leading and lagging series.")
+    ] = False,
 ):
     """Write a deterministic simulation of the incident (join.jsonl, error.csv, glitch.jsonl.gz) into a new
     or empty folder.
@@ -186,7 +191,15 @@ def simulate(
     """
     from postmortem.simulate import simulate as run
 
-    truth = run(out_dir, listeners=listeners, seed=seed, force=force, webrtc=webrtc, webrtc_failure=webrtc_failure)
+    truth = run(
+        out_dir,
+        listeners=listeners,
+        seed=seed,
+        force=force,
+        webrtc=webrtc,
+        webrtc_failure=webrtc_failure,
+        metrics=metrics,
+    )
     wrote = f"wrote {out_dir}: incident room {truth.incident_space}, replacement {truth.replacement_space}"
     terminal.out.print(terminal.visible(wrote), markup=False)
 

@@ -47,6 +47,7 @@ def connect(
         if not read_only:
             queries.execute_script(con, "schema/tables")
         queries.execute_script(con, "schema/views")
+        queries.execute_script(con, "schema/metric_views")
     except duckdb.Error as err:
         raise translate(err, path) from None
     return con
@@ -82,6 +83,7 @@ def connect_sandboxed(
         _session(con)
         check_schema(con, path, read_only=True)
         queries.execute_script(con, "schema/views")
+        queries.execute_script(con, "schema/metric_views")
         queries.execute_script(con, "schema/sandbox")
     except duckdb.Error as err:
         raise translate(err, path) from None

@@ -14,6 +14,7 @@ import polars as pl
 
 from postmortem import db, engine, export, queries, render
 from postmortem.errors import InputError, QueryError
+from postmortem.metrics import changes as metric_changes
 from postmortem.notes import load_notes
 from postmortem.summary import Detection, gather_facts, impact_end
 from postmortem.timefmt import Clock, parse_iso, terminal_time, zone
@@ -220,6 +221,7 @@ def incident_parameters(facts: dict, detection: Detection) -> dict:
         "min_lift": facts["definitions"]["factor_min_lift"],
         "min_errors": facts["definitions"]["burst_min_errors"],
     }
+    out.update(metric_changes.query_parameters(facts))
     burst = facts["error_burst"]
     if burst:
         out.update(start=burst["start"], end=burst["end"])

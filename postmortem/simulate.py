@@ -252,10 +252,12 @@ def simulate(
     force: bool = False,
     webrtc: int = 0,
     webrtc_failure: str = "speaker",
+    metrics: bool = False,
 ) -> Truth:
     """Write join.jsonl, error.csv, glitch.jsonl.gz and .truth.json into `out_dir`, which must be empty or
     new unless `force` (a simulation once overwrote a folder of real logs). `webrtc`: also write rtcstats dumps
-    for that many listeners and the speakers, with `webrtc_failure` planted (postmortem.simulate_webrtc)."""
+    for that many listeners and the speakers, with `webrtc_failure` planted (postmortem.simulate_webrtc).
+    `metrics`: also metrics.json, a Prometheus export (postmortem/metrics/simulate.py)."""
     if webrtc_failure not in ("speaker", "edge"):
         raise InputError(f"unknown --webrtc-failure {webrtc_failure!r}; use speaker or edge")
     out = Path(out_dir)
@@ -415,5 +417,9 @@ def simulate(
         from postmortem import simulate_webrtc
 
         written["webrtc"] = simulate_webrtc.write(out, seen, webrtc, webrtc_failure, seed)
+    if metrics:
+        from postmortem.metrics.simulate import write_metrics  # it reads this module's story times
+
+        written["metrics"] = write_metrics(out, seed)
     (out / ".truth.json").write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
     return truth

@@ -17,6 +17,7 @@ import polars as pl
 
 from postmortem import queries, webrtc_facts
 from postmortem.errors import InputError
+from postmortem.metrics import changes as metric_changes
 from postmortem.timefmt import iso
 
 KINDS = ("join", "error", "glitch")
@@ -186,12 +187,15 @@ def gather_facts(
             "factor_min_records": FACTOR_MIN_RECORDS,
             "factor_min_lift": FACTOR_MIN_LIFT,
             "burst_min_errors": BURST_MIN_ERRORS,
+            "metrics": asdict(metric_changes.MetricDetection()),
         },
     }
     facts["window"] = impact_window(con, facts) if incident and anchor["impact_start"] else None
+    facts["metrics"] = metric_changes.gather(con, facts)
     facts["evidence"] = {"events": timeline_events(con, facts)}
     if evidence:
         facts["evidence"].update(gather_evidence(con, facts, quality))
+        facts["evidence"]["metric_minutes"] = metric_changes.chart_rows(con, facts, facts["metrics"])
     if any(row["kind"] == "webrtc" for row in quality):  # only with dumps: without, the outputs are as before
         facts["webrtc"] = webrtc_facts.gather(con)
         rows = facts["webrtc"].pop("rows")

@@ -196,3 +196,105 @@ def test_a_grafana_time_without_offset_is_read_in_the_given_zone(tmp_path):
     with db.connect(":memory:") as con:
         ingest(con, [path], tz="Europe/Paris")
         assert con.sql("select ts::varchar from metric_points").fetchall() == [("2024-05-01 08:00:00+00",)]
+
+
+# --- change points on the simulated incident (simulate --metrics plants the truth) ---
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    """A small simulation with metrics.json, ingested; its JSON summary and truth."""
+    from postmortem.simulate import simulate
+    from postmortem.summary import build_summary, to_json_ready
+
+    folder = tmp_path_factory.mktemp("sim")
+    simulate(folder / "logs", listeners=200, seed=5, metrics=True)
+    truth = json.loads((folder / "logs" / ".truth.json").read_text())
+    with db.connect(folder / "sim.duckdb", threads=2) as con:
+        ingest(con, [folder / "logs"])
+        db.cache_derived(con)
+        summary = to_json_ready(build_summary(con))
+    return summary, truth, folder / "sim.duckdb"
+
+
+def _series(summary: dict, planted: dict) -> dict:
+    (found,) = [m for m in summary["metrics"] if (m["name"], m["labels"]) == (planted["name"], planted["labels"])]
+    return found
+
+
+def test_the_simulated_export_loads_every_point(simulated):
+    summary, truth, _ = simulated
+    # 3 series x 445 points: every 15 s from 20:00:00 to 21:51:00 inclusive (111 min x 4 + 1)
+    assert truth["metrics"]["points"] == 3 * (111 * 4 + 1) == 1335
+    assert summary["data_quality"]["loaded"]["metric"] == 1335
+
+
+def test_the_leading_series_is_found_six_minutes_before_the_onset(simulated):
+    summary, truth, _ = simulated
+    assert summary["anchors"]["impact_start"] == "2026-03-14T21:12:00Z" == truth["onset"].replace(".000", "")
+    leading = _series(summary, truth["metrics"]["leading"])
+    # planted: a step at onset - 6 min = 21:06:00; lead = 21:12:00 - 21:06:00 = 360 s
+    assert leading["changed_at"] == "2026-03-14T21:06:00Z"
+    assert (leading["direction"], leading["lead_seconds"]) == ("up", 360.0)
+    assert leading["size"] == pytest.approx(0.92 - 0.35, abs=0.02)
+    # held above the baseline's p99.9 from 21:06 for 5 minutes: fires at 21:11, before the first error (21:12:45.x)
+    assert leading["alert_at"] == "2026-03-14T21:11:00Z"
+    assert 100 < leading["alert_before_first_error_s"] < 110
+    assert summary["metrics"][0]["name"] == "node_cpu_utilisation"  # leading series first
+
+
+def test_the_lagging_series_is_found_after_the_onset(simulated):
+    summary, truth, _ = simulated
+    lagging = _series(summary, truth["metrics"]["lagging"])
+    # planted: streams drop when the relay dies, onset + 5 min = 21:17:00; lead = 21:12 - 21:17 = -300 s
+    assert (lagging["changed_at"], lagging["direction"], lagging["lead_seconds"]) == (
+        "2026-03-14T21:17:00Z",
+        "down",
+        -300.0,
+    )
+
+
+def test_a_steady_counter_with_a_reset_does_not_change(simulated):
+    summary, truth, _ = simulated
+    steady = _series(summary, truth["metrics"]["steady_counter"])
+    assert (steady["type"], steady["status"], steady["changed_at"], steady["lead_seconds"]) == (
+        "counter",
+        "steady",
+        None,
+        None,
+    )
+    # its rate, not its value, is judged: 50 requests a second (750 +- 45 per 15 s)
+    assert steady["baseline_median"] == pytest.approx(50, abs=1)
+
+
+def test_every_series_in_the_json_summary_has_the_contract_fields(simulated):
+    summary, _, _ = simulated
+    assert len(summary["metrics"]) == 3
+    for m in summary["metrics"]:
+        assert isinstance(m["name"], str) and isinstance(m["labels"], dict)
+        assert m["changed_at"] is None or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", m["changed_at"])
+        assert (m["lead_seconds"] is None) == (m["changed_at"] is None)
+
+
+def test_a_counter_rate_counts_a_reset_as_a_restart_from_zero(con):
+    con.execute(
+        """insert into metric_points values
+        (1, 'c_total', '{}', '2026-01-01 00:00:00+00', 100, 'counter'),
+        (1, 'c_total', '{}', '2026-01-01 00:00:30+00', 130, 'counter'),
+        (1, 'c_total', '{}', '2026-01-01 00:01:00+00', 160, 'counter'),
+        (1, 'c_total', '{}', '2026-01-01 00:01:30+00', 12, 'counter')"""
+    )
+    rows = con.sql("select minute::varchar, value from metric_minutes order by minute").fetchall()
+    # minute 0: +30 over 30 s = 1/s; minute 1: (+30 then a reset to 12, counted as +12) over 60 s = 42/60 = 0.7/s
+    assert rows == [("2026-01-01 00:00:00+00", 1.0), ("2026-01-01 00:01:00+00", 0.7)]
+
+
+@pytest.mark.parametrize("name", ["metric_points", "metric_changes"])
+def test_the_named_metric_queries_run_with_the_incident_defaults(simulated, name):
+    from postmortem.output import run_query
+
+    _, _, path = simulated
+    frame = run_query(path, name, {})
+    # metric_points: 3 series; the two gauges have a value in each of the 112 minutes 20:00..21:51, the counter
+    # none in its first minute (no rate from one point... its first minute has 4 points, so 3 rates): 3 x 112
+    assert frame.height == (3 * 112 if name == "metric_points" else 3)

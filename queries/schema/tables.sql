@@ -163,6 +163,8 @@ create table if not exists webrtc_quality (
     mos             double,
     mic_level       double,
     erle_db         double
+);
+
 -- Metrics exported beside the logs (Prometheus, OpenMetrics, OTLP, Grafana CSV; postmortem/metrics/read.py): one
 -- row per point. A series is (name, labels); `labels` is a JSON object with sorted keys, so equal label sets are
 -- equal text. `type` is counter (cumulative: judged by its rate) or gauge (judged by its value).
