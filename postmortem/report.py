@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from postmortem import figures
 from postmortem.glossary import GLOSSARY
+from postmortem.metrics import figures as metric_figures
 from postmortem.timefmt import Clock, duration, iso, spans_days
 
 KIND_LABELS = {"join": "room-event (join) log", "error": "error log", "glitch": "audio-glitch log"}
@@ -68,7 +69,8 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         "generated_at": iso(clock.now),
         "display_tz": clock.display_tz,
         "mode": mode,
-        "executive_summary": notes.get("summary") or executive_summary(facts, notes, clock),
+        "executive_summary": notes.get("summary")
+        or executive_summary(facts, notes, clock) + metric_figures.sentence(facts),
         "summary_is_generated": "summary" not in notes,
         "missing": [
             {"kind": kind, "label": KIND_LABELS[kind], "cannot_answer": CANNOT_ANSWER[kind]}
@@ -117,6 +119,11 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         "glossary": [{"term": term, "text": text.format(**facts["definitions"])} for term, text in GLOSSARY],
     }
     context["charts"], context["tables"] = figures.chart_specs(facts), evidence_tables(facts, clock)
+    context["metrics"] = metric_figures.section(facts, clock)
+    context["glossary"] += metric_figures.glossary(facts)
+    metric_chart = metric_figures.chart(facts) if context["metrics"] else None
+    if metric_chart:
+        context["charts"]["metrics"] = metric_chart
     context["toc"] = table_of_contents(context)
     return context
 
@@ -470,5 +477,7 @@ def table_of_contents(context: dict) -> list[tuple[str, str]]:
         ]
     elif context["mode"] == "errors":
         toc.append(("errors", "Errors"))
+    if context["metrics"]:
+        toc.append(("metrics", "Metrics: what moved first"))
     toc += [("postmortem", "Postmortem narrative"), ("appendix", "Appendix: events, data quality, glossary")]
     return toc

@@ -298,3 +298,48 @@ def test_the_named_metric_queries_run_with_the_incident_defaults(simulated, name
     # metric_points: 3 series; the two gauges have a value in each of the 112 minutes 20:00..21:51, the counter
     # none in its first minute (no rate from one point... its first minute has 4 points, so 3 rates): 3 x 112
     assert frame.height == (3 * 112 if name == "metric_points" else 3)
+
+
+# --- the report ---
+
+
+def test_the_report_names_the_leading_series_and_tabulates_each(simulated):
+    from postmortem import output, report
+    from postmortem.timefmt import Clock
+
+    _, _, path = simulated
+    facts = output.load_facts(path)
+    context = report.build_context(facts, {}, Clock())
+    # first error logged 21:12:45.x after the change at 21:06:00: 6 min 45.x s, shown rounded to 6 min 46 s
+    assert context["executive_summary"].endswith(
+        ' Metric node_cpu_utilisation{instance="relay-07",job="node"} rose 6 min 00 s before the onset and'
+        " 6 min 46 s before the first error was logged."
+    )
+    rows = context["metrics"]["rows"]
+    assert [r["series"].split("{")[0] for r in rows] == [
+        "node_cpu_utilisation",
+        "relay_active_streams",
+        "http_requests_total",
+    ]
+    assert [r["lead"] for r in rows] == ["6 min 00 s before the onset", "5 min 00 s after the onset", "—"]
+    assert rows[0]["alert_at"] == "21:11:00 UTC"
+    assert ("metrics", "Metrics: what moved first") in context["toc"]
+    assert [g["term"] for g in context["glossary"][-2:]] == ["metric change point", "alert what-if"]
+    spec = context["charts"]["metrics"]
+    assert len(spec["vconcat"]) == 3  # one panel per series, leading first
+    html = output.render.render_html(context)
+    assert 'id="metrics"' in html and 'data-chart="chart-metrics"' in html
+
+
+def test_a_report_without_metrics_has_no_metrics_section(sample_db):
+    from postmortem import output, report
+    from postmortem.timefmt import Clock
+
+    facts = output.load_facts(sample_db)
+    assert facts["metrics"] == []
+    context = report.build_context(facts, {}, Clock())
+    assert context["metrics"] is None and "metrics" not in context["charts"]
+    assert "Metric " not in context["executive_summary"]
+    assert all(key != "metrics" for key, _ in context["toc"])
+    assert "metric change point" not in [g["term"] for g in context["glossary"]]
+    assert 'id="metrics"' not in output.render.render_html(context, static=True)

@@ -61,6 +61,7 @@ def gather(con, facts: dict, detection: MetricDetection = MetricDetection()) -> 
     detected = anchors["detected"] if "detected" in anchors["overridden"] else None
     for row in rows:
         row["labels"] = json.loads(row["labels"])
+        row["changed_before_first_error_s"] = _seconds(row["changed_at"], first_error)
         row["alert_before_first_error_s"] = _seconds(row["alert_at"], first_error)
         row["alert_before_detection_s"] = _seconds(row["alert_at"], detected)
     return rows
@@ -92,7 +93,7 @@ def chart_rows(con, facts: dict, metrics: list[dict]) -> list[dict]:
         con,
         "metrics/series_minutes",
         names=[s["name"] for s in shown],
-        labels=[json.dumps(s["labels"], sort_keys=True, separators=(",", ":")) for s in shown],
+        labels=[json.dumps(s["labels"], sort_keys=True, separators=(",", ":"), ensure_ascii=False) for s in shown],
     ).to_dicts()
 
 
