@@ -72,6 +72,9 @@ def ingest_lake(
             after = _seed(con, root)
             # the derived tables are the report's over the whole lake, not this private database's
             summary = ingest.ingest(con, paths, options, on_progress=on_progress, derived=False, **option_fields)
+            metrics = [f.name for f in summary.files if f.kind == "metric"]
+            if metrics:  # nothing is published: a lake holds the three logs' tables only
+                raise InputError(f"{metrics[0]}: a metrics export cannot go into a lake yet; ingest it with --db")
             fresh = queries.run(con, "lake/fresh_files", after=after).to_dicts()
             for row in fresh:
                 _export(con, staging / row["sha256"], row["kind"], row["file_id"], row["sha256"])

@@ -343,3 +343,13 @@ def test_a_report_without_metrics_has_no_metrics_section(sample_db):
     assert all(key != "metrics" for key, _ in context["toc"])
     assert "metric change point" not in [g["term"] for g in context["glossary"]]
     assert 'id="metrics"' not in output.render.render_html(context, static=True)
+
+
+def test_a_lake_refuses_a_metrics_export_and_publishes_nothing(tmp_path, runner):
+    from postmortem.cli import app
+
+    lake = tmp_path / "lake"
+    args = ["ingest", str(DATA / "prometheus_query_range.json"), "--lake", str(lake)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "cannot go into a lake yet" in result.output
+    assert not list(lake.rglob("*.parquet"))  # no table of the lake got a file
