@@ -46,7 +46,8 @@ def parameters(tz: str, formats: list[str], year: int, clock_offset_s: float) ->
     user_yearless = [f for f in formats if "%Y" not in f and "%y" not in f and "%s" not in f]
     return {
         "tz": tz,
-        "ts_formats": list(dict.fromkeys([*formats, *DEFAULT_TS_FORMATS])),
+        # a format without a year is tried only with the year prepended: strptime alone would say 1900
+        "ts_formats": list(dict.fromkeys([*(f for f in formats if f not in user_yearless), *DEFAULT_TS_FORMATS])),
         "yearless_formats": ["%Y " + f for f in (*user_yearless, *YEARLESS_TS_FORMATS)],
         "year": year,
         "zones": zones,

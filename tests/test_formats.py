@@ -176,6 +176,61 @@ def syslog5424_nopri():  # `ts host app procid msgid [sd] msg`; the level only w
     return expect(records)
 
 
+LOGCAT = {"V": "debug", "D": "debug", "I": "info", "W": "warn", "E": "error", "F": "fatal", "A": "fatal"}
+
+
+def logcat():  # `03-17 16:13:38.811  1702  2395 D Tag: msg`: date, time, pid, tid, level letter
+    return expect(
+        [(utc("2017 " + x[:18], "%Y %m-%d %H:%M:%S.%f"), LOGCAT[x.split()[4]]) for x in lines("logcat_threadtime.log")]
+    )
+
+
+def proxifier():  # `[10.30 16:49:06] program - target ...`; only `error :` lines say a severity
+    records = [
+        (utc("2017 " + x[1:15], "%Y %m.%d %H:%M:%S"), "error" if " error : " in x else "unknown")
+        for x in lines("proxifier.log")
+    ]
+    return expect(records)
+
+
+def glog():  # `E0517 15:04:22.619632 ...`: level letter, then month and day
+    return expect([(utc("2017" + x[1:21], "%Y%m%d %H:%M:%S.%f"), LOGCAT[x[0]]) for x in lines("glog.log")])
+
+
+def nginx_error():  # a record opens with `2016/10/25 14:49:34 [error]`; PHP message lines continue it
+    records = [x for x in lines("nginx_error.log") if x[:4].isdigit()]
+    return expect([(utc(x[:19], "%Y/%m/%d %H:%M:%S"), x.split()[2].strip("[]")) for x in records])
+
+
+def alb():  # `type time elb client target t1 t2 t3 elb_status ...`
+    return expect([(iso(x.split()[1]), http(x.split()[8])) for x in lines("alb.log")])
+
+
+def elb():  # `time elb client backend t1 t2 t3 elb_status ...`; `-` for a TCP listener
+    return expect([(iso(x.split()[0]), http(s) if (s := x.split()[7]) != "-" else "unknown") for x in lines("elb.log")])
+
+
+def s3():  # `owner bucket [time] ... "request" status ...`
+    return expect(
+        [
+            (
+                datetime.strptime(x.split("[")[1].split("]")[0], "%d/%b/%Y:%H:%M:%S %z").astimezone(UTC),
+                http(x.split('"')[2].split()[0]),
+            )
+            for x in lines("s3.log")
+        ]
+    )
+
+
+def apache_error_24():  # `[Tue Apr 04 06:18:29.712806 2017] [module:level] ...`
+    records = []
+    for x in lines("apache_error_24.log"):
+        stamp = x[1:].split("]")[0]
+        form = "%a %b %d %H:%M:%S.%f %Y" if "." in stamp else "%a %b %d %H:%M:%S %Y"
+        records.append((utc(stamp, form), APACHE[x.split("] [")[1].split("]")[0].split(":")[-1]]))
+    return expect(records)
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -229,6 +284,50 @@ REFERENCES = {
     "otel.jsonl": Reference("otel", otel),
     "logrus.log": Reference("logfmt", logrus),
     "syslog5424_nopri.log": Reference("syslog5424_nopri", syslog5424_nopri),
+    "logcat_threadtime.log": Reference("logcat", logcat, ("--year", "2017")),
+    "proxifier.log": Reference("proxifier", proxifier, ("--year", "2017")),
+    "glog.log": Reference("glog", glog, ("--year", "2017")),
+    "nginx_error.log": Reference("nginx_error", nginx_error),
+    "alb.log": Reference("alb", alb),
+    "elb.log": Reference("elb", elb),
+    "s3.log": Reference("s3", s3),
+    "apache_error_24.log": Reference("apache_error", apache_error_24),
+    # by hand, 4 lines: `*` notice, `.` debug, `*` notice, and a signal handler's line with an epoch and no level mark
+    # (1496141844 = 2017-05-30 10:57:24 UTC)
+    "redis.log": Reference(
+        "redis",
+        lambda: expect(
+            [
+                (datetime(2017, 5, 30, 12, 23, 52, 442000, tzinfo=UTC), "info"),
+                (datetime(2017, 5, 30, 10, 5, 20, tzinfo=UTC), "debug"),
+                (datetime(2017, 5, 31, 4, 32, 8, tzinfo=UTC), "info"),
+                (epoch("1496141844"), "unknown"),
+            ]
+        ),
+        ("--year", "2017"),
+    ),
+    # by hand, 3 lines: redis 7 writes the year (2023), `#` warning, a signal handler's line without a mark
+    "redis_lnav.log": Reference(
+        "redis",
+        lambda: expect(
+            [
+                (datetime(2023, 8, 29, 13, 47, 38, 984000, tzinfo=UTC), "info"),
+                (epoch("1693279182"), "unknown"),
+                (datetime(2017, 4, 13, 12, 52, 30, 731000, tzinfo=UTC), "warn"),
+            ]
+        ),
+        ("--year", "2017"),
+    ),
+    # by hand, 2 lines: both INFO
+    "ruby_logger.log": Reference(
+        "ruby_logger",
+        lambda: expect(
+            [
+                (datetime(2024, 6, 26, 17, 0, 4, 497736, tzinfo=UTC), "info"),
+                (datetime(2019, 1, 4, 5, 14, 33, tzinfo=UTC), "info"),
+            ]
+        ),
+    ),
 }
 
 
@@ -303,3 +402,17 @@ def test_docs_list_every_built_in_format_with_its_example():
         if name != "ours" and (f"### `{name}` (" not in doc or p.example not in doc)
     ]
     assert missing == []
+
+
+def test_a_year_less_ts_format_takes_the_year_never_1900(runner, tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("03-17 16:13:38.811 E boom\n")
+    database = tmp_path / "y.duckdb"
+    pattern = r"^(?P<ts>\S+ \S+) (?P<level>\w) (?P<message>.*)$"
+    flags = ["--pattern", pattern, "--ts-format", "%m-%d %H:%M:%S.%f", "--year", "2017", "--set", "service=app"]
+    result = runner.invoke(app, ["ingest", str(log), "--db", str(database), *flags])
+    assert result.exit_code == 0, result.output
+    with db.connect(database, read_only=True) as con:
+        assert con.sql("select ts from error_events").fetchall() == [
+            (datetime(2017, 3, 17, 16, 13, 38, 811000, tzinfo=UTC),)
+        ]
