@@ -418,3 +418,31 @@ def error_rate(rows: list[dict], domain: tuple[str, str], burst: dict | None) ->
             )
         )
     return _spec(alt.vconcat(*panels).resolve_scale(x="shared"))
+
+
+def audio_quality(rows: list[dict], domain: tuple[str, str]) -> dict:
+    """What the listeners' clients measured, per minute on the UTC axis: the band between the 10th and 50th
+    percentile listener's MOS (above), and the poor and silent listener-minutes (below; silent ones are poor
+    too, so the silent bar stands inside the poor one)."""
+    base = alt.Chart(alt.Data(values=rows))
+    tips = [when("minute", "minute (UTC)", seconds=False), "listeners:Q", "p10:Q", "p50:Q", "poor:Q", "silent:Q"]
+    band = base.mark_area(opacity=0.35, color="#4c78a8", interpolate="step-after").encode(
+        x=_minutes_x("minute", domain, None),
+        y=alt.Y("p10:Q", title="MOS (p10 to p50)", scale=alt.Scale(domain=[1, 4.5])),
+        y2="p50:Q",
+        tooltip=tips,
+    )
+    median = base.mark_line(color="#4c78a8", interpolate="step-after").encode(
+        x=_minutes_x("minute", domain, None), y="p50:Q", tooltip=tips
+    )
+    poor = base.mark_bar(color="#f59f00").encode(
+        x=_minutes_x("minute", domain, "UTC"), y=alt.Y("poor:Q", title="listener-minutes"), tooltip=tips
+    )
+    silent = base.mark_bar(color="#495057").encode(x=_minutes_x("minute", domain, "UTC"), y="silent:Q", tooltip=tips)
+    top = (band + median).properties(width=WIDTH - 80, height=160)
+    bottom = (poor + silent).properties(width=WIDTH - 80, height=100)
+    return _spec(
+        alt.vconcat(top, bottom).properties(
+            title="Listener audio (measured): MOS band; poor (orange) and silent (grey) listener-minutes"
+        )
+    )

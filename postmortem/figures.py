@@ -72,6 +72,14 @@ def chart_specs(facts: dict) -> dict:
         specs["error_rate"] = charts.error_rate(
             iso_rows(evidence["error_rate"]), domain(start, end), iso_rows([burst])[0] if burst else None
         )
+    audio = evidence.get("webrtc", {}).get("minutes")
+    if audio:  # on the timeline's axis where there is one
+        first, last = (
+            timeline_span(facts) if incident else (audio[0]["minute"], audio[-1]["minute"] + timedelta(minutes=1))
+        )
+        specs["webrtc_quality"] = charts.audio_quality(
+            iso_rows(within(audio, "minute", first, last)), domain(first, last)
+        )
     if incident is None:
         return specs
     start, end = timeline_span(facts)

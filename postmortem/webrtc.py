@@ -204,10 +204,14 @@ def _expand(dump: Dump, base: dict, pc: str, delta: dict, clock: float, legacy: 
         dump.stats.append((pc, sid, sample, ts, stype, kind, *values))
 
 
-def _seen(dump: Dump, pc: str, clock: float) -> list:
-    """A peer connection's getstats samples and first and last event times, updated by one event."""
-    counts = dump.samples.setdefault(pc, [0, _ts(clock), _ts(clock)])
-    counts[1], counts[2] = min(counts[1], _ts(clock)), max(counts[2], _ts(clock))
+def _seen(dump: Dump, pc: str, clock: float | None) -> list:
+    """A peer connection's getstats samples and first and last event times, updated by one event (None: the
+    connection is known, with no time yet)."""
+    counts = dump.samples.setdefault(pc, [0, None, None])
+    if clock is not None:
+        t = _ts(clock)
+        counts[1] = t if counts[1] is None else min(counts[1], t)
+        counts[2] = t if counts[2] is None else max(counts[2], t)
     return counts
 
 
@@ -221,39 +225,50 @@ def _decompressed(report):
 
 
 def _read_internals(dump: Dump, text: str) -> None:
-    """Chrome's export: per peer connection, `stats` maps `<id>-<property>` to a series of values between
-    startTime and endTime (one a sample); the samples are rebuilt by position in the series."""
+    """Chrome's export: per peer connection, `stats` maps `<stat id>-<property>` to a JSON list of values, and
+    (since Chrome 117) `<stat id>-timestamp` to each sample's time; a property's values are the last ones of
+    its stat's samples (rtcstats' createInternalsTimeSeries aligns them so). Older exports, without per-stat
+    times, spread a series evenly between its startTime and endTime. A sample is a time of some stat."""
     data = _json(text)
-    dump.lines_read = text.count("\n") + 1
+    dump.lines_read = text.count("\n") + (not text.endswith("\n"))
     if not isinstance(data, dict) or not isinstance(data.get("PeerConnections"), dict):
         dump.rejects.append((1, "webrtc-internals export without PeerConnections", text[:RAW_LIMIT]))
         return
+    dump.records = dump.lines_read  # one JSON document: every line of it is read
     if isinstance(data.get("UserAgent"), str):
         _metadata(dump.session, {"userAgent": data["UserAgent"]})
     for pc, conn in data["PeerConnections"].items():
-        samples: dict[int, dict] = {}
-        for key, series in (conn.get("stats") or {}).items():
-            values = _json(series.get("values", "null")) if isinstance(series, dict) else None
+        if not isinstance(conn, dict):
+            continue
+        _seen(dump, pc, None)
+        stats = conn.get("stats") if isinstance(conn.get("stats"), dict) else {}
+        samples: dict[float, dict] = {}
+        for key, series in stats.items():
             sid, _, prop = key.rpartition("-")
-            if not isinstance(values, list) or not sid:
+            values = _json(series.get("values", "null")) if isinstance(series, dict) and sid else None
+            if not isinstance(values, list) or prop in ("timestamp", "type", "id"):
                 continue
-            start = _epoch_ms(series.get("startTime"))
-            end = _epoch_ms(series.get("endTime"))
-            n = len(values)
-            for i, value in enumerate(values):
-                t = start + (end - start) * i / (n - 1) if n > 1 and start and end else (start or 0)
-                snap = samples.setdefault(round(t / 1000), {"_t": t})
-                snap.setdefault(sid, {"type": series.get("statsType")})[prop] = value
+            times = _json(stats.get(f"{sid}-timestamp", {}).get("values", "null"))
+            if not isinstance(times, list):
+                start, end, n = _epoch_ms(series.get("startTime")), _epoch_ms(series.get("endTime")), len(values)
+                if start is None or end is None:
+                    continue
+                times = [start + (end - start) * i / max(n - 1, 1) for i in range(n)]
+            for t, value in zip(times[len(times) - len(values) :], values, strict=False):
+                if isinstance(t, int | float):
+                    samples.setdefault(float(t), {}).setdefault(sid, {"type": series.get("statsType")})[prop] = value
         base: dict = {}
-        for _, snap in sorted(samples.items()):
-            t = snap.pop("_t")
-            dump.records += 1
-            _expand(dump, base, pc, snap, t, True)
+        for t, snapshot in sorted(samples.items()):
+            _seen(dump, pc, t)
+            _expand(dump, base, pc, snapshot, t, True)
         for entry in conn.get("updateLog") or []:
             method = entry.get("type") if isinstance(entry, dict) else None
+            method = method if method is None or method.startswith("on") else f"on{method}"  # Chrome drops the "on"
             if method in STATE_METHODS and isinstance(entry.get("value"), str):
                 t = _epoch_ms(entry.get("time") or entry.get("timestamp"))
-                dump.states.append((pc, _ts(t), STATE_METHODS[method], entry["value"].strip('"'), 1))
+                if t is not None:
+                    _seen(dump, pc, t)
+                    dump.states.append((pc, _ts(t), STATE_METHODS[method], entry["value"].strip('"'), 1))
 
 
 def _metadata(session: dict, meta: dict) -> None:
@@ -286,15 +301,15 @@ def _number(value) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _epoch_ms(value) -> float:
-    if isinstance(value, int | float):
+def _epoch_ms(value) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000
         except ValueError:
-            return 0.0
-    return 0.0
+            return None
+    return None
 
 
 def _ts(ms: float) -> datetime:

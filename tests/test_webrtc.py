@@ -14,6 +14,7 @@ from postmortem.ingest import ingest
 
 DUMPS = Path(__file__).parent / "data" / "webrtc"
 REAL = ["chrome-relay", "firefox97-standard-stats-sfu", "chrome-standard-pc-failed", "gumonly.jsonl"]
+INTERNALS = "internals-gumonly.json.gz"
 
 
 def reference_counts(path: Path) -> dict:
@@ -35,7 +36,7 @@ def reference_counts(path: Path) -> dict:
 
 def test_real_dumps_load_by_content_with_exact_counts(con, tmp_path):
     folder = tmp_path / "dumps"
-    shutil.copytree(DUMPS, folder, ignore=shutil.ignore_patterns("LICENSE*", "README.md"))
+    shutil.copytree(DUMPS, folder, ignore=shutil.ignore_patterns("LICENSE*", "README.md", INTERNALS))
     result = ingest(con, [folder])
     assert {f.path.name: (f.kind, f.format, f.status) for f in result.files} == {
         "chrome-relay": ("webrtc", "rtcstats-legacy", "loaded"),
@@ -56,6 +57,56 @@ def test_real_dumps_load_by_content_with_exact_counts(con, tmp_path):
         40,
         3,
     )
+
+
+def test_a_real_webrtc_internals_export_is_recognised(con):
+    (f,) = ingest(con, [DUMPS / INTERNALS]).files
+    export = json.loads(gzip.decompress((DUMPS / INTERNALS).read_bytes()))
+    assert (f.kind, f.format, f.status, f.rejected) == ("webrtc", "webrtc-internals", "loaded", 0)
+    assert len(export["PeerConnections"]) == 0  # getUserMedia only: no connection, no sample
+    assert con.sql("select count(*) from webrtc_connections").fetchall() == [(0,)]
+    assert con.sql("select platform from webrtc_sessions").fetchall() == [("linux",)]  # its UserAgent: X11; Linux
+
+
+def test_webrtc_internals_series_become_samples(con, tmp_path):
+    t0 = 1_700_000_000_000
+
+    def series(stat_type, values):
+        return {"startTime": "x", "endTime": "x", "statsType": stat_type, "values": json.dumps(values)}
+
+    export = {
+        "getUserMedia": [],
+        "PeerConnections": {
+            "1-1": {
+                "stats": {
+                    "IA-timestamp": series("inbound-rtp", [t0, t0 + 1000, t0 + 2000]),
+                    "IA-kind": series("inbound-rtp", ["audio"] * 3),
+                    "IA-totalSamplesReceived": series("inbound-rtp", [0, 48000, 96000]),
+                    "IA-concealedSamples": series("inbound-rtp", [0, 0, 4800]),
+                    "IA-audioLevel": series("inbound-rtp", [0.2, 0.3]),  # the last two samples only
+                },
+                "updateLog": [
+                    {"time": "2023-11-14T22:13:21.000Z", "type": "connectionstatechange", "value": "connected"},
+                    {"time": "2023-11-14T22:13:25.000Z", "type": "onconnectionstatechange", "value": '"failed"'},
+                ],
+            }
+        },
+        "UserAgent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+    }
+    path = tmp_path / "webrtc_internals_dump.txt"
+    path.write_text(json.dumps(export, indent=1), encoding="utf-8")
+    (f,) = ingest(con, [path]).files
+    assert (f.kind, f.format) == ("webrtc", "webrtc-internals")
+    assert con.sql(
+        "select sample, samples_received, concealed_samples, audio_level from webrtc_stats order by sample"
+    ).fetchall() == [(0, None, None, None), (1, 48000.0, 0.0, 0.2), (2, 48000.0, 4800.0, 0.3)]
+    assert con.sql("select state, previous from webrtc_states order by ts").fetchall() == [
+        ("connected", None),  # Chrome writes `connectionstatechange`, without rtcstats' "on"
+        ("failed", "connected"),
+    ]
+    facts = summary.build_summary(con)["webrtc"]
+    # 3 sample times; one connection; the one transition into failed
+    assert (facts["peer_connections"], facts["stats_samples"], facts["connection_failures"]) == (1, 3, 1)
 
 
 def test_session_comes_from_the_dump_metadata(con):
