@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from postmortem import figures
+from postmortem import figures, webrtc_report
 from postmortem.glossary import GLOSSARY
 from postmortem.metrics import figures as metric_figures
 from postmortem.timefmt import Clock, duration, iso, spans_days
@@ -118,6 +118,7 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         },
         "glossary": [{"term": term, "text": text.format(**facts["definitions"])} for term, text in GLOSSARY],
     }
+    context["webrtc"] = webrtc_report.context(facts, clock)  # None without dumps
     context["charts"], context["tables"] = figures.chart_specs(facts), evidence_tables(facts, clock)
     context["metrics"] = metric_figures.section(facts, clock)
     context["glossary"] += metric_figures.glossary(facts)
@@ -157,8 +158,14 @@ def executive_summary(facts: dict, notes: dict, clock: Clock) -> str:
     root = f" Root cause: {notes['root_cause'].strip()}" if notes.get("root_cause") else ""
     if root and not root.endswith((".", "!", "?")):
         root += "."
+    measured = f" {webrtc_report.sentence(facts, clock)}" if facts.get("webrtc") else ""
     if incident is None:
         audio_gap = [k for k in ("join", "glitch") if k in facts["missing"]]
+        if measured:  # the dumps answer what the room and glitch logs would have
+            gaps = (
+                f" {_missing_phrase(facts['missing'])}: see “What these logs cannot tell”." if facts["missing"] else ""
+            )
+            return measured.strip() + gaps + root
         if audio_gap:
             text = f"{_missing_phrase(audio_gap)}, so whether any room's audio degraded cannot be told from these logs."
         else:
@@ -189,6 +196,7 @@ def executive_summary(facts: dict, notes: dict, clock: Clock) -> str:
         )
     else:
         text += f" No replacement room started within {facts['definitions']['window_minutes']} minutes of the end."
+    text += measured
     gaps = [k for k in facts["missing"]]
     if gaps:
         text += f" {_missing_phrase(gaps)}: see “What these logs cannot tell”."
@@ -231,7 +239,9 @@ def key_figures(facts: dict, notes: dict, clock: Clock) -> list[dict]:
     if incident is None:
         if facts["glitches"]["total"]:
             glitches = facts["glitches"]["total"]
-            card("glitches.total", "Glitch reports", glitches, f"{glitches:,}", "over all rooms")
+            measured = facts["webrtc"]["measured_glitches"] if facts.get("webrtc") else 0
+            note = f"over all rooms; {measured:,} measured from WebRTC dumps" if measured else "over all rooms"
+            card("glitches.total", "Glitch reports", glitches, f"{glitches:,}", note)
         if facts["coverage"]["error"]["rows"]:
             errors, burst = facts["errors"], facts["error_burst"]
             note = "error and fatal"
@@ -466,6 +476,8 @@ def evidence_tables(facts: dict, clock: Clock) -> dict:
 
 def table_of_contents(context: dict) -> list[tuple[str, str]]:
     toc = [("summary", "Summary and key figures")]
+    if context["webrtc"]:
+        toc.append(("webrtc-audio", "Listener audio (measured)"))
     if context["missing"]:
         toc.append(("missing-logs", "What these logs cannot tell"))
     toc.append(("root-cause", "Root cause and action items"))

@@ -196,7 +196,7 @@ def gather_facts(
     if evidence:
         facts["evidence"].update(gather_evidence(con, facts, quality))
         facts["evidence"]["metric_minutes"] = metric_changes.chart_rows(con, facts, facts["metrics"])
-    if any(row["kind"] == "webrtc" for row in quality):  # only with dumps: without, the outputs are as before
+    if any(row["kind"] == "webrtc" for row in quality) and webrtc_facts.present(con):  # else: as before
         facts["webrtc"] = webrtc_facts.gather(con)
         rows = facts["webrtc"].pop("rows")
         if evidence:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import duckdb
+
 from postmortem import queries
 
 LISTENER_STEPS = [("listener_minutes", "webrtc/listener_minutes")]
@@ -21,6 +23,12 @@ SPEAKER_LAG = timedelta(seconds=30)  # ... or this long after (the 10-second int
 WINDOW = timedelta(minutes=10)  # where the degradation sits is judged over this long from the onset
 CONCENTRATED_SHARE = 0.5  # one edge or region: at least this share of its listener-minutes degraded...
 CONCENTRATED_LIFT = 3.0  # ...and at least this many times the share everywhere else
+
+
+def present(con) -> bool:
+    """Whether the connection holds the dumps' tables: a database file does; a lake or Spark keeps only the
+    dumps' files rows and measured glitches."""
+    return isinstance(con, duckdb.DuckDBPyConnection) and bool(queries.run(con, "webrtc/present").item())
 
 
 def gather(con) -> dict:

@@ -269,3 +269,45 @@ def test_measured_glitches_feed_the_glitch_log(planted, con):
         assert summary.to_json_ready(facts["incident"]["degraded_at"]) == truth["onset"].replace(".000", "")
     else:  # 6 of 300 behind the failed edge: 2%, under the room detection's floor; only the webrtc onset says
         assert facts["incident"] is None  # no room degraded by the detection's rule
+
+
+def _report(database: Path, fmt: str, tmp_path: Path) -> str:
+    from postmortem.output import write_report
+
+    out = tmp_path / f"report.{fmt}"
+    write_report(database, fmt=fmt, output=str(out))
+    return out.read_text(encoding="utf-8")
+
+
+def test_report_shows_the_verdict_near_the_top(planted, tmp_path):
+    truth, _, logs = planted
+    database = logs.parent / "db.duckdb"
+    html = _report(database, "html", tmp_path)
+    card = html.index(f'data-verdict="{truth["verdict"]}"')
+    assert html.index('id="summary"') < card < html.index('id="root-cause"')  # right after the key figures
+    assert 'data-chart="chart-webrtc_quality"' in html
+    summary_json = json.loads(_report(database, "json", tmp_path))
+    assert summary_json["webrtc"]["verdict"]["kind"] == truth["verdict"]
+    assert "rows" not in summary_json["webrtc"]
+    md = _report(database, "md", tmp_path)
+    assert "## Listener audio, as the clients measured it" in md and "webrtc_quality.svg" in md
+
+
+def test_a_database_of_dumps_alone_says_what_it_cannot_answer(planted, tmp_path):
+    truth, _, logs = planted
+    database = tmp_path / "dumps.duckdb"
+    from postmortem import db
+
+    with db.connect(database) as connection:
+        ingest(connection, [logs / "webrtc"])
+    html = _report(database, "html", tmp_path)
+    assert "The clients&#39; own statistics (30 WebRTC dumps) show the listeners&#39; audio degrading" in html
+    assert "These dumps cannot tell how many of the room&#39;s listeners these are" in html
+    assert f'data-verdict="{truth["verdict"]}"' in html
+
+
+def test_a_report_without_dumps_has_no_webrtc_part(sample_db, tmp_path):
+    summary_json = json.loads(_report(sample_db, "json", tmp_path))
+    assert "webrtc" not in summary_json
+    html = _report(sample_db, "html", tmp_path)
+    assert "webrtc-audio" not in html and "chart-webrtc_quality" not in html
