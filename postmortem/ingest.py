@@ -391,10 +391,10 @@ def batches(files: list[FilePlan], options: Options) -> Iterable[list[FilePlan]]
 
 def _batchable(planned: FilePlan, options: Options) -> bool:
     # JSON lines only: every line is a record on its own (a CSV header, a quoted newline or a stack trace would
-    # tie lines of one file together). --replace takes files back one at a time.
+    # tie lines of one file together); and WebRTC dumps, each read whole. --replace takes files back one at a time.
     log = planned.log
     return (
-        log.format in ("jsonl", "logfmt")
+        log.format in ("jsonl", "logfmt", *webrtc.FORMATS)
         and 0 < log.bytes <= SMALL_FILE_BYTES
         and log.name_is_utf8
         and not options.replace
@@ -416,9 +416,10 @@ def load_batch(
 
     Staging runs outside the transaction (temporary tables never reach the database file, so a crash while
     staging leaves the database as it was); the fingerprints are computed while DuckDB reads a lone file."""
-    if batch[0].kind == "webrtc":  # a dump is read whole by postmortem.webrtc, alone
-        loaded = webrtc.load(con, batch[0].log, options.mapping.constants, options.replace, options.recorded())
-        return [FileResult(batch[0].log.path, "webrtc", batch[0].log.format, **loaded)]
+    if batch[0].kind == "webrtc":  # dumps are read whole by postmortem.webrtc
+        logs = [p.log for p in batch]
+        loaded = webrtc.load(con, logs, options.mapping.constants, options.replace, options.recorded())
+        return [FileResult(log.path, "webrtc", log.format, **r) for log, r in zip(logs, loaded, strict=True)]
     if batch[0].kind == metric_read.KIND:
         return [_load_metric(con, batch[0], options)]
     results = [

@@ -42,6 +42,8 @@ from postmortem.errors import DatabaseError, InputError
 EVENT_TABLES = ("join_events", "error_events", "glitch_events")
 TABLES = (*EVENT_TABLES, "rejects", "files")
 
+UNLAKEABLE = {"metric": "a metrics export", "webrtc": "a WebRTC dump"}  # kinds with tables of their own
+
 
 @dataclass(frozen=True)
 class LakeFiles:
@@ -72,9 +74,10 @@ def ingest_lake(
             after = _seed(con, root)
             # the derived tables are the report's over the whole lake, not this private database's
             summary = ingest.ingest(con, paths, options, on_progress=on_progress, derived=False, **option_fields)
-            metrics = [f.name for f in summary.files if f.kind == "metric"]
-            if metrics:  # nothing is published: a lake holds the three logs' tables only
-                raise InputError(f"{metrics[0]}: a metrics export cannot go into a lake yet; ingest it with --db")
+            unlakeable = [f for f in summary.files if f.kind in UNLAKEABLE]
+            if unlakeable:  # nothing is published: a lake holds the three logs' tables only
+                f = unlakeable[0]
+                raise InputError(f"{f.name}: {UNLAKEABLE[f.kind]} cannot go into a lake yet; ingest it with --db")
             fresh = queries.run(con, "lake/fresh_files", after=after).to_dicts()
             for row in fresh:
                 _export(con, staging / row["sha256"], row["kind"], row["file_id"], row["sha256"])

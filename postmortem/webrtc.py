@@ -317,6 +317,7 @@ def _ts(ms: float) -> datetime:
 
 
 STATS_SCHEMA = {
+    "file_no": pl.Int64,
     "pc_id": pl.String,
     "stat_id": pl.String,
     "sample": pl.Int64,
@@ -326,100 +327,126 @@ STATS_SCHEMA = {
     **{c: pl.Float64 for c in COLUMNS},
 }
 STATES_SCHEMA = {
+    "file_no": pl.Int64,
     "pc_id": pl.String,
     "ts": pl.Datetime("us", "UTC"),
     "event": pl.String,
     "state": pl.String,
     "line": pl.Int64,
 }
+CONNECTIONS_SCHEMA = {
+    "file_no": pl.Int64,
+    "pc_id": pl.String,
+    "samples": pl.Int64,
+    "first_ts": pl.Datetime("us", "UTC"),
+    "last_ts": pl.Datetime("us", "UTC"),
+}
+SESSIONS_SCHEMA = {"file_no": pl.Int64, "format": pl.String, **{k: pl.String for k in (*SESSION_FIELDS, "user_agent")}}
+REJECTS_SCHEMA = {"file_no": pl.Int64, "line": pl.Int64, "reason": pl.String, "raw": pl.String}
+# What a batch's append reads, registered under these names while it runs.
+STAGED = ("stats", "states", "connections", "sessions", "rejects")
 
 
-def load(con: duckdb.DuckDBPyConnection, log: LogFile, constants: dict, replace: bool, options_json: str):
-    """Read one dump and append it in one transaction: its stats, states, session, derived quality and
-    measured glitches, rejects and `files` row. Returns what happened, as `FileResult` fields."""
+def load(con: duckdb.DuckDBPyConnection, logs: list[LogFile], constants: dict, replace: bool, options_json: str):
+    """Read dumps and append them in one transaction, each its own in every table: stats, states, session,
+    10-second quality, measured glitches, rejects and `files` row (one statement of each for the batch: a
+    dump's own would cost more than its rows). Returns what happened to each, as `FileResult` fields."""
     started = time.perf_counter()
-    with open(log.path, "rb") as f:
-        sha = hashlib.file_digest(f, "sha256").hexdigest()
-    earlier = queries.run(con, "ingest/loaded_file", sha256=[sha]).to_dicts()
-    if earlier and earlier[0]["status"] == "loaded" and not replace:
-        return {"status": "already loaded"}
-    dump = read(log, constants)
-    stats = pl.DataFrame(dump.stats, schema=STATS_SCHEMA, orient="row")
-    states = pl.DataFrame(dump.states, schema=STATES_SCHEMA, orient="row")
-    connections = pl.DataFrame(
-        [(pc, n, first, last) for pc, (n, first, last) in dump.samples.items()],
-        schema={
-            "pc_id": pl.String,
-            "samples": pl.Int64,
-            "first_ts": pl.Datetime("us", "UTC"),
-            "last_ts": pl.Datetime("us", "UTC"),
-        },
-        orient="row",
-    )
-    rejects = pl.DataFrame(dump.rejects, schema={"line": pl.Int64, "reason": pl.String, "raw": pl.String}, orient="row")
-    times = [t for t in (*stats["ts"], *states["ts"])]
-    min_ts, max_ts = (min(times), max(times)) if times else (None, None)
-    status = "loaded" if dump.records or not dump.rejects else "rejected"
+    digests = []
+    for log in logs:
+        with open(log.path, "rb") as f:
+            digests.append(hashlib.file_digest(f, "sha256").hexdigest())
+    rows = queries.run(con, "ingest/loaded_file", sha256=digests).to_dicts()
+    earlier = {d: [r for r in rows if r["sha256"] == d] for d in digests}
+    outcomes: list[dict] = [{} for _ in logs]
+    todo, seen = [], set()
+    for i, digest in enumerate(digests):
+        loaded_before = earlier[digest] and earlier[digest][0]["status"] == "loaded" and not replace
+        if loaded_before or digest in seen:  # a second copy in one batch is the first one again
+            outcomes[i] = {"status": "already loaded"}
+        else:
+            todo.append(i)
+            seen.add(digest)
+    if not todo:
+        return outcomes
+    dumps = {i: read(logs[i], constants) for i in todo}
+    staged = _frames([dumps[i] for i in todo], [logs[i].format for i in todo])
     with db.transaction(con):
-        for old in earlier:
-            queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
-        file_id = queries.run(con, "ingest/next_file_ids", files=1).item()
-        if status == "loaded":
-            con.register("webrtc_staged_stats", stats)
-            con.register("webrtc_staged_states", states)
-            con.register("webrtc_staged_connections", connections)
-            try:
-                queries.execute(con, "webrtc/insert_stats", file_id=file_id)
-                queries.execute(con, "webrtc/insert_states", file_id=file_id)
-                queries.execute(
-                    con,
-                    "webrtc/insert_session",
-                    file_id=file_id,
-                    **{k: dump.session.get(k) for k in (*SESSION_FIELDS, "user_agent")},
-                    format=log.format,
-                )
-                queries.execute(con, "webrtc/derive_quality", file_id=file_id)
-                queries.execute(con, "webrtc/insert_glitches", file_id=file_id)
-            finally:
-                for name in ("webrtc_staged_stats", "webrtc_staged_states", "webrtc_staged_connections"):
-                    con.unregister(name)
-        con.register("webrtc_staged_rejects", rejects)
+        for i in todo:
+            for old in earlier[digests[i]]:
+                queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
+        file_ids = queries.run(con, "ingest/next_file_ids", files=len(todo)).to_series().to_list()
+        for name, frame in staged.items():
+            con.register(f"webrtc_staged_{name}", frame)
         try:
-            queries.execute(con, "webrtc/insert_rejects", file_id=file_id)
+            for step in ("insert_stats", "insert_states", "insert_session", "derive_quality", "insert_glitches"):
+                queries.execute(con, f"webrtc/{step}", file_ids=file_ids)
+            queries.execute(con, "webrtc/insert_rejects", file_ids=file_ids)
         finally:
-            con.unregister("webrtc_staged_rejects")
-        seconds = time.perf_counter() - started
+            for name in staged:
+                con.unregister(f"webrtc_staged_{name}")
+        seconds = (time.perf_counter() - started) / len(todo)
+        for i in todo:
+            outcomes[i] = _outcome(dumps[i], seconds, earlier[digests[i]])
         queries.execute(
             con,
             "ingest/record_files",
-            file_id=[file_id],
-            path=[log.name],
-            sha256=[sha],
+            file_id=file_ids,
+            path=[logs[i].name for i in todo],
+            sha256=[digests[i] for i in todo],
             kind="webrtc",
-            format=log.format,
-            bytes=[log.bytes],
-            lines_read=[dump.lines_read],
-            blank=[dump.blank],
-            loaded=[dump.records if status == "loaded" else 0],
-            rejected=[len(dump.rejects)],
-            duplicates=[0],
-            min_ts=[min_ts],
-            max_ts=[max_ts],
+            format=logs[todo[0]].format,  # a batch is of one format (ingest's batch key)
+            bytes=[logs[i].bytes for i in todo],
+            **{key: [outcomes[i][key] for i in todo] for key in ("lines_read", "blank", "loaded", "rejected")},
+            duplicates=[0] * len(todo),
+            min_ts=[outcomes[i]["min_ts"] for i in todo],
+            max_ts=[outcomes[i]["max_ts"] for i in todo],
             tz="UTC",
             clock_offset_s=0.0,
-            seconds=[seconds],
-            continued=[0],
-            status=[status],
+            seconds=[seconds] * len(todo),
+            continued=[0] * len(todo),
+            status=[outcomes[i]["status"] for i in todo],
             options=options_json,
         )
+    return outcomes
+
+
+def _frames(dumps: list[Dump], formats: list[str]) -> dict[str, pl.DataFrame]:
+    """The batch's rows, each tagged with its dump's position (file_no); a dump whose every line was rejected
+    keeps only its rejects."""
+    kept = [(n, d) for n, d in enumerate(dumps) if _status(d) == "loaded"]
+    return {
+        "stats": pl.DataFrame([(n, *r) for n, d in kept for r in d.stats], schema=STATS_SCHEMA, orient="row"),
+        "states": pl.DataFrame([(n, *r) for n, d in kept for r in d.states], schema=STATES_SCHEMA, orient="row"),
+        "connections": pl.DataFrame(
+            [(n, pc, *v) for n, d in kept for pc, v in d.samples.items()], schema=CONNECTIONS_SCHEMA, orient="row"
+        ),
+        "sessions": pl.DataFrame(
+            [(n, formats[n], *(d.session.get(k) for k in (*SESSION_FIELDS, "user_agent"))) for n, d in kept],
+            schema=SESSIONS_SCHEMA,
+            orient="row",
+        ),
+        "rejects": pl.DataFrame(
+            [(n, *r) for n, d in enumerate(dumps) for r in d.rejects], schema=REJECTS_SCHEMA, orient="row"
+        ),
+    }
+
+
+def _status(dump: Dump) -> str:
+    return "loaded" if dump.records or not dump.rejects else "rejected"
+
+
+def _outcome(dump: Dump, seconds: float, earlier: list[dict]) -> dict:
+    times = [r[3] for r in dump.stats] + [r[1] for r in dump.states]
+    status = _status(dump)
     return {
         "status": status,
         "lines_read": dump.lines_read,
         "blank": dump.blank,
         "loaded": dump.records if status == "loaded" else 0,
         "rejected": len(dump.rejects),
-        "min_ts": min_ts,
-        "max_ts": max_ts,
+        "min_ts": min(times) if times else None,
+        "max_ts": max(times) if times else None,
         "seconds": seconds,
         "top_reasons": _top_reasons(dump),
         "notes": [f"replaced what this file loaded before (file {old['file_id']})" for old in earlier] + _notes(dump),

@@ -311,3 +311,12 @@ def test_a_report_without_dumps_has_no_webrtc_part(sample_db, tmp_path):
     assert "webrtc" not in summary_json
     html = _report(sample_db, "html", tmp_path)
     assert "webrtc-audio" not in html and "chart-webrtc_quality" not in html
+
+
+def test_a_lake_refuses_a_dump_and_publishes_nothing(tmp_path, runner):
+    from postmortem.cli import app
+
+    lake = tmp_path / "lake"
+    result = runner.invoke(app, ["ingest", str(DUMPS / "chrome-relay"), "--lake", str(lake)])
+    assert result.exit_code == 1 and "chrome-relay: a WebRTC dump cannot go into a lake yet" in result.output
+    assert not list(lake.rglob("*.parquet"))

@@ -1,4 +1,4 @@
--- One dump's audio per 10-second interval (UTC): what its client heard (received audio: `inbound-rtp`, RTT
+-- Each dump's audio per 10-second interval (UTC): what its client heard (received audio: `inbound-rtp`, RTT
 -- from `remote-inbound-rtp` or the nominated candidate pair) and what its microphone sent (`media-source`),
 -- with the estimated MOS of the simplified E-model (ggarber/rtcscore src/rtc_mos.js; docs/definitions.md):
 --   delay = 20 ms packetisation + jitter-buffer delay (50 ms when unknown) + RTT/2 (RTT 50 ms when unknown)
@@ -7,10 +7,11 @@
 --   Id = 0.03 x delay + 0.1 x (delay - 150)^2 above 150 ms;  R = 100 - Ipl - Id
 --   MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R) for 0 < R < 100, 1 below, 4.5 above (ITU-T G.107 B-1: the
 --   cubic turns up again for a negative R, which rtcscore's clamp to [1, 5] lets through), 2 decimals
--- params: $file_id
+-- params: $file_ids (the dumps just appended)
 insert into webrtc_quality
 with intervals as (
     select
+        file_id,
         time_bucket(interval 10 second, ts) as interval_start,
         sum(samples_received) filter (where type = 'inbound-rtp') as samples,
         sum(concealed_samples) filter (where type = 'inbound-rtp') as concealed,
@@ -26,8 +27,8 @@ with intervals as (
         max(audio_level) filter (where type = 'media-source') as mic_level,
         min(erle) filter (where type = 'media-source') as erle_db
     from webrtc_stats
-    where file_id = $file_id
-    group by interval_start
+    where file_id in (select unnest($file_ids))
+    group by file_id, interval_start
 ),
 shares as (
     select
@@ -54,7 +55,7 @@ rating as (
 ),
 final as (
     select
-        $file_id as file_id, interval_start, samples, concealed_share, silent_share, stretch_share, loss_rate,
+        file_id, interval_start, samples, concealed_share, silent_share, stretch_share, loss_rate,
         jitter_ms, buffer_ms, rtt_ms, audio_level,
         case
             when not samples > 0 then null
@@ -66,4 +67,4 @@ final as (
     from rating
 )
 select * from final
-order by interval_start
+order by file_id, interval_start

@@ -1,4 +1,4 @@
--- Appends one dump's unreadable lines, with their line numbers and reasons.
--- reads: webrtc_staged_rejects   params: $file_id
+-- Appends a batch of dumps' unreadable lines, with their line numbers and reasons.
+-- reads: webrtc_staged_rejects   params: $file_ids (by file_no)
 insert into rejects
-select $file_id, 'webrtc', line, reason, raw from webrtc_staged_rejects order by line
+select $file_ids[file_no + 1], 'webrtc', line, reason, raw from webrtc_staged_rejects order by file_no, line

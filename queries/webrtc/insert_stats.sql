@@ -1,8 +1,8 @@
--- Appends one dump's audio stats (webrtc_staged_stats: the expanded samples, cumulative counters as the
--- client reported them) with each counter turned into its difference from the same stat's previous sample.
+-- Appends a batch of dumps' audio stats (webrtc_staged_stats: the expanded samples of each file_no, cumulative
+-- counters as the client reported them) with each counter turned into its difference from the same stat's previous sample.
 -- A stat whose received samples or packets went back was restarted (a new stream under the same id): its
 -- counters count from zero again, so their values are the differences. A stat's first sample has none.
--- reads: webrtc_staged_stats   params: $file_id
+-- reads: webrtc_staged_stats   params: $file_ids (by file_no)
 insert into webrtc_stats
 with previous as (
     select
@@ -19,7 +19,7 @@ with previous as (
         lag(removed_samples) over w as p_removed_samples,
         row_number() over w = 1 as first_sample
     from webrtc_staged_stats
-    window w as (partition by pc_id, stat_id order by sample)
+    window w as (partition by file_no, pc_id, stat_id order by sample)
 ),
 flagged as (
     select
@@ -30,7 +30,7 @@ flagged as (
 ),
 final as (
     select
-        $file_id as file_id, pc_id, stat_id, sample, ts, type, kind,
+        file_no, $file_ids[file_no + 1] as file_id, pc_id, stat_id, sample, ts, type, kind,
         case when first_sample then null when restarted then packets_received
              else packets_received - p_packets_received end as packets_received,
         case when first_sample then null when restarted then packets_lost
@@ -55,5 +55,5 @@ final as (
         audio_level, round_trip_time, erle
     from flagged
 )
-select * from final
-order by pc_id, stat_id, sample
+select * exclude (file_no) from final
+order by file_no, pc_id, stat_id, sample
