@@ -418,7 +418,7 @@ def load_batch(
     staging leaves the database as it was); the fingerprints are computed while DuckDB reads a lone file."""
     if batch[0].kind == "webrtc":  # dumps are read whole by postmortem.webrtc
         logs = [p.log for p in batch]
-        loaded = webrtc.load(con, logs, options.mapping.constants, options.replace, options.recorded())
+        loaded = webrtc.load(con, logs, options.mapping, options.replace, options.recorded())
         return [FileResult(log.path, "webrtc", log.format, **r) for log, r in zip(logs, loaded, strict=True)]
     if batch[0].kind == metric_read.KIND:
         return [_load_metric(con, batch[0], options)]

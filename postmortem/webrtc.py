@@ -32,6 +32,7 @@ import polars as pl
 
 from postmortem import db, queries, sources
 from postmortem.errors import InputError
+from postmortem.mapping import Mapping
 from postmortem.sources import LogFile
 
 FORMATS = ("rtcstats", "rtcstats-legacy", "webrtc-internals")
@@ -91,6 +92,7 @@ class Dump:
 
     fmt: str
     session: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # the metadata objects read (connectionInfo, identity...), merged
     stats: list[tuple] = field(default_factory=list)  # (pc_id, stat_id, sample, ts, type, kind, *COLUMNS)
     samples: dict[str, list] = field(default_factory=dict)  # pc_id -> [getstats samples, first event, last event]
     states: list[tuple] = field(default_factory=list)  # (pc_id, ts, event, state, line)
@@ -118,8 +120,11 @@ HEAD_PROBE = 4096  # a webrtc-internals export names PeerConnections (after getU
 _LEGACY_EVENT = re.compile(rb'\[\s*"[A-Za-z][\w.]*"\s*,\s*(?:null|"[^"\n]*")\s*,')
 
 
-def read(log: LogFile, constants: dict[str, str] | None = None) -> Dump:
-    """Read a whole dump; `constants` (--set) name the session's room, user, edge... over its metadata."""
+def read(log: LogFile, mapping: Mapping | None = None) -> Dump:
+    """Read a whole dump. The session's room, user, edge... come from its metadata; `mapping` may name other
+    metadata keys for them (--map edge=deploymentInfo.shard: a dotted path into the metadata objects, parts
+    joined by a space) or give them outright (--set)."""
+    mapping = mapping or Mapping()
     try:
         with open(log.path, "rb") as raw:
             text = sources._decompressed(raw, log.compression).read().decode("utf-8", errors="replace")
@@ -131,7 +136,11 @@ def read(log: LogFile, constants: dict[str, str] | None = None) -> Dump:
     else:
         _read_lines(dump, text.splitlines(), legacy=log.format == "rtcstats-legacy")
     dump.session.setdefault("user_id", log.path.name.split(".")[0])
-    dump.session.update({k: v for k, v in (constants or {}).items() if k in SESSION_FIELDS})
+    for name, alternatives in mapping.fields.items():
+        found = [_lookup(dump.meta, part) for part in alternatives[0]] if name in SESSION_FIELDS else [None]
+        if all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in found):
+            dump.session[name] = " ".join(str(v) for v in found)
+    dump.session.update({k: v for k, v in mapping.constants.items() if k in SESSION_FIELDS})
     return dump
 
 
@@ -145,7 +154,7 @@ def _read_lines(dump: Dump, lines: list[str], *, legacy: bool) -> None:
         dump.lines_read = dump.records = min(len(lines), 2)
         meta = _json(lines[1]) if len(lines) > 1 else None
         if isinstance(meta, dict):
-            _metadata(dump.session, meta)
+            _metadata(dump, meta)
         elif len(lines) > 1:
             dump.records -= 1
             dump.rejects.append((2, "rtcstats metadata line is not a JSON object", lines[1][:RAW_LIMIT]))
@@ -172,7 +181,7 @@ def _read_lines(dump: Dump, lines: list[str], *, legacy: bool) -> None:
         elif method in STATE_METHODS and isinstance(value, str):
             dump.states.append((str(pc), _ts(clock), STATE_METHODS[method], value.strip('"'), number))
         elif method in ("connectionInfo", "identity", "create") and isinstance(value, dict) and pc is None:
-            _metadata(dump.session, value)
+            _metadata(dump, value)
 
 
 def _expand(dump: Dump, base: dict, pc: str, delta: dict, clock: float, legacy: bool) -> None:
@@ -236,7 +245,7 @@ def _read_internals(dump: Dump, text: str) -> None:
         return
     dump.records = dump.lines_read  # one JSON document: every line of it is read
     if isinstance(data.get("UserAgent"), str):
-        _metadata(dump.session, {"userAgent": data["UserAgent"]})
+        _metadata(dump, {"userAgent": data["UserAgent"]})
     for pc, conn in data["PeerConnections"].items():
         if not isinstance(conn, dict):
             continue
@@ -271,8 +280,18 @@ def _read_internals(dump: Dump, text: str) -> None:
                     dump.states.append((pc, _ts(t), STATE_METHODS[method], entry["value"].strip('"'), 1))
 
 
-def _metadata(session: dict, meta: dict) -> None:
+def _lookup(meta: dict, path: str):
+    """A dotted path (`deploymentInfo.shard`) into the dump's metadata objects, merged; None where absent."""
+    value = meta
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _metadata(dump: Dump, meta: dict) -> None:
     """The session's room, user, platform, region and edge from a dump's metadata (ours or jitsi's names)."""
+    dump.meta.update(meta)
+    session = dump.session
     ua = meta.get("userAgent")
     if isinstance(ua, str) and "platform" not in session:
         low = ua.lower()
@@ -347,7 +366,7 @@ REJECTS_SCHEMA = {"file_no": pl.Int64, "line": pl.Int64, "reason": pl.String, "r
 STAGED = ("stats", "states", "connections", "sessions", "rejects")
 
 
-def load(con: duckdb.DuckDBPyConnection, logs: list[LogFile], constants: dict, replace: bool, options_json: str):
+def load(con: duckdb.DuckDBPyConnection, logs: list[LogFile], mapping: Mapping, replace: bool, options_json: str):
     """Read dumps and append them in one transaction, each its own in every table: stats, states, session,
     10-second quality, measured glitches, rejects and `files` row (one statement of each for the batch: a
     dump's own would cost more than its rows). Returns what happened to each, as `FileResult` fields."""
@@ -369,7 +388,7 @@ def load(con: duckdb.DuckDBPyConnection, logs: list[LogFile], constants: dict, r
             seen.add(digest)
     if not todo:
         return outcomes
-    dumps = {i: read(logs[i], constants) for i in todo}
+    dumps = {i: read(logs[i], mapping) for i in todo}
     staged = _frames([dumps[i] for i in todo], [logs[i].format for i in todo])
     with db.transaction(con):
         for i in todo:

@@ -5,6 +5,7 @@ the files, the delta expansion and counter differences, the MOS formula, and the
 import gzip
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,17 @@ def test_session_comes_from_the_dump_metadata(con):
     ]
 
 
+def test_map_and_set_name_the_session(con):
+    from postmortem.mapping import parse_options
+
+    mapping = parse_options(maps=["edge=deploymentInfo.environment", "user_id=displayName"], sets=["space_id=sp-x"])
+    ingest(con, [DUMPS / "firefox97-standard-stats-sfu"], mapping=mapping)
+    # identity: displayName "Easter-BIy", deploymentInfo.environment "lonely"; --set overrides confName
+    assert con.sql("select space_id, user_id, edge from webrtc_sessions").fetchall() == [
+        ("sp-x", "Easter-BIy", "lonely")
+    ]
+
+
 def test_a_gzipped_dump_and_a_rerun(con, tmp_path):
     packed = tmp_path / "relay.gz"
     packed.write_bytes(gzip.compress((DUMPS / "chrome-relay").read_bytes()))
@@ -170,6 +182,8 @@ def test_delta_samples_are_expanded_and_counters_differenced(con, tmp_path):
                     "packetsReceived": 0,
                     "packetsLost": 0,
                     "jitter": 0.01,
+                    "insertedSamplesForDeceleration": 0,
+                    "removedSamplesForAcceleration": 0,
                 },
                 "V": {"type": "inbound-rtp", "kind": "video", "packetsReceived": 1},
             },
@@ -190,7 +204,15 @@ def test_delta_samples_are_expanded_and_counters_differenced(con, tmp_path):
         # the counters went back: a restarted stream counts from zero
         _sample(
             t0 + 30_000,
-            {"IA": {"totalSamplesReceived": 480_000, "concealedSamples": 0, "packetsReceived": 500, "packetsLost": 0}},
+            {
+                "IA": {
+                    "totalSamplesReceived": 480_000,
+                    "concealedSamples": 0,
+                    "packetsReceived": 500,
+                    "packetsLost": 0,
+                    "insertedSamplesForDeceleration": 48_000,
+                }
+            },
         ),
     ]
     dump = tmp_path / "ann.log"
@@ -215,6 +237,14 @@ def test_delta_samples_are_expanded_and_counters_differenced(con, tmp_path):
     # MOS = 1 + 0.035 x 44.15 + 7e-6 x 44.15 x (44.15 - 60) x (100 - 44.15) = 1 + 1.54525 - 0.27357 = 2.27
     # intervals 1 and 3: loss 0 -> R = 100 - 6 - 2.85 = 91.15, MOS = 1 + 3.19025 + 0.17590 = 4.37
     assert quality == [(0.0, 0.0, 4.37), (0.1, 0.2, 2.27), (0.0, 0.0, 4.37)]
+    # the identity names the room: the 10% concealed interval is a measured dropout in the glitch log, the last
+    # one (48,000 of 480,000 samples inserted to slow playout: 10%) a robotic one
+    assert con.sql(
+        "select ts, space_id, user_id, glitch, duration_ms, extra->>'source' from glitch_events order by ts"
+    ).fetchall() == [
+        (datetime(2023, 11, 14, 22, 13, 40, tzinfo=UTC), "room", "ann", "dropout", 1000.0, "webrtc"),
+        (datetime(2023, 11, 14, 22, 13, 50, tzinfo=UTC), "room", "ann", "robotic", 1000.0, "webrtc"),
+    ]
 
 
 @pytest.fixture(scope="module", params=["speaker", "edge"])
