@@ -82,7 +82,8 @@ def one_line_errors(command):
 def ingest_cmd(
     paths: Annotated[list[str], typer.Argument(help="Log files, directories or globs.", show_default=False)],
     kind: Annotated[
-        str | None, typer.Option(help="join, error, glitch or metric; default: by content, file name, then fields.")
+        str | None,
+        typer.Option(help="join, error, glitch, metric or webrtc; default: by content, file name, then fields."),
     ] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="jsonl, csv, parquet, logfmt, text or otlp; default: by content.")
