@@ -312,7 +312,7 @@ def _metadata(dump: Dump, meta: dict) -> None:
 def _json(text: str):
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # a value nested thousands deep is as unreadable as broken JSON
         return None
 
 

@@ -144,14 +144,15 @@ def test_bad_lines_are_rejects_with_line_numbers(con, tmp_path):
         '["getstats","PC_0",{"A":{"type":"inbound-rtp","kind":"audio","packetsReceived":5}},1700000001000]\n'
         "this is not json\n"
         "\n"
-        '["getstats","PC_0","not an object",1700000002000]\n',
+        '["getstats","PC_0","not an object",1700000002000]\n' + "[" * 100_000 + "\n",
         encoding="utf-8",
     )
     (f,) = ingest(con, [dump]).files
-    assert (f.kind, f.lines_read, f.loaded, f.rejected, f.blank) == ("webrtc", 5, 2, 2, 1)
-    assert con.sql("select line, reason from rejects order by line").fetchall() == [
-        (3, "not an rtcstats event: [method, pc id, value, time]"),
-        (5, "getstats value is not an object"),
+    assert (f.kind, f.lines_read, f.loaded, f.rejected, f.blank) == ("webrtc", 6, 2, 3, 1)
+    assert con.sql("select line, reason, length(raw) from rejects order by line").fetchall() == [
+        (3, "not an rtcstats event: [method, pc id, value, time]", 16),
+        (5, "getstats value is not an object", 49),
+        (6, "not an rtcstats event: [method, pc id, value, time]", 2000),  # nested 100,000 deep; raw cut
     ]
 
 
