@@ -1,28 +1,40 @@
-"""The command line: each command parses options, calls one library function and prints its result."""
+"""The command line: each command parses options, calls one library function and prints its result.
+
+Start-up time is part of the interface (`--help` and `--version` answer in well under 0.3 s): this module
+imports only typer and the light `choices`; each command imports the library it calls (DuckDB, polars, rich,
+altair) in its own body, where a Ctrl-C during that import is caught like any other."""
 
 from __future__ import annotations
 
 import functools
 import inspect
+import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
-from postmortem import __version__, db, export, mapping, output, profiles, queries, terminal
-from postmortem import ingest as ingest_mod
-from postmortem import lake as lake_mod
+from postmortem import __version__
+from postmortem.choices import (
+    DEFAULT_DB,
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_THREADS,
+    Detection,
+    ReportFormat,
+    TableFormat,
+    TimelineFormat,
+)
 from postmortem.engine_options import engine_options
 from postmortem.errors import InputError, PostmortemError
-from postmortem.notes import write_template
-from postmortem.output import ReportFormat, TableFormat, TimelineFormat
-from postmortem.summary import Detection
+
+if TYPE_CHECKING:
+    import polars as pl
 
 app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich formatting alone took 0.2-0.6 s of every `--help`
     pretty_exceptions_show_locals=False,
     help="Incident postmortem analytics for live audio rooms: ingest logs, rebuild the timeline, report.",
 )
@@ -57,24 +69,67 @@ MemoryLimit = Annotated[
     ),
 ]
 
+Timeout = Annotated[
+    float,
+    typer.Option(
+        envvar="POSTMORTEM_TIMEOUT", min=0, help="Stop the query after this many seconds (0: no limit); Ctrl-C also."
+    ),
+]
+DEFAULT_TIMEOUT = 300.0
+
+
+SINCE_HELP = "Only events at or after this time: ISO-8601, or relative to the incident (onset-5m, detected)."
+UNTIL_HELP = "Only events at or before this time: ISO-8601, or relative (onset+10m, resolved; also mitigated)."
+
+# What Ctrl-C leaves behind, by command; any other command changes nothing, so its work is simply not done.
+INTERRUPTED = {"ingest_cmd": "interrupted; completed work is kept, the file in progress was not loaded"}
+
 
 def one_line_errors(command):
-    """User-facing failures become `error: ...` on stderr and exit 1, never a traceback. The message may
-    echo a file name or log text, so its control characters are shown escaped (and it stays one line)."""
+    """User-facing failures become `error: ...` on stderr and exit 1, never a traceback; Ctrl-C is one line and
+    exit 130. The message may echo a file name or log text, so its control characters are shown escaped (and it
+    stays one line)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except PostmortemError as err:
-            typer.echo(f"error: {terminal.visible(str(err))}", err=True)
+            from postmortem.terminal import visible
+
+            typer.echo(f"error: {visible(str(err))}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            # Each file is appended in one transaction, so the file in progress simply is not there.
-            typer.echo("error: interrupted; completed work is kept, the file in progress was not loaded", err=True)
+            say_interrupted(INTERRUPTED.get(command.__name__, "interrupted"))
+            raise typer.Exit(130) from None
+        except Exception as err:
+            # DuckDB noticing Ctrl-C itself raises its own error, not KeyboardInterrupt: the same one line then
+            if not _engine_interrupted(err):
+                raise
+            say_interrupted(INTERRUPTED.get(command.__name__, "interrupted"))
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _engine_interrupted(err: Exception) -> bool:
+    """duckdb 2.0 reports a Ctrl-C it caught as InterruptException or RuntimeError("Query interrupted")."""
+    return type(err).__name__ == "InterruptException" or (
+        isinstance(err, RuntimeError) and "interrupted" in str(err).lower()
+    )
+
+
+_interrupt_said = False
+
+
+def say_interrupted(message: str = "interrupted") -> None:
+    """The one line Ctrl-C prints, once: a second Ctrl-C while the command unwinds (a transaction rolling back)
+    is ignored rather than a traceback."""
+    global _interrupt_said
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _interrupt_said:
+        _interrupt_said = True
+        typer.echo(f"error: {message}", err=True)
 
 
 @app.command("ingest")
@@ -120,9 +175,9 @@ def ingest_cmd(
         bool, typer.Option(help="Take back what these files loaded before and load them again with these options.")
     ] = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any line is rejected.")] = False,
-    db_path: DbOption = Path(db.DEFAULT_DB),
-    threads: Threads = db.DEFAULT_THREADS,
-    memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
+    db_path: DbOption = Path(DEFAULT_DB),
+    threads: Threads = DEFAULT_THREADS,
+    memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
     lake: Annotated[
         str | None, typer.Option(help="Write a Parquet lake in this folder instead of --db (docs/scale-out.md).")
     ] = None,
@@ -132,6 +187,11 @@ def ingest_cmd(
 
     Example: postmortem ingest sample_logs/   |   postmortem ingest HDFS.csv --map ts=Date+Time
     """
+    from postmortem import ingest as ingest_mod
+    from postmortem import lake as lake_mod
+    from postmortem import mapping, terminal
+    from postmortem.timefmt import parse_duration
+
     field_map = mapping.parse_options(map_, set_, ts_format, level_map, pattern, multiline)
     options = ingest_mod.Options(
         kind=kind,
@@ -139,7 +199,7 @@ def ingest_cmd(
         profile=profile,
         mapping=field_map,
         tz=tz,
-        clock_offset_s=ingest_mod.parse_duration(clock_offset),
+        clock_offset_s=parse_duration(clock_offset),
         year=year,
         dedup=dedup,
         replace=replace,
@@ -165,6 +225,8 @@ def profiles_cmd():
 
     Example: postmortem profiles
     """
+    from postmortem import profiles, terminal
+
     terminal.profiles_table(profiles.built_in())
 
 
@@ -190,6 +252,7 @@ def simulate(
 
     Example: postmortem simulate /tmp/incident --listeners 600000 --webrtc 200
     """
+    from postmortem import terminal
     from postmortem.simulate import simulate as run
 
     truth = run(
@@ -265,7 +328,8 @@ def query(
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the queries: what each answers, its parameters.")] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
-    db_path: DbOption = Path(db.DEFAULT_DB),
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    db_path: DbOption = Path(DEFAULT_DB),
     space: str | None = None,
     detection: Detection = Detection(),
 ):
@@ -274,10 +338,13 @@ def query(
 
     Example: postmortem query blast_radius --format csv
     """
+    from postmortem import output, queries
+
     if list_ or name is None:
         _print_frame(output.query_catalogue(), fmt.value)
         return
-    frame = output.run_query(db_path, name, queries.parse_params(param or []), space=space, detection=detection)
+    params = queries.parse_params(param or [])
+    frame = output.run_query(db_path, name, params, space=space, detection=detection, timeout=timeout)
     _print_frame(frame, fmt.value)
 
 
@@ -286,18 +353,21 @@ def query(
 def sql(
     statement: Annotated[str, typer.Argument(help="One query; it can read this database and nothing else.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
-    db_path: DbOption = Path(db.DEFAULT_DB),
-    threads: Threads = db.DEFAULT_THREADS,
-    memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    db_path: DbOption = Path(DEFAULT_DB),
+    threads: Threads = DEFAULT_THREADS,
+    memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
 ):
     """Run one ad hoc query against the database: read-only, no other files, no network, no SET.
     The views sessions, space_bounds, space_minutes exist.
 
     Example: postmortem sql "select space_id, count(*) from join_events group by all"
     """
+    from postmortem import db, queries
+
     _check_format(fmt, ("table", "csv", "json"))
     with db.connect_sandboxed(db_path, threads=threads, memory_limit=memory_limit) as con:
-        frame = queries.run_sql(con, statement)
+        frame = queries.run_sql(con, statement, timeout=timeout)
     _print_frame(frame, fmt)
 
 
@@ -310,31 +380,37 @@ def timeline(
         TimelineFormat.table
     ),
     output_path: Annotated[str, typer.Option("--output", "-o", help="File to write; - is stdout.")] = "-",
-    since: Annotated[str | None, typer.Option(help="Only events at or after this ISO-8601 time.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only events at or before this ISO-8601 time.")] = None,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
+    until: Annotated[str | None, typer.Option(help=UNTIL_HELP)] = None,
     kind: Annotated[
         list[str] | None, typer.Option(help="Only events of this kind (prefix, repeatable): e.g. speaker, phase.")
     ] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="incident.toml: its times and [[timeline]] entries are events.")
+    ] = None,
     display_tz: Annotated[str | None, typer.Option(help="Also show times in this IANA zone (table).")] = None,
-    db_path: DbOption = Path(db.DEFAULT_DB),
+    db_path: DbOption = Path(DEFAULT_DB),
     space: str | None = None,
     detection: Detection = Detection(),
 ):
     """Print the reconstructed incident timeline (UTC, to the second), or export it for Timesketch.
 
-    Example: postmortem timeline --since 2026-03-14T21:10:00Z --kind speaker --display-tz America/New_York
+    Example: postmortem timeline --since onset-5m --until onset+10m --kind speaker --display-tz America/New_York
     """
+    from postmortem import export, output, terminal
+
     output.timeline_frame([], display_tz)  # a bad zone fails before any work
-    events = output.timeline(db_path, space=space, detection=detection, since=since, until=until, kinds=kind)
-    if not events:
-        terminal.err.print(
-            "no key events: no incident room or error burst in these logs (`postmortem report` names missing logs)",
-            markup=False,
-        )
+    found = output.timeline(
+        db_path, space=space, detection=detection, notes_path=notes, since=since, until=until, kinds=kind
+    )
+    if found.empty_because:
+        terminal.err.print(terminal.visible(found.empty_because), markup=False)
+        if fmt is TimelineFormat.table:
+            return  # an empty table adds nothing; an export is still written (empty), as asked
     if fmt is TimelineFormat.table:
-        terminal.frame(output.timeline_frame(events, display_tz), title="Timeline")
+        terminal.frame(output.timeline_frame(found.events, display_tz), title="Timeline")
     else:
-        export.write_text(output.timeline_text(events, fmt), output_path)
+        export.write_text(output.timeline_text(found.events, fmt), output_path)
 
 
 @app.command()
@@ -350,9 +426,9 @@ def report(
     notes: Annotated[Path | None, typer.Option(help="incident.toml with title, severity, narrative, actions.")] = None,
     display_tz: Annotated[str | None, typer.Option(help="Also show times in this IANA zone.")] = None,
     static: Annotated[bool, typer.Option(help="HTML with static SVG charts and no JavaScript.")] = False,
-    db_path: DbOption = Path(db.DEFAULT_DB),
-    threads: Threads = db.DEFAULT_THREADS,
-    memory_limit: MemoryLimit = db.DEFAULT_MEMORY_LIMIT,
+    db_path: DbOption = Path(DEFAULT_DB),
+    threads: Threads = DEFAULT_THREADS,
+    memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
     space: str | None = None,
     detection: Detection = Detection(),
 ):
@@ -360,6 +436,8 @@ def report(
 
     Example: postmortem report -o incident.html --notes incident.toml --display-tz America/New_York
     """
+    from postmortem import output, terminal
+
     written = output.write_report(
         db_path,
         fmt=fmt,
@@ -389,6 +467,9 @@ def notes_template(
 
     Example: postmortem notes-template -o incident.toml
     """
+    from postmortem import terminal
+    from postmortem.notes import write_template
+
     write_template(output_path, force=force)
     if output_path != "-":
         terminal.err.print(
@@ -402,6 +483,8 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 
 
 def _print_frame(frame: pl.DataFrame, fmt: str) -> None:
+    from postmortem import export, terminal
+
     if fmt == "table":
         terminal.frame(frame)
     else:

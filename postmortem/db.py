@@ -13,11 +13,9 @@ from pathlib import Path
 import duckdb
 
 from postmortem import queries
+from postmortem.choices import DEFAULT_DB, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS
 from postmortem.errors import DatabaseError
 
-DEFAULT_DB = "postmortem.duckdb"
-DEFAULT_THREADS = min(4, os.cpu_count() or 1)
-DEFAULT_MEMORY_LIMIT = "1GB"
 DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 11 of every DuckDB database file
 
 

@@ -9,7 +9,6 @@ The SQL is the same `queries/*.sql`; for Spark it is translated at run time (pos
 from __future__ import annotations
 
 import contextlib
-import enum
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,12 +18,8 @@ import duckdb
 import polars as pl
 
 from postmortem import db, lake, queries
+from postmortem.choices import EngineName
 from postmortem.errors import DatabaseError, InputError, QueryError
-
-
-class EngineName(enum.StrEnum):
-    duckdb = "duckdb"
-    spark = "spark"
 
 
 @dataclass(frozen=True)

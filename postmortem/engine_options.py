@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from postmortem.engine import EngineName, Source
+from postmortem.choices import EngineName
 
 EngineOption = Annotated[
     EngineName,
@@ -53,6 +53,8 @@ def engine_options(command):
         values = {name: kwargs.pop(name) for name, _, _ in OPTIONS}
         if values["engine"] != EngineName.duckdb or any(values[n] for n in ("lake", "spark_remote", "spark_master")):
             extra = {k: kwargs[k] for k in ("threads", "memory_limit") if kwargs.get(k) is not None}
+            from postmortem.engine import Source  # DuckDB and polars: imported once a command runs
+
             kwargs["db_path"] = Source(db_path=kwargs["db_path"], **values, **extra)
         return command(*args, **kwargs)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import re
 import threading
 import time
 import zoneinfo
@@ -146,16 +145,6 @@ class Options:
             },
             sort_keys=True,
         )
-
-
-def parse_duration(text: str) -> float:
-    """`-90s`, `+2m`, `1h30m`, `-1.5` (seconds) -> seconds."""
-    match = re.fullmatch(r"\s*([+-])?\s*(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?\s*", text)
-    if not match or not any(match.groups()[1:]):
-        raise InputError(f"cannot read duration {text!r}; use e.g. +90s, -2m, 1h30m")
-    sign, hours, minutes, seconds = match.groups()
-    total = float(hours or 0) * 3600 + float(minutes or 0) * 60 + float(seconds or 0)
-    return -total if sign == "-" else total
 
 
 def check_zone(tz: str) -> str:

@@ -7,35 +7,18 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 
 import polars as pl
 
 from postmortem import db, engine, export, queries, render
-from postmortem.errors import InputError, QueryError
+from postmortem import notes as notes_mod
+from postmortem.choices import ReportFormat, TimelineFormat
+from postmortem.errors import QueryError
 from postmortem.metrics import changes as metric_changes
 from postmortem.notes import load_notes
-from postmortem.summary import Detection, gather_facts, impact_end
-from postmortem.timefmt import Clock, parse_iso, terminal_time, zone
-
-
-class ReportFormat(StrEnum):
-    html = "html"
-    md = "md"
-    json = "json"
-
-
-class TimelineFormat(StrEnum):
-    table = "table"
-    json = "json"
-    timesketch = "timesketch"
-
-
-class TableFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+from postmortem.summary import Detection, gather_facts, impact_end, ordered_events
+from postmortem.timefmt import Clock, check_range, iso, parse_instant, terminal_time, zone
 
 
 @dataclass
@@ -51,14 +34,27 @@ def load_facts(
     *,
     space: str | None = None,
     detection: Detection = Detection(),
-    anchor_overrides: dict | None = None,
+    notes: dict | None = None,
     evidence: bool = True,
     threads: int = db.DEFAULT_THREADS,
     memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
 ) -> dict:
+    """The facts (summary.gather_facts) with the notes' content and times added (summary.add_notes)."""
+    notes = notes or {}
     with engine.open_read(db_path, threads=threads, memory_limit=memory_limit) as con:  # file, lake or Spark
         db.cache_derived(con)
-        return gather_facts(con, space=space, detection=detection, anchor_overrides=anchor_overrides, evidence=evidence)
+        facts = gather_facts(
+            con, space=space, detection=detection, anchor_overrides=notes.get("anchors"), evidence=evidence
+        )
+    return add_notes(facts, notes)
+
+
+def add_notes(facts: dict, notes: dict) -> dict:
+    """The facts with what the notes say: their content (`notes`, part of the JSON summary) and their times
+    among the key events, so the timeline, its Timesketch export and the charts' markers show them."""
+    facts["notes"] = notes_mod.content(notes)
+    facts["evidence"]["events"] = ordered_events(facts["evidence"]["events"] + notes_mod.key_events(notes))
+    return facts
 
 
 def write_report(
@@ -85,7 +81,7 @@ def write_report(
         db_path,
         space=space,
         detection=detection,
-        anchor_overrides=notes.get("anchors"),
+        notes=notes,
         evidence=fmt is not ReportFormat.json,
         threads=threads,
         memory_limit=memory_limit,
@@ -111,27 +107,58 @@ def write_report(
     return written
 
 
+@dataclass
+class Timeline:
+    """The events a `timeline` command shows and, when there are none, why."""
+
+    events: list[dict]
+    empty_because: str | None = None
+
+
 def timeline(
     db_path: str | Path,
     *,
     space: str | None = None,
     detection: Detection = Detection(),
+    notes_path: str | Path | None = None,
     since: str | None = None,
     until: str | None = None,
     kinds: list[str] | None = None,
-) -> list[dict]:
-    """The reconstructed timeline's events in time order, optionally cut to [since, until] and to event kinds
-    (a kind matches by prefix: `speaker` is every speaker event)."""
-    lo, hi = _instant(since, "--since"), _instant(until, "--until")
-    events = load_facts(db_path, space=space, detection=detection, evidence=False)["evidence"]["events"]
+) -> Timeline:
+    """The reconstructed timeline's events (the notes' among them) in time order, optionally cut to
+    [since, until] (ISO-8601 or relative to the incident, `onset-5m`) and to event kinds (a kind matches by
+    prefix: `speaker` is every speaker event). An empty answer says whether the logs or the filters emptied it."""
+    lo_text, hi_text = parse_instant(since, "--since"), parse_instant(until, "--until")  # before any work
+    notes = load_notes(notes_path)
+    facts = load_facts(db_path, space=space, detection=detection, notes=notes, evidence=False)
+    events = facts["evidence"]["events"]
+    lo = lo_text.at(facts["anchors"]) if lo_text else None
+    hi = hi_text.at(facts["anchors"]) if hi_text else None
+    check_range(lo, hi, (since or "", until or ""))
+    if not events:
+        return Timeline(
+            [], "no key events: no incident room or error burst in these logs (`postmortem report` names missing logs)"
+        )
     wanted = [k.strip().lower() for k in kinds or [] if k.strip()]
-    return [
-        e
-        for e in events
-        if (lo is None or e["ts"] >= lo)
-        and (hi is None or e["ts"] <= hi)
-        and (not wanted or any(e["kind"].startswith(k) for k in wanted))
-    ]
+    in_range = [e for e in events if (lo is None or e["ts"] >= lo) and (hi is None or e["ts"] <= hi)]
+    chosen = [e for e in in_range if not wanted or any(e["kind"].startswith(k) for k in wanted)]
+    if chosen:
+        return Timeline(chosen)
+    if not in_range:
+        first, last = iso(events[0]["ts"]), iso(events[-1]["ts"])
+        return Timeline(
+            [],
+            f"no key events between {iso(lo) or 'the start'} and {iso(hi) or 'the end'}; "
+            f"the {len(events):,} events run from {first} to {last}",
+        )
+    present = sorted({e["kind"] for e in in_range})
+    close = sorted({k for w in wanted for k in present if w in k})  # `mic` finds `speaker mic on`
+    hint = f"; did you mean {' or '.join(repr(k) for k in close[:3])}?" if close else ""
+    return Timeline(
+        [],
+        f"no key events of kind {', '.join(wanted)} (a kind matches by its start){hint}; "
+        f"kinds here: {', '.join(present)}",
+    )
 
 
 def timeline_text(events: list[dict], fmt: TimelineFormat) -> str:
@@ -151,15 +178,6 @@ def timeline_frame(events: list[dict], display_tz: str | None = None) -> pl.Data
         columns[key] = [e[key] for e in events]
     columns["detail"] = [f"until {terminal_time(e['until'], tz)}" if e.get("until") else e["detail"] for e in events]
     return pl.DataFrame(columns, schema={k: pl.String for k in columns})
-
-
-def _instant(text: str | None, option: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return parse_iso(text)
-    except ValueError:
-        raise InputError(f"{option}: {text!r} is not an ISO-8601 time (e.g. 2026-03-14T21:10:00Z)") from None
 
 
 def query_catalogue() -> pl.DataFrame:
@@ -188,9 +206,11 @@ def run_query(
     *,
     space: str | None = None,
     detection: Detection = Detection(),
+    timeout: float | None = None,
 ) -> pl.DataFrame:
     """A named query with the detected incident filling any parameter not given (`space_id`, `from_space`,
-    `to_space`, `start`, `end`, ...). An unknown name suggests the closest ones."""
+    `to_space`, `start`, `end`, ...). An unknown name suggests the closest ones. Ctrl-C or `timeout` seconds
+    stop it (queries.interruptible)."""
     known = queries.names()
     if name not in known:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
@@ -202,7 +222,7 @@ def run_query(
             db.cache_derived(con)
             facts = gather_facts(con, space=space, detection=detection, evidence=False)
             params = {**incident_parameters(facts, detection), **params}
-        return queries.run(con, name, **params)
+        return queries.interruptible(con, lambda: queries.run(con, name, **params), timeout=timeout)
 
 
 def incident_parameters(facts: dict, detection: Detection) -> dict:

@@ -7,9 +7,12 @@ A file's `$names` are found after stripping comments and string literals, so exa
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import duckdb
 import polars as pl
@@ -25,6 +28,7 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 OUR_ERROR = "Invalid Input Error: postmortem: "  # how a check in our SQL, `error('postmortem: ...')`, arrives
 # What `postmortem sql` runs: queries (SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE, SHOW) and EXPLAIN.
 READ_STATEMENTS = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN)
+T = TypeVar("T")
 
 
 class Engine(Protocol):
@@ -195,10 +199,11 @@ def engine_message(err: duckdb.Error) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str, *, timeout: float | None = None) -> pl.DataFrame:
     """Ad hoc SQL typed by the user: exactly one query, split by DuckDB's own parser (no regex guesses at
-    quotes and comments). Callers open the connection with `db.connect_sandboxed`, which is what makes it
-    read-only; refusing other statement types here only gives a clearer message first."""
+    quotes and comments), stopped by Ctrl-C or after `timeout` seconds (see interruptible). Callers open the
+    connection with `db.connect_sandboxed`, which is what makes it read-only; refusing other statement types
+    here only gives a clearer message first."""
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as err:
@@ -210,9 +215,47 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
         kind = statement.type.name.replace("_", " ")
         raise QueryError(f"`postmortem sql` is read-only and runs queries (SELECT) only: {kind} is not allowed")
     try:
-        return con.sql(statement).pl()
+        return interruptible(con, lambda: con.sql(statement).pl(), timeout=timeout)
     except duckdb.Error as err:
         raise QueryError(engine_message(err)) from err
     except pl.exceptions.PolarsError as err:  # a column type polars cannot hold (INTERVAL, UNION, ...)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise QueryError(f"cannot show this result ({first}); cast the column to varchar, e.g. `x::varchar`") from err
+
+
+def interruptible(con: duckdb.DuckDBPyConnection | Engine, work: Callable[[], T], *, timeout: float | None = None) -> T:
+    """`work()` (DuckDB calls on `con`) run in a worker thread, so that Ctrl-C and the time limit stop it within
+    a tenth of a second: DuckDB looks at Python's signals only now and then (a cross join ran on 30 s after
+    Ctrl-C), while `con.interrupt()` from here stops it at its next step. Ctrl-C is re-raised as
+    KeyboardInterrupt; running past `timeout` seconds is a QueryError naming the limit. Another engine (Spark)
+    runs `work()` as it is: it has its own cancellation."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return work()
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as err:  # handed to the caller's thread as it is
+            outcome["error"] = err
+
+    worker = threading.Thread(target=target, name="postmortem-query", daemon=True)
+    deadline = None if not timeout else time.monotonic() + timeout
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+            if deadline is not None and worker.is_alive() and time.monotonic() > deadline:
+                _stop(con, worker)
+                raise QueryError(f"the query ran longer than {timeout:g} s and was stopped (--timeout SECONDS)")
+    except KeyboardInterrupt:
+        _stop(con, worker)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _stop(con: duckdb.DuckDBPyConnection, worker: threading.Thread) -> None:
+    con.interrupt()
+    worker.join(5)  # DuckDB stops within milliseconds; a result already being converted finishes

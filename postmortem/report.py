@@ -402,7 +402,7 @@ def key_event_rows(events: list[dict], notes: dict, clock: Clock) -> list[dict]:
     logged = [
         (e["ts"], e["space_id"] or "", e["kind"], e["actor"] or "", _detail(e, clock), "logs")
         for e in events
-        if e["kind"] not in MIC_EVENTS
+        if e["kind"] not in MIC_EVENTS and e.get("source") != "notes"  # the notes' own rows follow
     ]
     noted = [(e["ts"], "", "note", "", e["text"], "notes") for e in notes.get("timeline", [])]
     noted += [

@@ -9,13 +9,14 @@ too (`coverage`, `missing`): missing logs are never read as an all-clear.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import duckdb
 import polars as pl
 
 from postmortem import queries, webrtc_facts
+from postmortem.choices import Detection
 from postmortem.errors import InputError
 from postmortem.metrics import changes as metric_changes
 from postmortem.timefmt import iso
@@ -29,19 +30,6 @@ BURST_MIN_ERRORS = 5
 TOP_MESSAGES = 10
 # The per-minute error chart spans the whole error log unless that is longer than this; then the burst +- 1 h.
 ERROR_RATE_SPAN = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Detection:
-    """Tunable definitions (see docs/definitions.md)."""
-
-    factor: float = 5.0  # a degraded minute's glitch share is at least this many times the baseline...
-    floor_share: float = 0.05  # ...and at least this share of present users...
-    min_reporters: int = 5  # ...reported by at least this many users
-    baseline_minutes: int = 10  # baseline: median share over the room's first minutes
-    sustain_minutes: int = 2  # consecutive minutes that make a degradation (and a recovery) sustained
-    window_minutes: int = 60  # a replacement room starts no later than this after the failed room ended
-    lead_minutes: int = 10  # errors up to this long before degradation count as detecting it
 
 
 def records(frame: pl.DataFrame) -> list[dict]:
@@ -403,7 +391,7 @@ def timeline_events(con: duckdb.DuckDBPyConnection, facts: dict) -> list[dict]:
                 "detail": d["message"],
             }
         )
-    return _ordered(events)
+    return ordered_events(events)
 
 
 def error_events(con: duckdb.DuckDBPyConnection, facts: dict) -> list[dict]:
@@ -426,8 +414,8 @@ def error_events(con: duckdb.DuckDBPyConnection, facts: dict) -> list[dict]:
             {"ts": burst["start"], "space_id": None, "kind": "error burst start", "actor": None, "detail": detail}
         )
         events.append({"ts": burst["end"], "space_id": None, "kind": "error burst end", "actor": None, "detail": ""})
-    return _ordered(events)
+    return ordered_events(events)
 
 
-def _ordered(events: list[dict]) -> list[dict]:
+def ordered_events(events: list[dict]) -> list[dict]:
     return sorted(events, key=lambda e: (e["ts"], e["kind"], e["space_id"] or "", e["actor"] or ""))

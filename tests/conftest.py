@@ -1,5 +1,8 @@
 import json
+import os
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,23 @@ def write_lines(path: Path, lines: list) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def wait_until_open(proc: subprocess.Popen, path: Path, limit: float = 120) -> None:
+    """Return once `proc` holds `path` open (its /proc fd table says so); fail if it ends first."""
+    deadline = time.monotonic() + limit
+    target = str(path.resolve())
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the process ended before it opened {path}"
+        try:
+            fds = os.listdir(f"/proc/{proc.pid}/fd")
+        except FileNotFoundError:
+            fds = []
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{proc.pid}/fd/{fd}") == target:
+                    return
+            except OSError:  # closed between the listing and the read
+                continue
+        time.sleep(0.01)  # a polling step, not a wait for the state
+    raise AssertionError(f"{path} was not opened within {limit} s")

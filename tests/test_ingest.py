@@ -4,19 +4,19 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 
 import duckdb
 import pytest
 import zstandard
-from conftest import write_lines
+from conftest import wait_until_open, write_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postmortem import db, queries
 from postmortem.errors import InputError
-from postmortem.ingest import ingest, parse_duration
+from postmortem.ingest import ingest
+from postmortem.timefmt import parse_duration
 
 GOOD_JOIN = {"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join"}
 
@@ -603,7 +603,7 @@ def test_killed_ingest_leaves_nothing_behind_and_the_rerun_finishes(tmp_path, si
     subprocess.run([*ingest_cmd, str(small)], check=True, capture_output=True, timeout=120)
 
     proc = subprocess.Popen([*ingest_cmd, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.2)  # past Python's start and imports, well inside the load
+    wait_until_open(proc, big)  # inside the load: reading the file (a fixed 1.2 s once landed during imports)
     assert proc.poll() is None, "ingest finished before it could be killed; make the file bigger"
     os.kill(proc.pid, sig)
     _, stderr = proc.communicate(timeout=60)

@@ -512,7 +512,7 @@ def test_filled_notes_fill_the_report(sample_db, tmp_path):
         ("severity = 1", "severity must be a string"),
         ('[[action_items]]\nowner = "me"', "missing what"),
         ('[[action_items]]\nwhat = "x"\nowners = "me"', "unknown key action_items.owners"),
-        ('[[timeline]]\nts = "yesterday"\ntext = "x"', "timeline.ts is not an ISO-8601 time"),
+        ('[[timeline]]\nts = "yesterday"\ntext = "x"', r"timeline\[1\]\.ts is not an ISO-8601 time: 'yesterday'"),
         ("[anchors]\nfixed = 2026-03-14T21:00:00Z", "unknown key anchors.fixed"),
         ("title = ", "not valid TOML"),
     ],
@@ -594,12 +594,13 @@ def test_timeline_filters_and_one_precision(runner, sample_db):
     assert events and all(e["kind"].startswith("speaker") for e in events)
     assert all("2026-03-14T21:13:00Z" <= e["ts"] <= "2026-03-14T21:14:00Z" for e in events)
     frame = output.timeline_frame(
-        output.timeline(sample_db, since="2026-03-14T21:12:00Z", until="2026-03-14T21:12:00Z"), "America/New_York"
+        output.timeline(sample_db, since="2026-03-14T21:12:00Z", until="2026-03-14T21:12:00Z").events,
+        "America/New_York",
     )
     assert frame.row(0, named=True)["when (UTC)"] == "2026-03-14 21:12:00"
     assert frame.row(0, named=True)["when (America/New_York)"] == "2026-03-14 17:12:00 EDT"
     bad = invoke(runner, "timeline", "--since", "soon", "--db", sample_db)
-    assert bad.exit_code == 1 and "--since: 'soon' is not an ISO-8601 time" in bad.output
+    assert bad.exit_code == 1 and "--since: 'soon' is neither an ISO-8601 time" in bad.output
 
 
 # --- hostile log text -------------------------------------------------------------------------------------------

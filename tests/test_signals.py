@@ -1,0 +1,107 @@
+"""Ctrl-C and time limits: at any moment a command is exit 130 and one line, and a runaway query stops.
+
+No test here sleeps a fixed time waiting for a process to reach a state: each waits for a marker (an import
+reported by `python -X importtime`, a file the process opened) and then signals it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import typer
+from conftest import wait_until_open
+from typer.testing import CliRunner
+
+from postmortem import cli
+from postmortem.cli import one_line_errors
+
+ROOT = Path(__file__).parent.parent
+RUNAWAY = "select count(*) from range(1000000) a, range(1000000) b"  # 10^12 rows: never finishes by itself
+
+
+def postmortem(*args: str, stderr=subprocess.PIPE, flags: tuple[str, ...] = ()) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, *flags, "-m", "postmortem", *args], stdout=subprocess.PIPE, stderr=stderr, env=env
+    )
+
+
+def interrupt_and_collect(proc: subprocess.Popen) -> tuple[int, list[str], float]:
+    """SIGINT now; the exit code, stderr's lines (importtime's own left out) and seconds from signal to exit."""
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    lines = [line for line in stderr.decode().splitlines() if not line.startswith("import time:")]
+    return proc.returncode, lines, time.monotonic() - sent
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_python_is_still_importing_is_one_line_and_130(sample_db):
+    # importtime writes a line as each module finishes loading: the signal lands while later imports, typer's
+    # parsing or the command's own lazy imports are under way, the moments that printed a traceback before
+    proc = postmortem("report", "--format", "json", "-o", "-", "--db", str(sample_db), flags=("-X", "importtime"))
+    for line in proc.stderr:
+        if line.decode().split("|")[-1].strip() == "typer":
+            break
+    code, lines, _ = interrupt_and_collect(proc)
+    assert code == 130, lines
+    assert lines == ["error: interrupted"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_runaway_sql_query_within_seconds(sample_db):
+    proc = postmortem("sql", RUNAWAY, "--db", str(sample_db))
+    wait_until_open(proc, sample_db)  # the connection is open: the query starts next (or has started)
+    code, lines, took = interrupt_and_collect(proc)
+    assert (code, lines) == (130, ["error: interrupted"])
+    # without con.interrupt() the statement ran on for minutes; a generous bound for a busy machine
+    assert took < 10
+
+
+def test_timeout_stops_a_runaway_sql_query_with_one_line(runner, sample_db):
+    from postmortem.cli import app
+
+    started = time.monotonic()
+    result = runner.invoke(app, ["sql", RUNAWAY, "--timeout", "0.5", "--db", str(sample_db)])
+    assert result.exit_code == 1, result.output
+    assert result.output == "error: the query ran longer than 0.5 s and was stopped (--timeout SECONDS)\n"
+    assert time.monotonic() - started < 20  # the cross join alone would take hours
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [KeyboardInterrupt(), RuntimeError("Query interrupted")],
+)
+def test_an_interrupt_reported_by_the_engine_is_the_same_one_line(raised, monkeypatch):
+    monkeypatch.setattr(cli, "_interrupt_said", False)  # the line is said once per process
+    app = typer.Typer()
+
+    @app.command()
+    @one_line_errors
+    def work():
+        raise raised
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        result = CliRunner().invoke(app, [])
+    finally:
+        signal.signal(signal.SIGINT, previous)  # say_interrupted ignores a second Ctrl-C from then on
+    assert result.exit_code == 130
+    assert result.output.splitlines()[-1] == "error: interrupted"
+
+
+def test_another_runtime_error_is_not_taken_for_ctrl_c():
+    app = typer.Typer()
+
+    @app.command()
+    @one_line_errors
+    def work():
+        raise RuntimeError("something else")
+
+    result = CliRunner().invoke(app, [])
+    assert isinstance(result.exception, RuntimeError)
+    assert result.exit_code == 1
