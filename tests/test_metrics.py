@@ -353,3 +353,24 @@ def test_a_lake_refuses_a_metrics_export_and_publishes_nothing(tmp_path, runner)
     result = runner.invoke(app, args)
     assert result.exit_code == 1 and "cannot go into a lake yet" in result.output
     assert not list(lake.rglob("*.parquet"))  # no table of the lake got a file
+
+
+def test_a_cut_off_export_is_a_one_line_error_and_loads_nothing(tmp_path, runner):
+    from postmortem.cli import app
+
+    path = tmp_path / "range.json"
+    path.write_text((DATA / "prometheus_query_range.json").read_text()[:400])  # cut inside the first series
+    database = tmp_path / "x.duckdb"
+    result = runner.invoke(app, ["ingest", str(path), "--db", str(database)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: ") and "prometheus-json" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    with db.connect(database, read_only=True) as con:
+        assert con.sql("select count(*) from files").fetchall() == [(0,)]
+
+
+def test_a_label_given_twice_is_a_reject(con, tmp_path):
+    path = tmp_path / "scrape.prom"
+    path.write_text('# TYPE g gauge\ng{a="1",a="2"} 1 1395066363000\ng{a="1"} 2 1395066363000\n')
+    got = _loaded(con, path)
+    assert (got.loaded, got.rejected, dict(got.top_reasons)) == (1, 1, {"a label is given twice": 1})

@@ -1,5 +1,4 @@
--- Each staged point checked: its reject reason (the first check it fails), or none. Labels become one JSON object
--- with sorted keys and without `__name__`, so a series is (name, labels) as text. Times move by the file's clock
+-- Each staged point checked: its reject reason (the first check it fails), or none. Times move by the file's clock
 -- offset. A value written with thousands separators (1,234.5) is read without them.
 -- params: $clock_offset_s
 create or replace temp table metric_checked as
@@ -8,7 +7,8 @@ with read_ as (
         ord, name, labels, ts + to_microseconds(cast(round($clock_offset_s * 1e6) as bigint)) as ts, ts_text,
         value_text, type, raw, problem,
         try_cast(
-            case when regexp_full_match(trim(value_text), '[+-]?\d{1,3}(,\d{3})+(\.\d+)?') then replace(value_text, ',', '')
+            case when contains(value_text, ',') and regexp_full_match(trim(value_text), '[+-]?\d{1,3}(,\d{3})+(\.\d+)?')
+                 then replace(value_text, ',', '')
                  else trim(value_text) end as double
         ) as value
     from metric_staged
@@ -16,8 +16,7 @@ with read_ as (
 select
     ord,
     name,
-    cast(to_json(map_from_entries(list_sort(list_filter(map_entries(labels), lambda e: e.key <> '__name__')))) as json)
-        as labels,
+    labels,
     ts,
     value,
     type,

@@ -30,3 +30,8 @@ create or replace temp macro metric_time(text, tz) as
         when regexp_matches(trim(text), '(Z|[+-]\d\d:?\d\d)$') then try_cast(trim(text) as timestamptz)
         else timezone(tz, try_cast(trim(text) as timestamp))
     end;
+
+-- A series' labels as one JSON object with sorted keys and without `__name__`, so equal label sets are equal
+-- text. Computed once per distinct label set where a format repeats them on every point.
+create or replace temp macro label_json(m) as
+    cast(to_json(map_from_entries(list_sort(list_filter(map_entries(m), lambda e: e.key <> '__name__')))) as json);

@@ -14,8 +14,8 @@ final as (
         coalesce(nullif(regexp_extract(series, '^([^{]*)\{', 1), ''), series) as name,
         case when len(list_distinct(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1))))
                   = len(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1)))
-             then map(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1)),
-                      prom_label_values(regexp_extract(series, '\{(.*)\}$', 1))) end as labels,
+             then label_json(map(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1)),
+                      prom_label_values(regexp_extract(series, '\{(.*)\}$', 1)))) end as labels,
         metric_time(ts_text, $tz) as ts,
         ts_text,
         value_text,

@@ -41,7 +41,7 @@ points as (
 values_of as (
     select
         name || suffix as name,
-        map_concat(attribute_map(resource_attrs), attribute_map(p -> '$.attributes')) as labels,
+        label_json(map_concat(attribute_map(resource_attrs), attribute_map(p -> '$.attributes'))) as labels,
         to_timestamp(try_cast(p ->> '$.timeUnixNano' as hugeint) // 1000 / 1e6) as ts,
         p ->> '$.timeUnixNano' as ts_text,
         value_text,

@@ -4,7 +4,7 @@
 create or replace temp table metric_staged (
     ord        bigint,
     name       varchar,
-    labels     map(varchar, varchar),
+    labels     json,     -- label_json(): sorted keys, no __name__
     ts         timestamptz,
     ts_text    varchar,
     value_text varchar,
