@@ -7,8 +7,10 @@
 -- h = max($metric_mad_factor x 1.4826 x MAD, $metric_min_relative x |median|). Fewer than $metric_min_baseline_minutes baseline minutes:
 -- no judgement. Alert what-if: the baseline's $metric_alert_quantile quantile (its 1 - $metric_alert_quantile quantile for a
 -- series that fell) held for $metric_alert_hold_minutes consecutive minutes fires at the run's start + the hold.
--- params: $onset (may be null), $metric_baseline_minutes, $metric_guard_minutes, $metric_mad_factor, $metric_min_relative, $metric_sustain_minutes,
---         $metric_min_baseline_minutes, $metric_alert_quantile, $metric_alert_hold_minutes, $space_id (may be null: no correlation)
+-- params: $onset (may be null), $metric_baseline_minutes, $metric_guard_minutes, $metric_mad_factor,
+--         $metric_min_relative, $metric_sustain_minutes, $metric_min_baseline_minutes, $metric_alert_quantile,
+--         $metric_alert_hold_minutes,
+--         $glitch_space (the incident room; null: no correlation)
 -- returns: name, labels, type, status, baseline_median, baseline_mad, baseline_minutes, changed_at, direction,
 --          size, relative_size, lead_seconds, glitch_correlation, alert_threshold, alert_at
 with m as (
@@ -114,7 +116,7 @@ alerts as (
 glitch as (
     select m.name, m.labels, corr(m.value, g.glitch_share) as glitch_correlation
     from m
-    join space_minutes as g on g.space_id = $space_id and g.minute = m.minute
+    join space_minutes as g on g.space_id = $glitch_space and g.minute = m.minute
     group by m.name, m.labels
 ),
 final as (

@@ -374,3 +374,21 @@ def test_a_label_given_twice_is_a_reject(con, tmp_path):
     path.write_text('# TYPE g gauge\ng{a="1",a="2"} 1 1395066363000\ng{a="1"} 2 1395066363000\n')
     got = _loaded(con, path)
     assert (got.loaded, got.rejected, dict(got.top_reasons)) == (1, 1, {"a label is given twice": 1})
+
+
+def test_metric_changes_runs_from_the_command_line_without_an_incident(tmp_path, runner):
+    from postmortem.cli import app
+
+    database = tmp_path / "m.duckdb"
+    assert (
+        runner.invoke(app, ["ingest", str(DATA / "prometheus_query_range.json"), "--db", str(database)]).exit_code == 0
+    )
+    result = runner.invoke(app, ["query", "metric_changes", "--db", str(database), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    # 2 series of 3 points over 30 s: 2 baseline minutes each (20:10, 20:11), fewer than 10: neither is judged
+    assert [r["status"] for r in rows] == ["too little baseline", "too little baseline"]
+    sql = runner.invoke(
+        app, ["sql", "select count(*) as n from metric_minutes", "--db", str(database), "--format", "csv"]
+    )
+    assert sql.exit_code == 0 and sql.output.split() == ["n", "4"]  # 2 series x 2 minutes (20:10, 20:11)

@@ -86,6 +86,7 @@ def test_every_query_file_loads_with_a_header_and_runs(sample_db):
         "min_errors": 5,
         **{f"metric_{k}": v for k, v in asdict(MetricDetection()).items()},
         "onset": datetime(2026, 3, 14, 21, 12, tzinfo=UTC),
+        "glitch_space": "sp-main",
     }
     names = queries.names()
     assert len(names) >= 20

@@ -40,9 +40,14 @@ def onset(facts: dict) -> datetime | None:
 
 
 def query_parameters(facts: dict, detection: MetricDetection = MetricDetection()) -> dict:
-    """The definitions as metric_changes' parameters (`metric_` + field) and the onset: `postmortem query`'s
-    defaults too."""
-    return {**{f"metric_{k}": v for k, v in asdict(detection).items()}, "onset": onset(facts)}
+    """metric_changes' parameters: the definitions (`metric_` + field), the onset and the incident room whose
+    glitch share the series are correlated with (`postmortem query`'s defaults too)."""
+    incident = facts["incident"]
+    return {
+        **{f"metric_{k}": v for k, v in asdict(detection).items()},
+        "onset": onset(facts),
+        "glitch_space": incident["space_id"] if incident else None,
+    }
 
 
 def has_metrics(con) -> bool:
@@ -53,9 +58,7 @@ def gather(con, facts: dict, detection: MetricDetection = MetricDetection()) -> 
     """One dict per series (the JSON summary's `metrics`), leading series first."""
     if not has_metrics(con):
         return []
-    incident = facts["incident"]
-    params = {**query_parameters(facts, detection), "space_id": incident["space_id"] if incident else None}
-    rows = queries.run(con, "metric_changes", **params).to_dicts()
+    rows = queries.run(con, "metric_changes", **query_parameters(facts, detection)).to_dicts()
     first_error = first_error_logged(con, facts)
     anchors = facts["anchors"]
     detected = anchors["detected"] if "detected" in anchors["overridden"] else None

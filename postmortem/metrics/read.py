@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from postmortem import queries, sources
+from postmortem import queries, sources, staging
 from postmortem.errors import InputError
 
 KIND = "metric"
@@ -24,7 +24,6 @@ _SAMPLE = re.compile(
 )
 _NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?|[+-]?Inf")
 _METADATA = re.compile(r"^#\s*(HELP|TYPE|UNIT|EOF)\b")
-_LINE_DELIMITER = "\x01\x02\x03\x04"  # as ingest's line reader: a byte sequence no text line holds
 STAGE_QUERY = {
     "prometheus-json": "metrics/stage_prometheus_json",
     "prometheus-text": "metrics/stage_prometheus_text",
@@ -118,7 +117,7 @@ def stage(con, log: sources.LogFile, *, tz: str, clock_offset_s: float) -> Loade
         "compression": log.duckdb_compression,
         "max_bytes": max(16 << 20, 2 * log.bytes + 1),  # one document may be the whole file
         "default_name": log.path.name.split(".")[0],
-        "line_delimiter": _LINE_DELIMITER,
+        "line_delimiter": staging.LINE_DELIMITER,
         "tz": tz,
     }
     queries.execute(con, STAGE_QUERY[log.format], **params)
