@@ -123,6 +123,8 @@ def stage(con, log: sources.LogFile, *, tz: str, clock_offset_s: float) -> Loade
     queries.execute(con, STAGE_QUERY[log.format], **params)
     queries.execute(con, "metrics/checked", clock_offset_s=clock_offset_s)
     counts = queries.run(con, "metrics/counts").row(0, named=True)
+    if counts["rejected"] and log.format == "prometheus-text":
+        queries.execute(con, "metrics/reject_lines", **params)
     points = counts["valid"] + counts["rejected"]
     lines = queries.run(con, "metrics/lines", **params).item() if log.format == "prometheus-text" else points
     return Loaded(

@@ -1,5 +1,6 @@
 -- Each staged point checked: its reject reason (the first check it fails), or none. Times move by the file's clock
--- offset. A value written with thousands separators (1,234.5) is read without them.
+-- offset. A value written with thousands separators (1,234.5) is read without them. A rejected point without its
+-- text from the reader (JSON: written from its parts here; text lines: read again, reject_lines.sql) gets one.
 -- params: $clock_offset_s
 create or replace temp table metric_checked as
 with read_ as (
@@ -12,6 +13,21 @@ with read_ as (
                  else trim(value_text) end as double
         ) as value
     from metric_staged
+),
+judged as (
+    select
+        *,
+        case
+            when name is null then 'not a sample line (name{labels} value timestamp)'
+            when trim(name) = '' then 'no metric name'
+            when problem is not null then problem
+            when ts_text is null then 'no timestamp'
+            when ts is null then 'unreadable timestamp'
+            when value_text is null or lower(trim(value_text)) in ('', 'null') then 'no value'
+            when value is null then 'value is not a number'
+            when isnan(value) or isinf(value) then 'value is not finite (NaN or Inf)'
+        end as reason
+    from read_
 )
 select
     ord,
@@ -20,15 +36,9 @@ select
     ts,
     value,
     type,
-    raw,
     case
-        when name is null then 'not a sample line (name{labels} value timestamp)'
-        when trim(name) = '' then 'no metric name'
-        when problem is not null then problem
-        when ts_text is null then 'no timestamp'
-        when ts is null then 'unreadable timestamp'
-        when value_text is null or lower(trim(value_text)) in ('', 'null') then 'no value'
-        when value is null then 'value is not a number'
-        when isnan(value) or isinf(value) then 'value is not finite (NaN or Inf)'
-    end as reason
-from read_
+        when reason is not null
+            then coalesce(raw, left('[' || coalesce(ts_text, 'null') || ', "' || coalesce(value_text, 'null') || '"]', 200))
+    end as raw,
+    reason
+from judged

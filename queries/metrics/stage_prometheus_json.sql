@@ -31,7 +31,7 @@ final as (
         p[2] as value_text,
         case when regexp_matches(coalesce(metric['__name__'], ''), '_(total|count|sum|bucket)$') then 'counter' else 'gauge' end
             as type,
-        left('[' || coalesce(p[1], 'null') || ', "' || coalesce(p[2], 'null') || '"]', 200) as raw
+        null as raw  -- a rejected point's is written from its parts (checked.sql)
     from points
 )
 select row_number() over () as ord, *, null as problem from final

@@ -40,9 +40,12 @@ samples as (  -- cut with plain string functions (a regular expression per line 
     from lines
     where left(ltrim(line), 1) not in ('', '#')
 ),
-tail as (  -- what follows the name and labels: the value, then the timestamp if any
+tail as (  -- the name, the label text, and what follows them: the value, then the timestamp if any
     select
-        line_no, line, open_at, close_at,
+        line_no, open_at,
+        trim(case when open_at > 0 then left(line, open_at - 1) else split_part(ltrim(line), ' ', 1) end) as name,
+        case when open_at > 0 and close_at > open_at then substring(line, open_at + 1, close_at - open_at - 1) end
+            as body,
         trim(case
             when open_at > 0 and close_at > open_at then substring(line, close_at + 1)
             when open_at > 0 then ''
@@ -50,14 +53,12 @@ tail as (  -- what follows the name and labels: the value, then the timestamp if
         end, ' ' || chr(9)) as rest
     from samples
 ),
-cut as materialized (
+cut as materialized (  -- no line text from here on: a rejected line's is read again (reject_lines.sql)
     select
         line_no,
-        line,
         open_at,
-        trim(case when open_at > 0 then left(line, open_at - 1) else split_part(ltrim(line), ' ', 1) end) as name,
-        case when open_at > 0 and close_at > open_at then substring(line, open_at + 1, close_at - open_at - 1) end
-            as body,
+        name,
+        body,
         split_part(replace(rest, chr(9), ' '), ' ', 1) as value_text,
         nullif(trim(substring(replace(rest, chr(9), ' '), strpos(replace(rest, chr(9), ' ') || ' ', ' ') + 1)), '')
             as ts_text
@@ -98,7 +99,7 @@ final as (
         c.ts_text,
         c.value_text,
         n.type,
-        left(c.line, 200) as raw,
+        null as raw,
         b.problem
     from cut as c
     cross join openmetrics as om
