@@ -103,9 +103,19 @@ class Dump:
 
 
 def recognise(path: Path) -> LogFile | None:
-    """The dump's shape by its first bytes (a few hundred, read for every file ingest is given), or None."""
-    compression = sources.compression_of(path)
-    data = sources.head(path, compression, HEAD_PROBE).lstrip()
+    """The dump's shape by its first bytes, or None. Asked of every file ingest is given, so a plain file is
+    opened once (its compression is looked at only where its name or first bytes say it is compressed)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(HEAD_PROBE)
+    except OSError:
+        return None  # said by the reading that follows, in its words
+    compression = None
+    if data[:2] == b"\x1f\x8b" or data[:4] == b"\x28\xb5\x2f\xfd" or path.suffix.lower() in sources.COMPRESSIONS:
+        compression = sources.compression_of(path)
+        if compression:
+            data = sources.head(path, compression, HEAD_PROBE)
+    data = data.removeprefix(b"\xef\xbb\xbf").lstrip()
     if data.startswith(b"RTCStatsDump"):
         return LogFile(path, "rtcstats", compression)
     if _LEGACY_EVENT.match(data):
