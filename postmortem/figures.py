@@ -22,6 +22,7 @@ MARKER_KINDS = {
     "phase: recovered",
     "error burst start",
     "error burst end",
+    "mic feedback (measured)",
 }
 
 

@@ -187,6 +187,7 @@ def gather_facts(
     if any(row["kind"] == "webrtc" for row in quality) and webrtc_facts.present(con):  # else: as before
         facts["webrtc"] = webrtc_facts.gather(con)
         rows = facts["webrtc"].pop("rows")
+        facts["evidence"]["events"] = _ordered(facts["evidence"]["events"] + webrtc_facts.events(facts["webrtc"], rows))
         if evidence:
             facts["evidence"]["webrtc"] = rows
     return facts

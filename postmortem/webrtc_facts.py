@@ -56,6 +56,23 @@ def gather(con) -> dict:
     }
 
 
+def events(audio: dict, rows: dict) -> list[dict]:
+    """Key events the dumps add to the timeline: the measured onset, and the speaker whose mic fed back."""
+    out = []
+    if audio["onset"] is not None:
+        out.append(_event(audio["onset"], "audio degraded (measured)", None, "WebRTC dumps: listeners' onset"))
+    speaker = audio["verdict"]["speaker"]
+    for s in rows["speakers"]:
+        if s["user_id"] == speaker and s["collapse_at"] is not None:
+            detail = f"echo return loss enhancement {_db(s['baseline_erle'])} -> {_db(s['lowest_erle'])}"
+            out.append(_event(s["collapse_at"], "mic feedback (measured)", s["user_id"], detail, s["space_id"]))
+    return out
+
+
+def _event(ts, kind: str, actor: str | None, detail: str, space_id: str | None = None) -> dict:
+    return {"ts": ts, "space_id": space_id, "kind": kind, "actor": actor, "detail": detail}
+
+
 def verdict(onset: datetime | None, speakers: list[dict], places: list[dict]) -> dict:
     """speaker | network | unclear, with the evidence in words and its strength."""
     if onset is None:

@@ -351,3 +351,19 @@ def test_a_lake_refuses_a_dump_and_publishes_nothing(tmp_path, runner):
     result = runner.invoke(app, ["ingest", str(DUMPS / "chrome-relay"), "--lake", str(lake)])
     assert result.exit_code == 1 and "chrome-relay: a WebRTC dump cannot go into a lake yet" in result.output
     assert not list(lake.rglob("*.parquet"))
+
+
+def test_the_timeline_gets_the_measured_events(planted):
+    from postmortem import db
+
+    truth, _, logs = planted
+    with db.connect(logs.parent / "db.duckdb", read_only=True) as connection:
+        events = summary.gather_facts(connection, evidence=False)["evidence"]["events"]
+    measured = [
+        (summary.to_json_ready(e["ts"]), e["kind"], e["actor"]) for e in events if e["kind"].endswith("(measured)")
+    ]
+    onset = ("2026-03-14T21:12:00Z", "audio degraded (measured)", None)
+    if truth["failure"] == "speaker":  # the planted collapse: 10 s before the onset
+        assert measured == [("2026-03-14T21:11:50Z", "mic feedback (measured)", "u-spk2"), onset]
+    else:
+        assert measured == [onset]
