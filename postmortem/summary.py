@@ -187,7 +187,9 @@ def gather_facts(
     if any(row["kind"] == "webrtc" for row in quality) and webrtc_facts.present(con):  # else: as before
         facts["webrtc"] = webrtc_facts.gather(con)
         rows = facts["webrtc"].pop("rows")
-        facts["evidence"]["events"] = _ordered(facts["evidence"]["events"] + webrtc_facts.events(facts["webrtc"], rows))
+        facts["evidence"]["events"] = ordered_events(
+            facts["evidence"]["events"] + webrtc_facts.events(facts["webrtc"], rows)
+        )
         if evidence:
             facts["evidence"]["webrtc"] = rows
     return facts
