@@ -392,3 +392,64 @@ def test_metric_changes_runs_from_the_command_line_without_an_incident(tmp_path,
         app, ["sql", "select count(*) as n from metric_minutes", "--db", str(database), "--format", "csv"]
     )
     assert sql.exit_code == 0 and sql.output.split() == ["n", "4"]  # 2 series x 2 minutes (20:10, 20:11)
+
+
+def test_otlp_json_lines_with_int_points_and_a_cumulative_sum(con, tmp_path):
+    """The collector's file exporter writes one request per line; asInt is a string in OTLP JSON."""
+
+    def request(t_ns: int, total: str, level: float) -> str:
+        sum_point = {
+            "asInt": total,
+            "timeUnixNano": str(t_ns),
+            "attributes": [{"key": "k", "value": {"intValue": "7"}}],
+        }
+        return json.dumps(
+            {
+                "resourceMetrics": [
+                    {
+                        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "relay"}}]},
+                        "scopeMetrics": [
+                            {
+                                "metrics": [
+                                    {
+                                        "name": "frames",
+                                        "sum": {
+                                            "aggregationTemporality": 2,
+                                            "isMonotonic": True,
+                                            "dataPoints": [sum_point],
+                                        },
+                                    },
+                                    {
+                                        "name": "cpu",
+                                        "gauge": {"dataPoints": [{"asDouble": level, "timeUnixNano": t_ns}]},
+                                    },
+                                ]
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+
+    path = tmp_path / "otel-metrics.jsonl"
+    path.write_text(
+        request(1_700_000_000_000_000_000, "10", 0.5) + "\n" + request(1_700_000_015_000_000_000, "25", 0.7) + "\n"
+    )
+    got = _loaded(con, path)
+    assert (got.format, got.loaded, got.rejected) == ("otlp-metrics", 4, 0)  # 2 lines x (1 sum + 1 gauge) points
+    rows = con.sql("select name, labels::varchar, value, type from metric_points order by name, ts").fetchall()
+    assert rows == [
+        ("cpu", '{"service.name":"relay"}', 0.5, "gauge"),
+        ("cpu", '{"service.name":"relay"}', 0.7, "gauge"),
+        ("frames", '{"k":"7","service.name":"relay"}', 10.0, "counter"),
+        ("frames", '{"k":"7","service.name":"relay"}', 25.0, "counter"),
+    ]
+
+
+def test_a_gzipped_export_is_read(con, tmp_path):
+    import gzip
+
+    path = tmp_path / "range.json.gz"
+    path.write_bytes(gzip.compress((DATA / "prometheus_query_range.json").read_bytes()))
+    got = _loaded(con, path)
+    assert (got.format, got.loaded) == ("prometheus-json", 6)
