@@ -2,19 +2,32 @@
 -- the onset, how it followed the incident room's glitch share, and when an alert at the baseline's extreme would
 -- have fired (docs/definitions.md, "Metric change point" and "Alert what-if").
 -- Baseline: the series' minutes in [onset - guard - baseline, onset - guard) (without an onset: its first
--- $metric_baseline_minutes minutes); median and MAD of their values. A change: the first run of $metric_sustain_minutes or
--- more consecutive minutes, from the end of the baseline on, all above median + h or all below median - h, with
--- h = max($metric_mad_factor x 1.4826 x MAD, $metric_min_relative x |median|). Fewer than $metric_min_baseline_minutes baseline minutes:
--- no judgement. Alert what-if: the baseline's $metric_alert_quantile quantile (its 1 - $metric_alert_quantile quantile for a
--- series that fell) held for $metric_alert_hold_minutes consecutive minutes fires at the run's start + the hold.
+-- $metric_baseline_minutes minutes); median and MAD of their values. A change: the first run of
+-- $metric_sustain_minutes or more consecutive minutes, from the end of the baseline on (with an onset: until
+-- $metric_horizon_minutes after it), all above median + h or all below median - h, with
+-- h = max($metric_mad_factor x 1.4826 x MAD, $metric_min_relative x |median|). Fewer than
+-- $metric_min_baseline_minutes baseline minutes: no judgement. Alert what-if: the baseline's $metric_alert_quantile
+-- quantile (its 1 - $metric_alert_quantile quantile for a series that fell) held for $metric_alert_hold_minutes
+-- consecutive minutes fires at the run's start + the hold.
 -- params: $onset (may be null), $metric_baseline_minutes, $metric_guard_minutes, $metric_mad_factor,
 --         $metric_min_relative, $metric_sustain_minutes, $metric_min_baseline_minutes, $metric_alert_quantile,
---         $metric_alert_hold_minutes,
+--         $metric_alert_hold_minutes, $metric_horizon_minutes,
 --         $glitch_space (the incident room; null: no correlation)
 -- returns: name, labels, type, status, baseline_median, baseline_mad, baseline_minutes, changed_at, direction,
 --          size, relative_size, lead_seconds, glitch_correlation, alert_threshold, alert_at
-with m as (
-    select name, labels, type, minute, value from metric_minutes
+with m as (  -- with an onset, only the minutes from the baseline's start to $metric_horizon_minutes after it
+    select name, labels, type, minute, value
+    from metric_minutes_between(
+        coalesce(
+            cast($onset as timestamptz)
+                - to_minutes(cast($metric_guard_minutes + $metric_baseline_minutes + 1 as bigint)),
+            cast('-infinity' as timestamptz)
+        ),
+        coalesce(
+            cast($onset as timestamptz) + to_minutes(cast($metric_horizon_minutes as bigint)),
+            cast('infinity' as timestamptz)
+        )
+    )
 ),
 bounds as (
     select

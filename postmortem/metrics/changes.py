@@ -31,6 +31,7 @@ class MetricDetection:
     min_baseline_minutes: int = 10  # fewer baseline minutes: no judgement
     alert_quantile: float = 0.999  # the alert what-if's threshold: the baseline's p99.9 (p0.1 for a fall)...
     alert_hold_minutes: int = 5  # ...held this long
+    horizon_minutes: int = 120  # with an onset, changes are looked for until this long after it
 
 
 def onset(facts: dict) -> datetime | None:

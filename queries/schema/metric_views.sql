@@ -2,15 +2,17 @@
 -- holds no metrics). A gauge: its mean over the minute. A counter: its rate per second over the minute, the
 -- increase between consecutive points divided by the time between them, where a drop is a reset (the counter
 -- restarted from zero, so the increase is the new value, as Prometheus' rate() counts it). A counter's first
--- point has no rate; a minute without one has no value and no row.
+-- point has no rate; a minute without one has no value and no row. `metric_minutes_between(lo, hi)` reads only the
+-- points in [lo, hi) (a question about the hours around an incident need not window a day of points).
 -- params: none
-create or replace temp view metric_minutes as
+create or replace temp macro metric_minutes_between(lo, hi) as table
 with steps as (
     select
         name, labels, type, ts, value,
         lag(value) over w as prev_value,
         lag(ts) over w as prev_ts
     from metric_points
+    where ts >= lo and ts < hi
     window w as (partition by name, labels order by ts)
 ),
 increases as (
@@ -34,4 +36,7 @@ final as (
     from increases
     group by name, labels, type, date_trunc('minute', ts)
 )
-select * from final where value is not null
+select * from final where value is not null;
+
+create or replace temp view metric_minutes as
+select * from metric_minutes_between(cast('-infinity' as timestamptz), cast('infinity' as timestamptz));
