@@ -231,6 +231,14 @@ def apache_error_24():  # `[Tue Apr 04 06:18:29.712806 2017] [module:level] ...`
     return expect(records)
 
 
+def access(name):  # `client(s) - user [time] "request" status ...`; whatever follows the status is not read
+    records = []
+    for x in lines(name):
+        stamp = datetime.strptime(x.split("[", 1)[1].split("]")[0], "%d/%b/%Y:%H:%M:%S %z").astimezone(UTC)
+        records.append((stamp, http(x.split('] "', 1)[1].split('" ', 1)[1].split()[0])))
+    return expect(records)
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -282,6 +290,15 @@ REFERENCES = {
         ),
     ),
     "otel.jsonl": Reference("otel", otel),
+    # nanosecond times: the first 6 digits of the fraction (both files' 7th digit is below 5)
+    "docker_istio_init.json": Reference(
+        "docker_json",
+        lambda: json_records("docker_istio_init.json", lambda r: iso(r["time"][:26] + "Z"), lambda r: "unknown"),
+    ),
+    "docker_apache.json": Reference(
+        "docker_json",
+        lambda: json_records("docker_apache.json", lambda r: iso(r["time"][:26] + "Z"), lambda r: "unknown"),
+    ),
     "logrus.log": Reference("logfmt", logrus),
     "syslog5424_nopri.log": Reference("syslog5424_nopri", syslog5424_nopri),
     "logcat_threadtime.log": Reference("logcat", logcat, ("--year", "2017")),
@@ -289,6 +306,8 @@ REFERENCES = {
     "glog.log": Reference("glog", glog, ("--year", "2017")),
     "nginx_error.log": Reference("nginx_error", nginx_error),
     "alb.log": Reference("alb", alb),
+    "access_traefik.log": Reference("access", lambda: access("access_traefik.log")),
+    "access_nginx_xff.log": Reference("access", lambda: access("access_nginx_xff.log")),
     "elb.log": Reference("elb", elb),
     "s3.log": Reference("s3", s3),
     "apache_error_24.log": Reference("apache_error", apache_error_24),
