@@ -290,6 +290,12 @@ REFERENCES = {
         ),
     ),
     "otel.jsonl": Reference("otel", otel),
+    "k8s_audit.json": Reference(
+        "k8s_audit",
+        lambda: json_records(
+            "k8s_audit.json", lambda r: iso(r["stageTimestamp"]), lambda r: http(str(r["responseStatus"]["code"]))
+        ),
+    ),
     # nanosecond times: the first 6 digits of the fraction (both files' 7th digit is below 5)
     "docker_istio_init.json": Reference(
         "docker_json",
