@@ -367,3 +367,41 @@ def test_the_timeline_gets_the_measured_events(planted):
         assert measured == [("2026-03-14T21:11:50Z", "mic feedback (measured)", "u-spk2"), onset]
     else:
         assert measured == [onset]
+
+
+def test_verdict_unclear_and_moderate_cases():
+    from datetime import timedelta
+
+    from postmortem.webrtc_facts import verdict
+
+    onset = datetime(2026, 3, 14, 21, 12, tzinfo=UTC)
+
+    def speaker(user, collapse_s):
+        at = None if collapse_s is None else onset + timedelta(seconds=collapse_s)
+        return {
+            "user_id": user,
+            "space_id": "s",
+            "baseline_erle": 30.0,
+            "collapse_at": at,
+            "lowest_erle": 1.0,
+            "mic_events": 0,
+            "last_mic_event": None,
+            "last_mic_event_at": None,
+        }
+
+    def place(value, share, others):
+        return {"dimension": "edge", "value": value, "listeners": 5, "degraded_share": share, "others_share": others}
+
+    assert verdict(None, [], [])["kind"] == "unclear"  # nothing degraded
+    two = verdict(onset, [speaker("a", -10), speaker("b", 0)], [place("e1", 0.4, 0.3)])
+    assert (two["kind"], two["evidence"][1]) == ("unclear", "2 speakers' microphones collapsed around the onset: a, b")
+    late = verdict(onset, [speaker("a", 120)], [place("e1", 0.4, 0.3)])  # collapsed 2 min after: no lead
+    assert late["kind"] == "unclear"
+    # one edge at 60% against 10% elsewhere (60% >= 50% and >= 3 x 10%), and no speaker dump to rule a loop out
+    edge = verdict(onset, [], [place("e1", 0.6, 0.1), place("e2", 0.1, 0.6)])
+    assert (edge["kind"], edge["strength"]) == ("network", "moderate")
+    # 60% against 25%: under 3 times the rest, not concentrated enough
+    assert verdict(onset, [], [place("e1", 0.6, 0.25)])["kind"] == "unclear"
+    # a speaker's collapse with the degradation also on one edge: still the speaker, moderately
+    both = verdict(onset, [speaker("a", -10)], [place("e1", 0.6, 0.1)])
+    assert (both["kind"], both["speaker"], both["strength"]) == ("speaker", "a", "moderate")
