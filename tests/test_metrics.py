@@ -329,6 +329,9 @@ def test_the_report_names_the_leading_series_and_tabulates_each(simulated):
     assert len(spec["vconcat"]) == 3  # one panel per series, leading first
     html = output.render.render_html(context)
     assert 'id="metrics"' in html and 'data-chart="chart-metrics"' in html
+    md = output.render.render_markdown(context, None)
+    assert "## Metrics: what moved first" in md
+    assert '| node\\_cpu\\_utilisation\\{instance="relay-07",job="node"\\} | changed | up | 21:06:00 UTC |' in md
 
 
 def test_a_report_without_metrics_has_no_metrics_section(sample_db):
