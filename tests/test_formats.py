@@ -239,6 +239,11 @@ def access(name):  # `client(s) - user [time] "request" status ...`; whatever fo
     return expect(records)
 
 
+def vdsm():  # `thread::LEVEL::2011-12-05 07:04:56,101::...`; traceback lines (no `::LEVEL::`) continue a record
+    records = [x.split("::") for x in lines("vdsm.log") if x.count("::") >= 6]
+    return expect([(utc(r[2], "%Y-%m-%d %H:%M:%S,%f"), JAVA[r[1]]) for r in records])
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -290,6 +295,13 @@ REFERENCES = {
         ),
     ),
     "otel.jsonl": Reference("otel", otel),
+    "cloudflare.json": Reference(
+        "cloudflare",
+        lambda: json_records(
+            "cloudflare.json", lambda r: iso(r["EdgeStartTimestamp"]), lambda r: http(str(r["EdgeResponseStatus"]))
+        ),
+    ),
+    "vdsm.log": Reference("vdsm", vdsm),
     "k8s_audit.json": Reference(
         "k8s_audit",
         lambda: json_records(
