@@ -45,8 +45,14 @@ def frame_text(frame: pl.DataFrame, fmt: str) -> str:
     return dumps(frame.to_dicts())
 
 
+# The JSON summary's version (docs/summary.schema.json): raised when a field is removed or changes meaning or
+# type; a new field leaves it as it is.
+SUMMARY_SCHEMA_VERSION = 1
+
+
 def summary_json(summary: dict) -> str:
-    return dumps({k: v for k, v in summary.items() if k != "evidence"})
+    """The facts as the JSON summary: `schema_version` first, the report's evidence rows left out."""
+    return dumps({"schema_version": SUMMARY_SCHEMA_VERSION, **{k: v for k, v in summary.items() if k != "evidence"}})
 
 
 def timesketch_lines(events: list[dict]) -> str:
