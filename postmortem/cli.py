@@ -23,6 +23,7 @@ from postmortem.choices import (
     ReportFormat,
     TableFormat,
     TimelineFormat,
+    schema_names,
 )
 from postmortem.engine_options import engine_options
 from postmortem.errors import InputError, PostmortemError
@@ -326,7 +327,15 @@ def query(
         list[str] | None,
         typer.Option("--param", "-p", help="name=value for a $name; default: from the detected incident."),
     ] = None,
-    list_: Annotated[bool, typer.Option("--list", help="List the queries: what each answers, its parameters.")] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the queries: what each answers, its parameters and their values here.")
+    ] = False,
+    since: Annotated[str | None, typer.Option(help="Sets $start: ISO-8601 or relative to the incident (onset-5m).")] = (
+        None
+    ),
+    until: Annotated[str | None, typer.Option(help="Sets $end: ISO-8601 or relative to the incident (resolved).")] = (
+        None
+    ),
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
     timeout: Timeout = DEFAULT_TIMEOUT,
     db_path: DbOption = Path(DEFAULT_DB),
@@ -334,22 +343,46 @@ def query(
     detection: Detection = Detection(),
 ):
     """Run one named query from queries/ and print its rows. Parameters not given (the room, the impact
-    window, ...) are those of the detected incident.
+    window, ...) are those of the detected incident; `query --list` shows the values they take here.
 
-    Example: postmortem query blast_radius --format csv
+    Example: postmortem query blast_radius --since onset-5m --until onset+10m --format csv
     """
     from postmortem import output, queries
 
     if list_ or name is None:
-        _print_frame(output.query_catalogue(), fmt.value)
+        catalogue = output.query_catalogue(db_path, space=space, detection=detection)
+        if fmt is TableFormat.table:
+            from postmortem import terminal
+
+            terminal.catalogue(catalogue)
+        else:
+            _print_frame(catalogue, fmt.value)
         return
     params = queries.parse_params(param or [])
-    frame = output.run_query(db_path, name, params, space=space, detection=detection, timeout=timeout)
+    frame = output.run_query(
+        db_path, name, params, space=space, detection=detection, since=since, until=until, timeout=timeout
+    )
     _print_frame(frame, fmt.value)
 
 
-@app.command()
+def _sql_help() -> str:
+    names = schema_names()
+    return f"""Run one ad hoc query against the database: read-only, no other files, no network, no SET. Ctrl-C or
+    --timeout stops it.
+
+    Tables: {", ".join(names["tables"])}. Views: {", ".join(names["views"])} (docs/definitions.md).
+
+    The detected incident (the same as `report` finds; --space and the detection options choose it) is in
+    DuckDB variables: {", ".join(f"getvariable('{v}')" for v in names["variables"])}.
+
+    Example: postmortem sql "select user_id, ts from join_events where space_id = getvariable('incident_room')
+    and ts between getvariable('onset') - interval 5 minute and getvariable('onset')"
+    """
+
+
+@app.command(help=_sql_help())
 @one_line_errors
+@detection_options
 def sql(
     statement: Annotated[str, typer.Argument(help="One query; it can read this database and nothing else.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
@@ -357,17 +390,21 @@ def sql(
     db_path: DbOption = Path(DEFAULT_DB),
     threads: Threads = DEFAULT_THREADS,
     memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
+    space: str | None = None,
+    detection: Detection = Detection(),
 ):
-    """Run one ad hoc query against the database: read-only, no other files, no network, no SET.
-    The views sessions, space_bounds, space_minutes exist.
-
-    Example: postmortem sql "select space_id, count(*) from join_events group by all"
-    """
-    from postmortem import db, queries
+    from postmortem import output
 
     _check_format(fmt, ("table", "csv", "json"))
-    with db.connect_sandboxed(db_path, threads=threads, memory_limit=memory_limit) as con:
-        frame = queries.run_sql(con, statement, timeout=timeout)
+    frame = output.run_sql(
+        db_path,
+        statement,
+        space=space,
+        detection=detection,
+        timeout=timeout,
+        threads=threads,
+        memory_limit=memory_limit,
+    )
     _print_frame(frame, fmt)
 
 

@@ -180,23 +180,37 @@ def timeline_frame(events: list[dict], display_tz: str | None = None) -> pl.Data
     return pl.DataFrame(columns, schema={k: pl.String for k in columns})
 
 
-def query_catalogue() -> pl.DataFrame:
-    """Every named query: name, what it answers, its parameters."""
+def query_catalogue(
+    db_path: str | Path | None = None, *, detection: Detection = Detection(), space=None
+) -> pl.DataFrame:
+    """Every named query: its name, what it answers (the whole header), its parameters and, when `db_path`
+    holds a database, the value each parameter takes from the detected incident."""
     names = queries.names()
+    defaults: dict = {}
+    if db_path is not None and (not isinstance(db_path, str | Path) or Path(db_path).is_file()):  # or a lake
+        with engine.open_read(db_path) as con:
+            db.cache_derived(con)
+            defaults = incident_parameters(
+                gather_facts(con, space=space, detection=detection, evidence=False), detection
+            )
+    wanted = {n: queries.parameters(queries.load(n)) for n in names}
     return pl.DataFrame(
         {
             "name": names,
-            "answers": [_headline(queries.describe(n)) for n in names],
-            "parameters": [", ".join(queries.parameters(queries.load(n))) for n in names],
+            "answers": [queries.describe(n).split(" params:")[0] for n in names],
+            "parameters": [", ".join(wanted[n]) for n in names],
+            "defaults": [
+                "; ".join(f"{p} = {_shown(defaults[p]) if p in defaults else '(none: give -p)'}" for p in wanted[n])
+                if defaults
+                else ""
+                for n in names
+            ],
         }
     )
 
 
-def _headline(description: str) -> str:
-    """A query's header up to its first colon or full stop: what it answers, in a table-sized phrase."""
-    text = description.split(" params:")[0]
-    cut = min((i for i in (text.find(": "), text.find(". ")) if i > 0), default=len(text))
-    return text[:cut].rstrip(".")
+def _shown(value) -> str:
+    return iso(value) if isinstance(value, datetime) else "null" if value is None else str(value)
 
 
 def run_query(
@@ -206,23 +220,80 @@ def run_query(
     *,
     space: str | None = None,
     detection: Detection = Detection(),
+    since: str | None = None,
+    until: str | None = None,
     timeout: float | None = None,
 ) -> pl.DataFrame:
     """A named query with the detected incident filling any parameter not given (`space_id`, `from_space`,
-    `to_space`, `start`, `end`, ...). An unknown name suggests the closest ones. Ctrl-C or `timeout` seconds
-    stop it (queries.interruptible)."""
+    `to_space`, `start`, `end`, ...); `since`/`until` (ISO-8601 or relative to the incident, `onset-5m`) set
+    `start`/`end`. An unknown query or parameter name is refused with the closest ones. Ctrl-C or `timeout`
+    seconds stop it (queries.interruptible)."""
     known = queries.names()
     if name not in known:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise QueryError(f"unknown query {name!r}{hint} (see `postmortem query --list`)")
     wanted = queries.parameters(queries.load(name))
+    for given in params:
+        if given not in wanted:
+            close = difflib.get_close_matches(given, wanted, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]}? " if close else ""
+            takes = ", ".join(wanted) or "none"
+            raise QueryError(f"query {name!r} has no parameter {given!r}; {hint}(its parameters: {takes})")
+    lo, hi = parse_instant(since, "--since"), parse_instant(until, "--until")
+    if (lo or hi) and not {"start", "end"} & set(wanted):
+        raise QueryError(f"query {name!r} takes no time window ($start, $end): --since/--until do not apply")
     with engine.open_read(db_path) as con:
-        if any(p not in params for p in wanted):
+        if any(t is not None and t.absolute is None for t in (lo, hi)) or any(
+            p not in params and not (p == "start" and lo) and not (p == "end" and hi) for p in wanted
+        ):
             db.cache_derived(con)
             facts = gather_facts(con, space=space, detection=detection, evidence=False)
             params = {**incident_parameters(facts, detection), **params}
+            anchors = facts["anchors"]
+        else:
+            anchors = {}
+        window = {k: t.at(anchors) for k, t in (("start", lo), ("end", hi)) if t is not None}
+        params = {**params, **window}
+        if window:
+            check_range(params.get("start"), params.get("end"), (since or "(the incident's start)", until or "(end)"))
         return queries.interruptible(con, lambda: queries.run(con, name, **params), timeout=timeout)
+
+
+def run_sql(
+    db_path: str | Path,
+    statement: str,
+    *,
+    space: str | None = None,
+    detection: Detection = Detection(),
+    timeout: float | None = None,
+    threads: int = db.DEFAULT_THREADS,
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
+) -> pl.DataFrame:
+    """Ad hoc SQL on a read-only, sandboxed connection (db.connect_sandboxed). A statement that calls
+    `getvariable` finds the detected incident in DuckDB variables (queries/schema/incident_variables.sql:
+    incident_room, replacement_room, onset, detected, mitigated, resolved, impact_end); they are computed only
+    then, since detection reads the whole database."""
+    with db.connect_sandboxed(db_path, threads=threads, memory_limit=memory_limit) as con:
+        if "getvariable" in statement.lower():
+            db.cache_derived(con)
+            facts = gather_facts(con, space=space, detection=detection, evidence=False)
+            queries.execute(con, "schema/incident_variables", **incident_variables(facts))
+        return queries.run_sql(con, statement, timeout=timeout)
+
+
+def incident_variables(facts: dict) -> dict:
+    """The values `postmortem sql` offers as variables (see run_sql)."""
+    anchor, move = facts["anchors"], facts["switchover"]
+    return {
+        "incident_room": facts["incident"]["space_id"] if facts["incident"] else None,
+        "replacement_room": move["to_space"] if move else None,
+        "onset": anchor["impact_start"],
+        "detected": anchor["detected"],
+        "mitigated": anchor["mitigated"],
+        "resolved": anchor["resolved"],
+        "impact_end": impact_end(facts) if facts["incident"] else anchor["resolved"],
+    }
 
 
 def incident_parameters(facts: dict, detection: Detection) -> dict:

@@ -11,17 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Protocol, TypeVar
 
 import duckdb
 import polars as pl
 
+from postmortem.choices import QUERY_DIR
 from postmortem.errors import QueryError
-
-_PACKAGED = Path(__file__).parent / "queries"  # where the wheel puts them (hatch force-include)
-_REPO = Path(__file__).parent.parent / "queries"  # an editable install reads the repo folder
-QUERY_DIR = _PACKAGED if _PACKAGED.is_dir() else _REPO
 
 _COMMENTS_AND_STRINGS = re.compile(r"--[^\n]*|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")

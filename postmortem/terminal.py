@@ -186,3 +186,13 @@ def frame(df: pl.DataFrame, title: str | None = None) -> None:
     for row in df.iter_rows():
         table.add_row(*(cell(v) for v in row))
     out.print(table)
+
+
+def catalogue(df: pl.DataFrame) -> None:
+    """The named queries, one block each: the name, what it answers in full, its parameters with the values
+    they take from the detected incident (a table would cut the descriptions)."""
+    for row in df.iter_rows(named=True):
+        out.print(row["name"], style="bold", markup=False)
+        out.print(f"  {visible(row['answers'])}", markup=False)
+        if row["parameters"]:
+            out.print(f"  parameters: {visible(row['defaults'] or row['parameters'])}", markup=False)

@@ -568,3 +568,35 @@ def test_glitches_per_minute_are_zero_filled_over_the_room(degraded):
     # Room G: 12:00 to 12:15, 16 minutes; screech reports 1 at 12:03, 6 at 12:05, 12:10, 12:11, else 0.
     assert len(screech) == 16
     assert [n for _, n in screech] == [0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 6, 6, 0, 0, 0, 0]
+
+
+def test_time_to_follow_is_from_leaving_the_failed_room_to_joining_the_replacement(switch):
+    (row,) = queries.run(switch, "time_to_follow", from_space="F", to_space="T").to_dicts()
+    # followers as in switchover: l1 and l3 (l2 joined T before it started). Neither left F, so both left at
+    # its end, 11:20:00: l1 joined T at 11:27:00 (420 s), l3 at 11:40:00 (1,200 s; its second join is ignored).
+    # median of [420, 1200] = 810; p90 interpolates: 420 + 0.9 x (1200 - 420) = 1122
+    assert row == {"followers": 2, "median_s": 810.0, "p90_s": 1122.0, "min_s": 420.0, "max_s": 1200.0}
+
+
+def test_mic_toggles_count_each_speakers_mic_events(con, tmp_path):
+    log = [
+        ev("10:00:00", "S", "h", "start", "host"),
+        ev("10:01:00", "S", "s1", "join", "speaker"),
+        ev("10:02:00", "S", "s1", "mic_on", "speaker"),
+        ev("10:03:00", "S", "s1", "mic_off", "speaker"),
+        ev("10:04:00", "S", "s1", "leave", "speaker"),
+        ev("10:05:00", "S", "s1", "join", "speaker"),
+        ev("10:06:00", "S", "s1", "mic_on", "speaker"),
+        ev("10:06:00", "S", "l1", "join"),
+        ev("10:07:00", "S", "l1", "mic_on"),  # a listener is not on stage: not counted
+        ev("10:08:00", "O", "s1", "mic_on", "speaker"),  # another room
+        ev("10:10:00", "S", "h", "end", "host"),
+    ]
+    ingest(con, [write_lines(tmp_path / "join.jsonl", log)])
+    rows = queries.run(con, "mic_toggles", from_space="S", to_space=None).to_dicts()
+    assert [(r["user_id"], r["role"], r["mic_on"], r["mic_off"], r["toggles"]) for r in rows] == [
+        ("s1", "speaker", 2, 1, 3),  # on 10:02, off 10:03, on 10:06
+        ("h", "host", 0, 0, 0),  # never toggled: listed with zeros
+    ]
+    assert (rows[0]["first_toggle"], rows[0]["last_toggle"]) == (t("10:02:00"), t("10:06:00"))
+    assert rows[1]["first_toggle"] is None
