@@ -53,15 +53,17 @@ GLOSSARY = [
         "ended that shares a host, cohost or speaker with it. Gap = its start − the failed room's end.",
     ),
     (
-        "first error logged after onset",
+        "first error logged after (or before) onset",
         "The first error- or fatal-level record naming the incident room, from {lead_minutes} min before "
-        "degradation on, minus impact start. It is when the logs first showed trouble, not when anyone was "
-        "alerted: give the real detection time as `detected` under `[anchors]` in the notes.",
+        'degradation on, minus impact start; "before onset" when errors led the audio failure (the JSON value '
+        "is then negative). It is when the logs first showed trouble, not when anyone was alerted: give the "
+        "real detection time as `detected` under `[anchors]` in the notes.",
     ),
     ("mitigated / resolved", "The replacement room's start; the start of its recovered phase."),
     (
         "lift",
-        "A value's share of records in the degraded window ÷ its share before it. Shown only for values with "
+        "A value's share of records in the degraded window ÷ its share before it; for error-log values the "
+        "window opens {factor_lead_minutes} min before degradation (errors may lead it). Shown only for values with "
         "at least {factor_min_records} records in the window and a lift of at least {factor_min_lift}×, or "
         "new in the window (none before it, while others of its kind had some).",
     ),

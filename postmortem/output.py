@@ -310,6 +310,7 @@ def incident_parameters(facts: dict, detection: Detection) -> dict:
         "limit": 20,
         "min_records": facts["definitions"]["factor_min_records"],
         "min_lift": facts["definitions"]["factor_min_lift"],
+        "factor_lead_minutes": facts["definitions"]["factor_lead_minutes"],
         "min_errors": facts["definitions"]["burst_min_errors"],
     }
     out.update(metric_changes.query_parameters(facts))

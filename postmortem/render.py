@@ -69,7 +69,7 @@ def vega_bundle() -> str:
 def render_html(context: dict, *, static: bool = False) -> str:
     """One self-contained page. Scripts are allowed only by hash in the page's CSP, so markup that slipped
     through escaping still could not run; no network access is allowed at all."""
-    svgs = {name: _svg(spec) for name, spec in context["charts"].items()} if static else {}
+    svgs = {name: _svg(chart["spec"]) for name, chart in context["charts"].items()} if static else {}
     init = environment().get_template("_init.js").render()
     bundle = "" if static else vega_bundle()
     hashes = [] if static else [_csp_hash(bundle), _csp_hash(init)]
@@ -96,8 +96,8 @@ def render_markdown(context: dict, chart_dir: Path | None, link_prefix: str = ""
             chart_dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise InputError(f"cannot create {chart_dir}: {err.strerror or err}") from None
-        for name, spec in context["charts"].items():
-            write_bytes(_svg(spec).encode("utf-8"), chart_dir / f"{name}.svg")
+        for name, chart in context["charts"].items():
+            write_bytes(_svg(chart["spec"]).encode("utf-8"), chart_dir / f"{name}.svg")
             images[name] = f"{link_prefix}{name}.svg"
     return (
         environment()

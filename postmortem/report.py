@@ -3,12 +3,15 @@ gathered once by `postmortem.summary`, the SRE's notes and the clock (reader's z
 returns plain dicts, lists and strings, numbers already formatted as shown, so a test checks every word of
 the report without rendering and without a database. Rendering it is `postmortem.render`.
 
-The order is the reader's: what happened and how bad, root cause and actions, then the timeline and the
-switch-over, then the evidence, then the appendix. What the logs cannot say is said, never left blank.
+The order is the reader's. The first screen answers everything a reader with one minute asks: a title from
+the host and the date, status and severity, the impact in one line, a one-paragraph summary, the root cause,
+the top action items and the timeline chart. Then the key figures and the contents, the timeline and the
+switch-over, the evidence, the narrative and the appendix. What the logs cannot say is said, never left blank.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from postmortem import figures, webrtc_report
@@ -27,10 +30,19 @@ CANNOT_ANSWER = {
 SECTIONS = [
     ("root_cause", "Root cause"),
     ("trigger", "Trigger"),
+    ("resolution", "Resolution"),
     ("went_well", "What went well"),
     ("went_badly", "What went badly"),
+    ("lucky", "Where we got lucky"),
     ("lessons", "Lessons"),
 ]
+FIRST_SCREEN_ACTIONS = 3  # action items on the first screen; the rest follow in the narrative
+ANCHOR_MARKS = {
+    "impact_start": "impact start",
+    "detected": "detected",
+    "mitigated": "mitigated",
+    "resolved": "resolved",
+}
 MIC_EVENTS = ("speaker mic on", "speaker mic off")
 
 
@@ -56,13 +68,20 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
             burst["start"],
         )
     else:
-        window_text, window_label, day = "—", "incident window", _first_seen(covered)
+        day = _first_seen(covered)
+        seen = [c[k] for c in covered.values() for k in ("from", "to") if c[k] is not None]
+        window_label = "logs cover" if seen else ""
+        window_text = f"{clock(min(seen), seconds=False)} – {clock(max(seen), seconds=False)}" if seen else ""
     sections = [{"key": key, "title": title, "body": notes.get(key)} for key, title in SECTIONS]
+    items = [action_row(item) for item in notes.get("action_items", [])]
     context = {
-        "title": notes.get("title") or _title(facts, mode),
+        "title": notes.get("title") or _title(facts, mode, clock),
         "severity": notes.get("severity") or "unrated",
         "status": notes.get("status") or "draft",
         "owners": notes.get("owners", []),
+        "authors": notes.get("authors", []),
+        "impact": impact_line(facts, clock),
+        "leads": leads(facts, clock),
         "date": day.astimezone(UTC).strftime("%Y-%m-%d") if day else "",
         "window": window_text,
         "window_label": window_label,
@@ -92,7 +111,8 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         "anchors": anchor_rows(facts, clock) if mode == "audio" else [],
         "root_cause": sections[0],
         "sections": sections[1:],
-        "action_items": notes.get("action_items", []),
+        "action_items": items,
+        "top_action_items": items[:FIRST_SCREEN_ACTIONS],
         "charts": {},
         "switchover": switchover_text(move, clock),
         "phases": [
@@ -101,6 +121,11 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         ],
         "speakers": speaker_rows(evidence.get("speakers", []), clock),
         "tables": {},
+        "glitch_scope": f"Glitch reports in {from_space} (the failed room) over its whole life; the chart above "
+        "shows its replacement too."
+        if from_space
+        else "",
+        "storm_note": storm_note(evidence.get("storm", [])),
         "key_events": key_event_rows(evidence["events"], notes, clock),
         "spaces": [
             {
@@ -119,14 +144,19 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         "glossary": [{"term": term, "text": text.format(**facts["definitions"])} for term, text in GLOSSARY],
     }
     context["webrtc"] = webrtc_report.context(facts, clock)  # None without dumps
-    context["charts"], context["tables"] = figures.chart_specs(facts), evidence_tables(facts, clock)
+    context["charts"] = figures.figures(facts)
+    context["tables"] = evidence_tables(facts, clock)
     context["metrics"] = metric_figures.section(facts, clock)
     context["glossary"] += metric_figures.glossary(facts)
-    metric_chart = metric_figures.chart(facts) if context["metrics"] else None
-    if metric_chart:
-        context["charts"]["metrics"] = metric_chart
     context["toc"] = table_of_contents(context)
     return context
+
+
+def storm_note(rows: list[dict]) -> str:
+    """What the reconnect-storm chart leaves out: its second line is drawn only when someone rejoined 3+ times."""
+    if any(r["rejoins"] for r in rows) and not any(r["users_with_3_plus_rejoins"] for r in rows):
+        return "No user rejoined three or more times, so the chart has no second axis for them."
+    return ""
 
 
 def _first_seen(covered: dict) -> datetime | None:
@@ -134,12 +164,93 @@ def _first_seen(covered: dict) -> datetime | None:
     return min(seen) if seen else None
 
 
-def _title(facts: dict, mode: str) -> str:
+def _title(facts: dict, mode: str, clock: Clock) -> str:
+    """What failed, for whom, and when, in words a reader knows: the host's room and the day, not a room id."""
     if mode == "audio":
-        return f"Postmortem: audio failure in {facts['incident']['space_id']}"
+        room = _space(facts, facts["incident"]["space_id"])
+        who = f"{room['host']}'s room" if room.get("host") else f"room {room['space_id']}"
+        return f"Audio failure in {who} on {_day(facts['incident']['degraded_at'] or room['started_at'])}"
     if mode == "errors":
-        return "Postmortem: error burst" if facts["error_burst"] else "Postmortem: errors"
+        burst = facts["error_burst"]
+        if burst:
+            return f"Error burst on {_day(burst['start'])}"
+        logged = facts["coverage"]["error"]
+        first, last = _day(logged["from"]), _day(logged["to"])
+        return f"Errors on {first}" if first == last else f"Errors from {first} to {last}"
     return "Postmortem"
+
+
+def _day(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def impact_line(facts: dict, clock: Clock) -> str:
+    """The impact in one line: who, how long, when; the error log's burst when no room failed."""
+    window, move, burst = facts["window"], facts["switchover"], facts["error_burst"]
+    if facts["incident"] is not None and window:
+        span = f"{clock(window['start'], seconds=False)} – {clock(window['end'], seconds=False)}"
+        line = (
+            f"{window['users_affected']:,} users affected for "
+            f"{duration((window['end'] - window['start']).total_seconds())} ({span}); "
+            f"{window['users_reporting']:,} reported a glitch"
+        )
+        if move:
+            line += (
+                f"; {move['listeners_followed']:,} of {move['from_unique_listeners']:,} listeners "
+                f"({move['follow_rate']:.0%}) followed to the replacement room"
+            )
+        return line + "."
+    if burst:
+        return (
+            f"{burst['errors']:,} error-level records in {duration(burst['minutes'] * 60)} "
+            f"({clock(burst['start'], seconds=False)} – {clock(burst['end'], seconds=False)}), up to "
+            f"{burst['peak_per_minute']:,} a minute, from {facts['errors']['services']:,} services "
+            "in the error log; which users this touched cannot be told without room logs."
+        )
+    if facts["coverage"]["error"]["rows"]:
+        return f"{facts['errors']['total']:,} error-level records and no sustained burst; no room logs to tell who."
+    return "No impact could be measured from these logs."
+
+
+def leads(facts: dict, clock: Clock) -> list[str]:
+    """What the logs point at, for the root-cause box until the notes give one: never called a cause."""
+    out = []
+    detected = (facts["incident"] or {}).get("detected")
+    if detected:
+        lead = (detected["detected_at"] - facts["anchors"]["impact_start"]).total_seconds()
+        when = "before" if lead < 0 else "after"
+        out.append(
+            f"first error naming the room: {detected['service']} at {clock(detected['detected_at'])}, "
+            f"{duration(abs(lead))} {when} onset ({detected['message']})"
+        )
+    new = [
+        f"{r['dimension']}={r['value']}"
+        for r in facts["evidence"].get("factors", [])
+        if r["source"] == "errors" and r["new_in_window"]
+    ]
+    if new:
+        out.append("error-log values new in the degraded window: " + ", ".join(new[:4]))
+    first_errors = facts["evidence"].get("first_errors")
+    if facts["incident"] is None and first_errors:
+        out.append(
+            "first errors by service: "
+            + ", ".join(f"{r['service']} at {clock(r['first_at'])}" for r in first_errors[:3])
+        )
+    return out
+
+
+def action_row(item: dict) -> dict:
+    """An action item as shown; a ticket that is an http(s) URL becomes a link (no other scheme does)."""
+    bug = item.get("bug") or ""
+    return {
+        "what": item["what"],
+        "type": item.get("type") or "",
+        "owner": item.get("owner") or "",
+        "bug": bug,
+        "bug_url": bug if re.match(r"https?://", bug) else "",
+        "due": item.get("due") or "",
+        "status": item.get("status") or "",
+    }
 
 
 def _space(facts: dict, space_id: str | None) -> dict:
@@ -265,15 +376,17 @@ def key_figures(facts: dict, notes: dict, clock: Clock) -> list[dict]:
                 )
         return cards
     from_space = incident["space_id"]
-    for space_id in (from_space, move["to_space"] if move else None):
+    for space_id, role in ((from_space, "failed"), (move["to_space"] if move else None, "replacement")):
         room = _space(facts, space_id)
         if room:
+            # Not the chart's per-minute line, which counts anyone present at any moment of a minute: the
+            # chart marks this number with a diamond at the same instant.
             card(
                 f"spaces.{space_id}.peak_concurrent",
-                f"Peak in {space_id}",
+                f"Most at once in {space_id} ({role})",
                 room["peak_concurrent"],
                 f"{room['peak_concurrent']:,}",
-                "most present at once, " + clock(room["peak_at"], seconds=False),
+                f"users present at the same moment, at {clock(room['peak_at'])}",
             )
     window = facts["window"]
     if window:
@@ -295,37 +408,79 @@ def key_figures(facts: dict, notes: dict, clock: Clock) -> list[dict]:
         )
     if "detected" in anchor["overridden"]:
         detect_label, detect_note = "Time to detect", f"detected {clock(anchor['detected'])} (from notes)"
+    elif (anchor["time_to_detect_s"] or 0) < 0:
+        # The value stays negative (as in the JSON); the words carry the sign, never "after" with a minus.
+        detect_label = "First error logged before onset"
+        detect_note = "errors led the audio failure; not when anyone was alerted: set [anchors] detected in the notes"
     else:
         detect_label = "First error logged after onset"
         detect_note = "not when anyone was alerted; set [anchors] detected in the notes"
-        if (anchor["time_to_detect_s"] or 0) < 0:
-            detect_note = "negative: errors led the audio failure; " + detect_note
     card(
         "anchors.time_to_detect_s",
         detect_label,
         anchor["time_to_detect_s"],
-        duration(anchor["time_to_detect_s"]),
+        duration(
+            anchor["time_to_detect_s"] if "detected" in anchor["overridden"] else _abs(anchor["time_to_detect_s"])
+        ),
         detect_note,
     )
-    card(
-        "anchors.time_to_mitigate_s",
-        "Time to mitigate",
-        anchor["time_to_mitigate_s"],
-        duration(anchor["time_to_mitigate_s"]),
-        "until the switch-over room started" + (" (from notes)" if "mitigated" in anchor["overridden"] else ""),
+    start = clock(anchor["impact_start"], seconds=False)
+    mitigated = f"{start} → {clock(anchor['mitigated'], seconds=False)}: " + (
+        "mitigated (from notes)" if "mitigated" in anchor["overridden"] else "the replacement room started"
     )
-    card(
-        "anchors.impact_duration_s",
-        "Customer impact",
-        anchor["impact_duration_s"],
-        duration(anchor["impact_duration_s"]),
-    )
-    if window:
+    impact_end_at = facts["window"]["end"] if facts["window"] else None
+    if not anchor["resolved"]:
+        how = "the end of the down phase"
+    elif "resolved" in anchor["overridden"]:
+        how = "resolved (from notes)"
+    else:
+        how = "resolved: the replacement's audio recovered"
+    resolved = f"{start} → {clock(impact_end_at, seconds=False)}: {how}"
+    if anchor["time_to_mitigate_s"] is not None and anchor["time_to_mitigate_s"] == anchor["impact_duration_s"]:
+        # One duration, one card: two equal cards read as two findings.
         card(
-            "window.errors", "Errors in the impact window", window["errors"], f"{window['errors']:,}", "error and fatal"
+            "anchors.impact_duration_s",
+            "Customer impact = time to mitigate",
+            anchor["impact_duration_s"],
+            duration(anchor["impact_duration_s"]),
+            resolved + "; impact ended when the replacement room started",
         )
-        card("window.glitches", "Glitch reports in the impact window", window["glitches"], f"{window['glitches']:,}")
+    else:
+        card(
+            "anchors.time_to_mitigate_s",
+            "Time to mitigate",
+            anchor["time_to_mitigate_s"],
+            duration(anchor["time_to_mitigate_s"]),
+            mitigated,
+        )
+        card(
+            "anchors.impact_duration_s",
+            "Customer impact",
+            anchor["impact_duration_s"],
+            duration(anchor["impact_duration_s"]),
+            resolved,
+        )
+    if window:
+        rooms = f"{from_space} and its replacement" if move else from_space
+        card(
+            "window.errors",
+            "Errors in the impact window",
+            window["errors"],
+            f"{window['errors']:,}",
+            f"error and fatal, naming {rooms} or no room",
+        )
+        card(
+            "window.glitches",
+            "Glitch reports in the impact window",
+            window["glitches"],
+            f"{window['glitches']:,}",
+            f"reported in {rooms}",
+        )
     return cards
+
+
+def _abs(seconds: float | None) -> float | None:
+    return None if seconds is None else abs(seconds)
 
 
 def anchor_rows(facts: dict, clock: Clock) -> list[dict]:
@@ -451,11 +606,18 @@ def show(value, clock: Clock) -> str:
     return str(value)
 
 
+def _servers(shown: dict, raw: dict) -> dict:
+    """A server count the log could not give is "not logged", never 0 (the queries return null for it)."""
+    if "servers" in raw and raw["servers"] is None:
+        return {**shown, "servers": "not logged"}
+    return shown
+
+
 def evidence_tables(facts: dict, clock: Clock) -> dict:
     """The tables beside the charts, as shown (see `table_row`)."""
     evidence = facts["evidence"]
     tables = {
-        name: [table_row(r, clock) for r in evidence.get(source, [])]
+        name: [_servers(table_row(r, clock), r) for r in evidence.get(source, [])]
         for name, source in (
             ("first_errors", "first_errors"),
             ("top_messages", "top_messages"),
@@ -475,12 +637,11 @@ def evidence_tables(facts: dict, clock: Clock) -> dict:
 
 
 def table_of_contents(context: dict) -> list[tuple[str, str]]:
-    toc = [("summary", "Summary and key figures")]
+    toc = [("first-screen", "Summary, root cause and action items"), ("summary", "Key figures")]
     if context["webrtc"]:
         toc.append(("webrtc-audio", "Listener audio (measured)"))
     if context["missing"]:
         toc.append(("missing-logs", "What these logs cannot tell"))
-    toc.append(("root-cause", "Root cause and action items"))
     if context["mode"] == "audio":
         toc += [
             ("timeline", "Failure timeline"),

@@ -25,6 +25,9 @@ KINDS = ("join", "error", "glitch")
 # Contributing factors are shown only with this much support and over-representation (see the glossary).
 FACTOR_MIN_RECORDS = 10
 FACTOR_MIN_LIFT = 1.5
+# Error-log values count in the degraded window from this long before onset: a failing service often logs
+# before listeners report (the 20k simulation's relay: 1 min 59 s before). Longer would eat the baseline.
+FACTOR_LEAD_MINUTES = 3
 # An error burst needs at least this many error-level records a minute (and factor x the log's baseline).
 BURST_MIN_ERRORS = 5
 TOP_MESSAGES = 10
@@ -174,6 +177,7 @@ def gather_facts(
             **asdict(detection),
             "factor_min_records": FACTOR_MIN_RECORDS,
             "factor_min_lift": FACTOR_MIN_LIFT,
+            "factor_lead_minutes": FACTOR_LEAD_MINUTES,
             "burst_min_errors": BURST_MIN_ERRORS,
             "metrics": asdict(metric_changes.MetricDetection()),
         },
@@ -285,6 +289,7 @@ def gather_evidence(con: duckdb.DuckDBPyConnection, facts: dict, quality: list[d
                 space_id=from_space,
                 baseline_start=from_room["started_at"],
                 degraded_at=impact_start,
+                factor_lead_minutes=FACTOR_LEAD_MINUTES,
                 window_end=from_room["ended_at"],
                 min_records=FACTOR_MIN_RECORDS,
                 min_lift=FACTOR_MIN_LIFT,
@@ -389,7 +394,8 @@ def timeline_events(con: duckdb.DuckDBPyConnection, facts: dict) -> list[dict]:
             {
                 "ts": d["detected_at"],
                 "space_id": incident["space_id"],
-                "kind": "first error logged after onset",
+                # "first error", not "after onset": errors may lead the audio failure (a negative lead)
+                "kind": "first error naming the room",
                 "actor": d["service"],
                 "detail": d["message"],
             }

@@ -1,16 +1,21 @@
 -- Contributing factors: values of service, code and server (error log, error/fatal/warn records naming the
 -- room or no room) and of edge, region and platform (glitch reports in the room) that are over-represented in
 -- the degraded window [$degraded_at, $window_end) compared with the baseline before it [$baseline_start,
--- $degraded_at). lift = window share / baseline share. A value with no baseline records while its dimension
+-- $degraded_at). Errors may lead the audio failure: for error-log values the window opens
+-- $factor_lead_minutes before $degraded_at, so a service whose errors began just before onset is in the
+-- window, not in its own baseline. lift = window share / baseline share. A value with no baseline records while its dimension
 -- had some is `new_in_window` (lift null: no ratio is honest there); a dimension with no baseline records at
 -- all cannot be compared and is left out. Kept: at least $min_records window records, and new or lift of at
 -- least $min_lift. New values first (most records first), then by lift.
--- params: $space_id, $baseline_start, $degraded_at, $window_end, $min_records, $min_lift
+-- params: $space_id, $baseline_start, $degraded_at, $factor_lead_minutes, $window_end, $min_records, $min_lift
 -- returns: source, dimension, value, window_records, baseline_records, window_share, baseline_share, lift,
 --          new_in_window
 -- Records are counted per combination of values first; unpivoting those counts (not every record) is cheaper.
 with errors as (
-    select service, code, server, ts >= $degraded_at as in_window, count(*) as n
+    select
+        service, code, server,
+        ts >= $degraded_at - to_minutes(cast($factor_lead_minutes as bigint)) as in_window,
+        count(*) as n
     from error_events
     where level in ('warn', 'error', 'fatal') and (space_id is null or space_id = $space_id)
       and ts >= $baseline_start and ts < $window_end

@@ -83,6 +83,7 @@ def test_every_query_file_loads_with_a_header_and_runs(sample_db):
         "threshold": 0.05,
         "min_records": 10,
         "min_lift": 1.5,
+        "factor_lead_minutes": 3,
         "min_errors": 5,
         **{f"metric_{k}": v for k, v in asdict(MetricDetection()).items()},
         "onset": datetime(2026, 3, 14, 21, 12, tzinfo=UTC),
@@ -212,10 +213,10 @@ def test_no_switchover_when_only_the_decoy_is_in_the_window(switch):
 
 def test_funnel_counts_listeners_at_each_step(switch):
     frame = queries.run(switch, "funnel", from_space="F", to_space="T")
-    # Measured from T's start (11:25), not F's end: 3 listeners; all present at 11:20; l1 (11:27) within 5 min;
-    # l3 (11:40) within 15; l2 joined T at 11:24:59, before it started, so never counts (as for follow_rate).
-    assert frame["listeners"].to_list() == [3, 3, 1, 2, 2]
-    assert frame["step"].to_list()[-1] == "in the replacement at all (followed)"
+    # Measured from T's start (11:25), not F's end: 3 listeners; l1 (11:27) and l3 (11:40) followed, both
+    # within 15 min, l1 within 5; l2 joined T at 11:24:59, before it started, so never counts (as for follow_rate).
+    assert frame["listeners"].to_list() == [3, 2, 2, 1]
+    assert frame["step"].to_list()[1] == "followed to the replacement"
 
 
 # --- degradation, phases, detection ------------------------------------------------------------------------
@@ -501,6 +502,7 @@ def test_contributing_factors_keep_over_represented_values_with_support(factors)
         space_id="F",
         baseline_start=t("10:00:00"),
         degraded_at=t("10:10:00"),
+        factor_lead_minutes=3,
         window_end=t("10:30:00"),
         min_records=10,
         min_lift=1.5,

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from conftest import SAMPLE_LOGS, write_lines
 
-from postmortem import db, export, output, queries, render, report
+from postmortem import charts, db, export, figures, output, queries, render, report
 from postmortem.cli import app
 from postmortem.errors import InputError
 from postmortem.ingest import ingest
@@ -22,6 +22,8 @@ from postmortem.summary import Detection, build_summary, gather_facts, to_json_r
 from postmortem.timefmt import Clock
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# Every chart of the registry but the error-only one: the sample has an incident room and a switch-over.
+CHARTS_IN_SAMPLE = [f.name for f in figures.REGISTRY if f.name != "error_rate"]
 FIXED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HOSTILE = {
     "script": "</script><script>window.__pwned = 1</script>",
@@ -172,10 +174,15 @@ def test_headcounts_are_few_consistent_and_defined(context, facts):
     assert follow["note"] == "600 of 1,000 listeners; 58.8% of the 670 present at the end"
     terms = {g["term"] for g in context["glossary"]}
     assert {"peak concurrent", "users affected", "listeners", "listeners followed / follow rate"} <= terms
-    # The funnel measures arrivals from the replacement's start and ends at the followers.
+    # The funnel measures arrivals from the replacement's start; its second step is the followers.
     funnel = facts["evidence"]["funnel"]
-    assert funnel[2]["step"] == "in the replacement within 5 min of its start"
-    assert funnel[-1]["listeners"] == facts["switchover"]["listeners_followed"]
+    assert [f["step"] for f in funnel] == [
+        "joined the failed room",
+        "followed to the replacement",
+        "of them, within 15 min of its start",
+        "of them, within 5 min of its start",
+    ]
+    assert funnel[1]["listeners"] == facts["switchover"]["listeners_followed"]
     # Rooms show listeners, not a second user count.
     assert all("unique_users" in room and room["unique_listeners"] for room in context["spaces"])
 
@@ -184,14 +191,14 @@ def test_header_shows_the_impact_window_and_a_detail_view(context):
     # Item 7: not the whole log range (21:00-22:40) but impact start to resolved.
     assert context["window_label"] == "impact window"
     assert context["window"] == "21:12:00 UTC – 21:28:00 UTC"
-    detail = context["charts"]["timeline_detail"]
+    detail = context["charts"]["timeline_detail"]["spec"]
     x = detail["vconcat"][1]["layer"][0]["encoding"]["x"]["scale"]
     # The detail view spans impact start - 2 min to impact end + 2 min: 21:10 to 21:30.
     assert (x["domainMin"], x["domainMax"]) == (
         int(datetime(2026, 3, 14, 21, 10, tzinfo=UTC).timestamp() * 1000),
         int(datetime(2026, 3, 14, 21, 30, tzinfo=UTC).timestamp() * 1000),
     )
-    main = context["charts"]["timeline"]["vconcat"][1]["layer"][0]["encoding"]["x"]["scale"]
+    main = context["charts"]["timeline"]["spec"]["vconcat"][1]["layer"][0]["encoding"]["x"]["scale"]
     span = (main["domainMax"] - main["domainMin"]) / 60000
     incident = 16  # 21:12 -> 21:28
     assert incident / span > 0.4, "the incident gets a fair share of the main timeline's width"
@@ -202,7 +209,7 @@ def test_speakers_reach_the_report(context):
     rows = {(r["space_id"], r["user_id"]): r for r in context["speakers"]}
     assert rows[("sp-main", "u-spk3")]["left_and_came_back"] == "3"  # the simulation: 3 times in and out
     assert rows[("sp-main", "u-host")]["role"] == "host"
-    lanes = context["charts"]["speakers"]
+    lanes = context["charts"]["speakers"]["spec"]
     data = [d for layer in lanes["layer"] for d in layer["data"]["values"]]
     assert {"mic on", "mic off"} <= {d["mic"] for d in data}
     assert any(d["ends_with_leave"] for d in data)
@@ -219,7 +226,8 @@ def test_charts_use_utc_in_tooltips_and_whole_minute_ticks(context):
             for v in node:
                 yield from walk(v)
 
-    for name, spec in context["charts"].items():
+    specs = [(name, c[width]) for name, c in context["charts"].items() for width in ("spec", "narrow")]
+    for name, spec in specs:
         for node in walk(spec):
             tooltip = node.get("tooltip")
             for t in tooltip if isinstance(tooltip, list) else []:
@@ -234,7 +242,7 @@ def test_charts_use_utc_in_tooltips_and_whole_minute_ticks(context):
 def test_glitch_steps_are_zero_filled_and_blast_colour_means_something(context, facts):
     # Item 6: the stacked area draws a kind's silence as zero (rows for every minute of each room) and as
     # steps; the blast radius has no title of its own (the page's heading names it) and two fixed colours.
-    spec = context["charts"]["glitches"]
+    spec = context["charts"]["glitches"]["spec"]
     assert spec["mark"]["interpolate"] == "step-after"
     rows = facts["evidence"]["glitches_per_minute"]
     per_room = {}
@@ -247,7 +255,7 @@ def test_glitch_steps_are_zero_filled_and_blast_colour_means_something(context, 
         )
         assert len(minutes) == expected, space
     assert any(r["reports"] == 0 for r in rows)
-    blast = context["charts"]["blast"]
+    blast = context["charts"]["blast"]["spec"]
     assert "title" not in blast
     colours = {layer["mark"].get("color") for panel in blast["vconcat"] for layer in panel["layer"]}
     assert {"#ced4da", "#c92a2a"} <= colours
@@ -265,12 +273,13 @@ def test_tables_use_separators_and_one_time_format(context):
 
 def test_story_comes_first(context, sample_html):
     ids = [section for section, _ in context["toc"]]
-    assert ids[:3] == ["summary", "root-cause", "timeline"]
+    assert ids[:3] == ["first-screen", "summary", "timeline"]
     html = sample_html.read_text()
     order = [
-        html.index(f'<section id="{s}"')
-        for s in ("summary", "root-cause", "timeline", "switchover", "where-it-broke", "appendix")
+        html.index(f'id="{s}"')
+        for s in ("first-screen", "root-cause", "action-items", "summary", "timeline", "switchover", "where-it-broke")
     ]
+    order += [html.index(f'<section id="{s}"') for s in ("postmortem", "appendix")]
     assert order == sorted(order)
     assert "<code>start</code>" in html and "`start`" not in html  # glossary Markdown rendered
 
@@ -306,7 +315,7 @@ def test_error_only_report_is_error_centred_and_names_what_is_missing(error_only
     assert [m["kind"] for m in context["missing"]] == ["join", "glitch"]
     assert [r["service"] for r in context["tables"]["first_errors"]] == ["audio-relay", "fanout", "edge-gateway"]
     assert context["tables"]["top_messages"][0]["records"] == "248"
-    assert set(context["charts"]) == {"error_rate"}
+    assert set(context["charts"]) == {"error_rate"} and context["charts"]["error_rate"]["slot"] == "first-screen"
     assert cards_by_key(context)["error_burst.peak_per_minute"]["value"] == 63
     assert [e["kind"] for e in context["key_events"]].count("first error") == 3
 
@@ -365,7 +374,8 @@ def test_numbers_in_the_html_equal_the_json_summary(sample_db, sample_html, tmp_
 
 def test_sections_without_notes_say_to_be_written(sample_html):
     html = sample_html.read_text()
-    assert html.count('<p class="todo">to be written</p>') == len(report.SECTIONS) - 1
+    # Each narrative section but the root cause (on the first screen), and the full action-item list.
+    assert html.count('<p class="todo">to be written</p>') == len(report.SECTIONS) - 1 + 1
     assert '<p class="todo">Root cause: to be written</p>' in html
     assert "Generated by postmortem at 2026-11-24T12:00:00Z" in html
 
@@ -379,7 +389,7 @@ def test_output_is_byte_stable_with_a_fixed_clock(sample_db, sample_html, tmp_pa
 def test_page_is_one_file_with_hash_locked_scripts(sample_html):
     html = sample_html.read_text()
     scripts = parse(html).scripts
-    assert sum(1 for s in scripts if s.get("type") == "application/json") == 9
+    assert sum(1 for s in scripts if s.get("type") == "application/json") == len(CHARTS_IN_SAMPLE)
     assert "<link" not in html and 'src="http' not in html and 'href="http' not in html
     assert "default-src 'none'" in html and "'unsafe-inline'" not in html.split("style-src")[0]
     assert len(html.encode()) < 3 * 1024 * 1024
@@ -390,7 +400,8 @@ def test_static_html_has_svg_charts_and_no_script(sample_db, tmp_path):
     write_report(sample_db, output=str(path), static=True)
     html = path.read_text()
     assert "<script" not in html
-    assert html.count('<div class="static-chart"') == 9 and html.count("<svg") >= 9
+    charts = len(CHARTS_IN_SAMPLE)
+    assert html.count('<div class="static-chart"') == charts and html.count("<svg") >= charts
 
 
 def test_markdown_report_writes_charts_beside_it(sample_db, tmp_path):
@@ -398,7 +409,8 @@ def test_markdown_report_writes_charts_beside_it(sample_db, tmp_path):
     path.parent.mkdir()
     write_report(sample_db, fmt="md", output=str(path))
     text = path.read_text()
-    assert "![failure timeline](incident_charts/timeline.svg)" in text
+    title = next(f.title for f in figures.REGISTRY if f.name == "timeline")
+    assert f"![{title}](incident_charts/timeline.svg)" in text
     assert (tmp_path / "wiki" / "incident_charts" / "speakers.svg").read_text().startswith("<svg")
     assert "## Appendix" in text and "_to be written_" in text and "### Who was on stage" in text
     assert "| sp-main | u-spk3 | speaker |" in text
@@ -502,7 +514,7 @@ def test_filled_notes_fill_the_report(sample_db, tmp_path):
     html = path.read_text()
     assert "relay-07 ran out of memory" in html and "Incident declared in #incident-audio" in html
     assert parse(html).cards["anchors.time_to_detect_s"] == 120.0  # 21:14:00 (notes) - 21:12:00
-    assert "(from notes)" in html and "<td>anchor set in the notes</td>" in html
+    assert "(from notes)" in html and '<td data-label="detail">anchor set in the notes</td>' in html
 
 
 @pytest.mark.parametrize(
@@ -735,7 +747,7 @@ def test_report_renders_in_chromium_offline(browser, sample_html):
         "[...document.querySelectorAll('.vega')].map(e => "
         "[e.id, e.dataset.error || null, e.querySelectorAll('svg path, svg rect').length])"
     )
-    assert len(charts) == 9
+    assert len(charts) == len(CHARTS_IN_SAMPLE)
     for chart_id, error, shapes in charts:
         assert error is None, chart_id
         assert shapes > 10, f"{chart_id} drew nothing"
@@ -773,25 +785,44 @@ def test_tooltips_say_utc_under_another_zone(browser, sample_html):
 
 
 @pytest.mark.browser
-def test_phone_width_fits_charts_and_scrolls_tables(browser, sample_html):
-    # Item 6 and the phone: at 420 px every chart fits its column, the page never scrolls sideways (tables
-    # scroll inside their own box), and the storm axis names each minute once, through the room's end.
+def test_phone_width_redraws_charts_and_wraps_tables(browser, sample_html):
+    # Item 4: at 420 px each chart is drawn for the phone's width (not a wide chart shrunk to 4 px text), the
+    # page never scrolls sideways and no table does either (rows wrap into cards); the storm axis names each
+    # minute once, through the room's end.
     page, messages, _, _ = open_page(browser, sample_html, width=420)
     assert [m for m in messages if m[0] in ("error", "pageerror", "warning")] == []
     widths = page.evaluate(
-        "[...document.querySelectorAll('figure.chart')].map(f => "
-        "[f.querySelector('.vega').id, f.getBoundingClientRect().width,"
-        " f.querySelector('svg').getBoundingClientRect().width])"
+        "[...document.querySelectorAll('figure.chart')].map(f => { const s = f.querySelector('svg');"
+        " return [f.querySelector('.vega').id, f.getBoundingClientRect().width, s.getBoundingClientRect().width,"
+        " Number(s.getAttribute('width'))]; })"
     )
-    for chart_id, figure, svg in widths:
-        assert svg <= figure + 1, (chart_id, svg, figure)
+    assert len(widths) == len(CHARTS_IN_SAMPLE)
+    for chart_id, figure, shown, drawn in widths:
+        assert shown <= figure + 1, (chart_id, shown, figure)
+        assert shown >= drawn - 1, f"{chart_id} drawn {drawn} px wide, shrunk to {shown}: its text would shrink"
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('figure.chart svg text')].filter(t => t.textContent.trim())"
+        ".map(t => parseFloat(getComputedStyle(t).fontSize) * t.closest('svg').getBoundingClientRect().width"
+        " / Number(t.closest('svg').getAttribute('width')))"
+    )
+    assert sizes and min(sizes) >= 9, min(sizes)
     assert page.evaluate("document.documentElement.scrollWidth") <= 420
-    assert page.evaluate("[...document.querySelectorAll('.scroll')].some(s => s.scrollWidth > s.clientWidth)")
+    sideways = page.evaluate(
+        "[...document.querySelectorAll('.scroll')].filter(s => s.scrollWidth > s.clientWidth + 1).length"
+    )
+    assert sideways == 0
     ticks = page.evaluate(
         "[...document.querySelectorAll('#chart-storm .role-axis-label text')].map(t => t.textContent)"
         ".filter(t => /^\\d\\d:\\d\\d$/.test(t))"
     )
     assert len(ticks) == len(set(ticks)) and ticks[0] == "21:00" and ticks[-1] == "21:20", ticks
+    # The root cause stands above the first chart on the phone too.
+    assert page.evaluate(
+        "document.querySelector('#root-cause').getBoundingClientRect().bottom"
+        " <= document.querySelector('figure.chart').getBoundingClientRect().top"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-phone.png"), full_page=True)
     page.close()
 
 
@@ -840,11 +871,11 @@ def test_a_stray_early_event_does_not_squeeze_the_timeline(tmp_path):
     facts = facts_of(database)
     assert facts["spaces"][0]["started_at"] == datetime(2000, 1, 1, tzinfo=UTC)
     context = report.build_context(facts, {}, Clock(now=FIXED))
-    x = context["charts"]["timeline"]["vconcat"][1]["layer"][0]["encoding"]["x"]
+    x = context["charts"]["timeline"]["spec"]["vconcat"][1]["layer"][0]["encoding"]["x"]
     # Impact starts at 12:10; the timeline opens an hour before it, not in 2000.
     assert x["scale"]["domainMin"] == int(datetime(2024, 5, 1, 11, 10, tzinfo=UTC).timestamp() * 1000)
-    for spec in context["charts"].values():
-        for axis_values in _axis_values(spec):
+    for chart in context["charts"].values():
+        for axis_values in _axis_values(chart["spec"]):
             assert len(axis_values) <= 12  # a few ticks whatever the span (not one a day for 24 years)
 
 
@@ -857,3 +888,289 @@ def _axis_values(node):
     elif isinstance(node, list):
         for v in node:
             yield from _axis_values(v)
+
+
+# --- the first screen (issue 20 item 1) -------------------------------------------------------------------
+
+
+def test_first_screen_title_impact_and_leads(context):
+    # The host and the day, not the room id; impact in one line; what the logs point at until notes say.
+    assert context["title"] == "Audio failure in u-host's room on 2026-03-14"
+    # 963 users in sp-main during 21:12-21:28; 928 of them reported; 600 of 1,000 listeners followed.
+    assert context["impact"] == (
+        "963 users affected for 16 min 00 s (21:12 UTC – 21:28 UTC); 928 reported a glitch; "
+        "600 of 1,000 listeners (60%) followed to the replacement room."
+    )
+    assert context["leads"][0].startswith("first error naming the room: audio-relay at 21:12:45 UTC, 46 s after onset")
+
+
+def test_root_cause_and_action_items_stand_above_the_first_chart(sample_db, tmp_path):
+    notes = tmp_path / "n.toml"
+    notes.write_text(FILLED_NOTES)
+    path = tmp_path / "r.html"
+    write_report(sample_db, output=str(path), notes_path=notes)
+    html = path.read_text()
+    first_chart = html.index('<figure class="chart')
+    root_cause = html.index('id="root-cause"')
+    assert root_cause < html.index("relay-07 ran out of memory", root_cause) < first_chart
+    assert html.index('id="action-items"') < html.index("Alert on glitch share per room") < first_chart
+    assert html.index('id="impact"') < first_chart and html.index("<nav") > first_chart  # contents below
+    assert 'data-figure="overview"' in html[first_chart : first_chart + 200]
+
+
+def test_action_items_carry_tickets_and_only_web_links(facts):
+    notes = {
+        "action_items": [
+            {"what": "a", "owner": "o", "bug": "https://bugs.example/1", "type": "prevent", "due": "", "status": ""},
+            {"what": "b", "owner": "o", "bug": "javascript:alert(1)", "type": "mitigate", "due": "", "status": ""},
+            {"what": "c", "owner": "o", "bug": "OPS-7", "due": "", "status": ""},
+            {"what": "d", "owner": "o", "due": "", "status": ""},
+        ]
+    }
+    context = report.build_context(facts, notes, Clock(now=FIXED))
+    rows = context["action_items"]
+    assert [(r["bug"], r["bug_url"], r["type"]) for r in rows] == [
+        ("https://bugs.example/1", "https://bugs.example/1", "prevent"),
+        ("javascript:alert(1)", "", "mitigate"),
+        ("OPS-7", "", ""),
+        ("", "", ""),
+    ]
+    assert len(context["top_action_items"]) == report.FIRST_SCREEN_ACTIONS == 3
+    html = render.render_html(context)
+    assert '<a href="https://bugs.example/1"' in html and 'href="javascript' not in html
+    assert 'href="#all-action-items">all 4 action items' in html
+
+
+def test_notes_key_events_are_drawn_in_the_time_charts(facts, tmp_path):
+    notes_path = tmp_path / "n.toml"
+    notes_path.write_text(
+        FILLED_NOTES + '\n[anchors]\ndetected = "2026-03-14T21:14:00Z"\nresolved = 2026-03-14T21:30:00Z\n'
+    )
+    notes = load_notes(notes_path)
+    noted = output.add_notes(dict(facts, evidence=dict(facts["evidence"])), notes)  # a copy: the fixture is shared
+    context = report.build_context(noted, notes, Clock(now=FIXED))
+    for name in ("overview", "timeline", "timeline_detail"):
+        strip = context["charts"][name]["spec"]["vconcat"][0]
+        labels = {m["label"] for m in strip["layer"][0]["data"]["values"]}
+        assert {"Incident declared in #incident-audio", "detected (notes)"} <= labels, name
+    # The detail view spans impact start - 2 min to impact end + 2 min: the notes' resolved at 21:30 is in it.
+    labels = {
+        m["label"] for m in context["charts"]["timeline_detail"]["spec"]["vconcat"][0]["layer"][0]["data"]["values"]
+    }
+    assert "resolved (notes)" in labels
+
+
+# --- figures that mislead (issue 20 item 2): each with the test that would have caught it -----------------
+
+
+def _chart_nodes(node):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _chart_nodes(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _chart_nodes(v)
+
+
+def test_peak_card_is_the_peak_drawn_on_the_timeline(context, facts):
+    # The card said "most present at once" while the line (present at any moment of the minute) peaked
+    # higher under an axis titled "users present": the card's number is now drawn as a point, and the line's
+    # axis says what it counts.
+    cards = cards_by_key(context)
+    for chart in ("overview", "timeline"):
+        spec = context["charts"][chart]["spec"]
+        peaks = {
+            v["room"]: v["peak_concurrent"]
+            for n in _chart_nodes(spec)
+            if isinstance(n.get("data"), dict)
+            for v in n["data"].get("values", [])
+            if "peak_concurrent" in v
+        }
+        # sp-rescue peaks at 21:59, after the timeline's span (it ends a margin after impact): not drawn.
+        assert peaks == {"sp-main (failed)": cards["spaces.sp-main.peak_concurrent"]["value"]}
+        titles = [n["y"]["title"] for n in _chart_nodes(spec) if isinstance(n.get("y"), dict) and "title" in n["y"]]
+        assert charts.PRESENT_TITLE in titles and "users present" not in titles
+    line_max = max(r["present_users"] for r in facts["evidence"]["timeline"] if r["space_id"] == "sp-main")
+    assert line_max >= cards["spaces.sp-main.peak_concurrent"]["value"] == 943
+    assert cards["spaces.sp-main.peak_concurrent"]["note"].startswith("users present at the same moment")
+
+
+def _with_anchors(facts: dict, **changes) -> dict:
+    return {**facts, "anchors": {**facts["anchors"], **changes}}
+
+
+def test_an_error_before_onset_is_not_called_after_it(facts):
+    # "First error logged after onset: −1 min 59 s" read as a contradiction.
+    context = report.build_context(_with_anchors(facts, time_to_detect_s=-119.0), {}, Clock(now=FIXED))
+    card = cards_by_key(context)["anchors.time_to_detect_s"]
+    assert card["label"] == "First error logged before onset"
+    assert card["display"] == "1 min 59 s" and card["value"] == -119.0  # the JSON keeps the sign
+    assert "after" not in card["label"] and "−" not in card["display"]
+
+
+def test_time_to_mitigate_and_customer_impact_are_each_captioned_or_one_card(facts, context):
+    # Both read "24 min 40 s" on the 20k simulation, the second with no caption.
+    cards = cards_by_key(context)
+    # The sample: impact 21:12, replacement started 21:25:30, recovered 21:28.
+    assert cards["anchors.time_to_mitigate_s"]["note"] == "21:12 UTC → 21:25 UTC: the replacement room started"
+    assert (
+        cards["anchors.impact_duration_s"]["note"]
+        == "21:12 UTC → 21:28 UTC: resolved: the replacement's audio recovered"
+    )
+    same = _with_anchors(facts, impact_duration_s=facts["anchors"]["time_to_mitigate_s"])
+    cards = cards_by_key(report.build_context(same, {}, Clock(now=FIXED)))
+    assert "anchors.time_to_mitigate_s" not in cards
+    assert cards["anchors.impact_duration_s"]["label"] == "Customer impact = time to mitigate"
+    for card in report.build_context(facts, {}, Clock(now=FIXED))["cards"]:
+        assert card["note"], card["label"]  # every figure says what it counts
+
+
+def test_reconnect_storm_has_no_second_axis_that_is_always_zero(facts):
+    calm = [{**r, "users_with_3_plus_rejoins": 0} for r in facts["evidence"]["storm"]]
+    quiet = {**facts, "evidence": {**facts["evidence"], "storm": calm}}
+    context = report.build_context(quiet, {}, Clock(now=FIXED))
+    spec = context["charts"]["storm"]["spec"]
+    fields = {n["y"]["field"] for n in _chart_nodes(spec) if isinstance(n.get("y"), dict) and "field" in n["y"]}
+    assert fields == {"rejoins"}
+    assert context["storm_note"].startswith("No user rejoined three or more times")
+
+
+def test_glitch_table_says_which_room_it_counts(context, sample_html):
+    assert context["glitch_scope"].startswith("Glitch reports in sp-main (the failed room)")
+    html = sample_html.read_text()
+    assert html.index('id="glitch-scope"') < html.index("<th>glitch</th>")
+
+
+def test_phase_legend_lists_only_phases_that_occurred_in_distinct_colours(facts):
+    two = [p for p in facts["incident"]["phases"] if p["phase"] in ("healthy", "degraded")]
+    trimmed = {**facts, "incident": {**facts["incident"], "phases": two}}
+    spec = report.build_context(trimmed, {}, Clock(now=FIXED))["charts"]["timeline"]["spec"]
+    (domain,) = [n["scale"]["domain"] for n in _chart_nodes(spec) if n.get("field") == "phase" and "scale" in n]
+    assert domain == ["healthy", "degraded"]
+
+    def rgb(hex_colour):
+        return [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+
+    colours = list(charts.PHASE_COLORS.values())
+    for i, a in enumerate(colours):
+        for b in colours[i + 1 :]:
+            # Euclidean RGB distance: healthy #d9f0d3 and recovered #e5f5e0 were 18 apart.
+            assert sum((x - y) ** 2 for x, y in zip(rgb(a), rgb(b), strict=True)) ** 0.5 > 60, (a, b)
+
+
+def test_rooms_are_coloured_by_role_not_by_name(facts):
+    # Rename so that the failed room sorts after its replacement: colours must not follow.
+    rename = {"sp-main": "zz-failed", "sp-rescue": "aa-rescue"}
+
+    def swap(value):
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return rename.get(value, value) if isinstance(value, str) else value
+
+    spec = report.build_context(swap(facts), {}, Clock(now=FIXED))["charts"]["timeline"]["spec"]
+    scales = [n["scale"] for n in _chart_nodes(spec) if n.get("field") == "room" and "scale" in n]
+    assert scales and all(s["domain"] == ["zz-failed (failed)", "aa-rescue (replacement)"] for s in scales)
+    assert all(s["range"] == charts.ROOM_COLORS for s in scales)
+
+
+def test_contributing_factors_count_errors_that_began_just_before_onset(tmp_path):
+    # The 20k simulation: relay errors began 1 min 59 s before the glitches, so they sat in their own
+    # baseline and only the edge gateway (a symptom) was named.
+    joins = [{"ts": "2024-05-01T12:00:00Z", "space_id": "R", "user_id": "h", "event": "start", "role": "host"}]
+    joins += [{"ts": "2024-05-01T12:00:00Z", "space_id": "R", "user_id": f"u{i}", "event": "join"} for i in range(10)]
+    joins += [{"ts": "2024-05-01T12:20:00Z", "space_id": "R", "user_id": "h", "event": "end", "role": "host"}]
+    glitches = [
+        {"ts": f"2024-05-01T12:{m}:30Z", "space_id": "R", "user_id": f"u{i}", "glitch": "screech"}
+        for m in ("10", "11", "12")
+        for i in range(6)
+    ]
+    # A routine baseline (so the service dimension can be compared) and 12 relay errors from 12:09 (1 min
+    # before onset at 12:10) to 12:10:50: 6 before onset, 6 after.
+    errors = [
+        {"ts": f"2024-05-01T12:0{m}:00Z", "service": "chat", "level": "warn", "message": "slow", "space_id": "R"}
+        for m in range(1, 9)
+    ]
+    errors += [
+        {"ts": f"2024-05-01T12:{m}:{s}0Z", "service": "relay", "level": "error", "message": "oom", "space_id": "R"}
+        for m in ("09", "10")
+        for s in range(6)
+    ]
+    for name, rows in (("join", joins), ("glitch", glitches), ("error", errors)):
+        write_lines(tmp_path / f"{name}.jsonl", rows)
+    database = tmp_path / "lead.duckdb"
+    with db.connect(database) as con:
+        ingest(con, [tmp_path / f"{n}.jsonl" for n in ("join", "glitch", "error")])
+    facts = facts_of(database)
+    assert facts["anchors"]["impact_start"] == datetime(2024, 5, 1, 12, 10, tzinfo=UTC)
+    relay = [r for r in facts["evidence"]["factors"] if (r["dimension"], r["value"]) == ("service", "relay")]
+    # All 12 in the window (it opens FACTOR_LEAD_MINUTES = 3 before onset); none before it: new in the window.
+    assert relay and relay[0]["window_records"] == 12 and relay[0]["new_in_window"]
+
+
+def test_funnel_steps_are_subsets(tmp_path):
+    # "100% -> 56% -> 44% -> 60%": listeners present at the end were a step, yet some who left before the
+    # end followed too. Here a and b leave F early and follow; only c is present when F ends.
+    joins = [
+        {"ts": "2024-05-01T12:00:00Z", "space_id": "F", "user_id": "h", "event": "start", "role": "host"},
+        {"ts": "2024-05-01T12:00:00Z", "space_id": "F", "user_id": "h", "event": "join", "role": "host"},
+    ]
+    joins += [
+        {"ts": "2024-05-01T12:01:00Z", "space_id": "F", "user_id": u, "event": "join", "role": "listener"}
+        for u in "abc"
+    ]
+    joins += [{"ts": "2024-05-01T12:05:00Z", "space_id": "F", "user_id": u, "event": "leave"} for u in "ab"]
+    joins += [
+        {"ts": "2024-05-01T12:10:00Z", "space_id": "F", "user_id": "h", "event": "end", "role": "host"},
+        {"ts": "2024-05-01T12:12:00Z", "space_id": "T", "user_id": "h", "event": "start", "role": "host"},
+        {"ts": "2024-05-01T12:12:00Z", "space_id": "T", "user_id": "h", "event": "join", "role": "host"},
+    ]
+    joins += [
+        {"ts": f"2024-05-01T12:{m}:00Z", "space_id": "T", "user_id": u, "event": "join", "role": "listener"}
+        for u, m in (("a", "13"), ("b", "20"), ("c", "30"))
+    ]
+    joins += [{"ts": "2024-05-01T12:40:00Z", "space_id": "T", "user_id": "h", "event": "end", "role": "host"}]
+    with db.connect(":memory:") as con:
+        ingest(con, [write_lines(tmp_path / "join.jsonl", joins)])
+        db.cache_derived(con)
+        steps = queries.run(con, "funnel", from_space="F", to_space="T").to_dicts()
+    # 3 listeners; all 3 followed; a (12:13) and b (12:20) within 15 min of T's start (12:12); a within 5.
+    assert [s["listeners"] for s in steps] == [3, 3, 2, 1]
+    assert all(a["listeners"] >= b["listeners"] for a, b in zip(steps, steps[1:], strict=False))
+
+
+@pytest.fixture(scope="module")
+def months_of_errors(tmp_path_factory):
+    """An error log over seven months, a few records a week, no server column and no burst."""
+    folder = tmp_path_factory.mktemp("months")
+    rows = [
+        {"ts": f"2025-{month:02d}-{day:02d}T0{hour}:00:00Z", "service": "api", "level": "error", "message": "boom"}
+        for month in range(1, 8)
+        for day in (3, 10, 17, 24)
+        for hour in (1, 5)
+    ]
+    database = folder / "m.duckdb"
+    with db.connect(database) as con:
+        ingest(con, [write_lines(folder / "error.jsonl", rows)], kind="error")
+    return facts_of(database)
+
+
+def test_months_of_errors_draw_day_buckets_and_name_the_span(months_of_errors):
+    facts = months_of_errors
+    assert facts["error_burst"] is None
+    # 2025-01-03 01:00 to 2025-07-24 05:00 is 202 days: 4,857 hours > 400, so buckets of a day (202 <= 400).
+    rate = facts["evidence"]["error_rate"]
+    assert {r["bucket_seconds"] for r in rate} == {86400}
+    assert len(rate) == 7 * 4  # one bucket a day with errors: 4 days a month for 7 months
+    context = report.build_context(facts, {}, Clock(now=FIXED))
+    spec = context["charts"]["error_rate"]["spec"]
+    assert spec["vconcat"][0]["title"] == "Error-level records per day"
+    # Not "incident window —": the header says what the logs cover.
+    assert context["window_label"] == "logs cover"
+    assert context["window"] == "2025-01-03 01:00 UTC – 2025-07-24 05:00 UTC"
+    assert context["title"] == "Errors from 2025-01-03 to 2025-07-24"
+    # No record names a server: not "0 servers".
+    assert facts["evidence"]["top_messages"][0]["servers"] is None
+    assert context["tables"]["top_messages"][0]["servers"] == "not logged"
