@@ -229,7 +229,7 @@ def _webrtc_quality(facts: dict, width: int) -> dict | None:
 def _metrics(facts: dict, width: int) -> dict | None:
     from postmortem.metrics import figures as metric_figures  # it builds on this module: imported when drawn
 
-    return metric_figures.chart(facts) if facts.get("metrics") else None
+    return metric_figures.chart(facts, width) if facts.get("metrics") else None
 
 
 def _blast(facts: dict, width: int) -> dict | None:

@@ -325,7 +325,7 @@ def test_the_report_names_the_leading_series_and_tabulates_each(simulated):
     assert rows[0]["alert_at"] == "21:11:00 UTC"
     assert ("metrics", "Metrics: what moved first") in context["toc"]
     assert [g["term"] for g in context["glossary"][-2:]] == ["metric change point", "alert what-if"]
-    spec = context["charts"]["metrics"]
+    spec = context["charts"]["metrics"]["spec"]
     assert len(spec["vconcat"]) == 3  # one panel per series, leading first
     html = output.render.render_html(context)
     assert 'id="metrics"' in html and 'data-chart="chart-metrics"' in html

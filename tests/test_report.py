@@ -22,8 +22,9 @@ from postmortem.summary import Detection, build_summary, gather_facts, to_json_r
 from postmortem.timefmt import Clock
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-# Every chart of the registry but the error-only one: the sample has an incident room and a switch-over.
-CHARTS_IN_SAMPLE = [f.name for f in figures.REGISTRY if f.name != "error_rate"]
+# The registry's charts the sample draws: all but the error-only one (it has an incident room and a switch-over)
+# and those of WebRTC dumps and metrics, which it does not have.
+CHARTS_IN_SAMPLE = [f.name for f in figures.REGISTRY if f.name not in ("error_rate", "webrtc_quality", "metrics")]
 FIXED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HOSTILE = {
     "script": "</script><script>window.__pwned = 1</script>",

@@ -315,7 +315,11 @@ def test_report_shows_the_verdict_near_the_top(planted, tmp_path):
     database = logs.parent / "db.duckdb"
     html = _report(database, "html", tmp_path)
     card = html.index(f'data-verdict="{truth["verdict"]}"')
-    assert html.index('id="summary"') < card < html.index('id="root-cause"')  # right after the key figures
+    # Its section follows the key figures (the root cause is on the first screen, above them), before the rest.
+    after = [
+        html.index(f'id="{s}"') for s in ("missing-logs", "timeline", "errors", "postmortem") if f'id="{s}"' in html
+    ]
+    assert html.index('id="summary"') < html.index('id="webrtc-audio"') < card < min(after)
     assert 'data-chart="chart-webrtc_quality"' in html
     summary_json = json.loads(_report(database, "json", tmp_path))
     assert summary_json["webrtc"]["verdict"]["kind"] == truth["verdict"]

@@ -139,9 +139,9 @@ def span(facts: dict, rows: list[dict]) -> tuple[datetime, datetime]:
     return start, end
 
 
-def chart(facts: dict) -> dict | None:
+def chart(facts: dict, width: int = charts.WIDTH) -> dict | None:
     """Small multiples, one per series drawn, on one UTC axis: the series' minute values, its change point and
-    the alert what-if's firing time, and the incident's markers."""
+    the alert what-if's firing time, and the incident's markers; `width` as for every chart (see figures)."""
     rows = facts["evidence"].get("metric_minutes") or []
     if not rows:
         return None
@@ -192,6 +192,6 @@ def chart(facts: dict) -> dict | None:
             else (": changed" if m["changed_at"] else ": no change")
         )
         panels.append(
-            alt.layer(line, rules).properties(width=charts.WIDTH - 80, height=70, title=alt.Title(title, fontSize=11))
+            alt.layer(line, rules).properties(width=charts._plot(width), height=70, title=alt.Title(title, fontSize=11))
         )
     return charts._spec(alt.vconcat(*panels).resolve_scale(x="shared", color="shared"))
