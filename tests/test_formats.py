@@ -244,6 +244,18 @@ def vdsm():  # `thread::LEVEL::2011-12-05 07:04:56,101::...`; traceback lines (n
     return expect([(utc(r[2], "%Y-%m-%d %H:%M:%S,%f"), JAVA[r[1]]) for r in records])
 
 
+PYTHON = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "fatal"}
+
+
+def python_logging():  # `%(asctime)s %(levelname)s %(message)s`; lines without the date continue a record
+    records = [x for x in lines("python_logging.log") if x[:4].isdigit()]
+    return expect([(utc(x[:23], "%Y-%m-%d %H:%M:%S,%f"), PYTHON[x.split()[2]]) for x in records])
+
+
+def zookeeper():  # `2015-07-29 17:41:44,747 - INFO  [thread] - msg`
+    return expect([(utc(x[:23], "%Y-%m-%d %H:%M:%S,%f"), JAVA[x.split()[3]]) for x in lines("zookeeper.log")])
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -302,6 +314,8 @@ REFERENCES = {
         ),
     ),
     "vdsm.log": Reference("vdsm", vdsm),
+    "python_logging.log": Reference("simple", python_logging),
+    "zookeeper.log": Reference("simple", zookeeper),
     "k8s_audit.json": Reference(
         "k8s_audit",
         lambda: json_records(
