@@ -456,3 +456,19 @@ def test_a_gzipped_export_is_read(con, tmp_path):
     path.write_bytes(gzip.compress((DATA / "prometheus_query_range.json").read_bytes()))
     got = _loaded(con, path)
     assert (got.format, got.loaded) == ("prometheus-json", 6)
+
+
+def test_the_summary_with_metrics_validates_against_the_documented_schema(simulated):
+    import jsonschema
+
+    from postmortem import output
+
+    _, _, path = simulated
+    out = path.parent / "summary.json"
+    output.write_report(path, fmt="json", output=str(out))
+    summary = json.loads(out.read_text())
+    assert [m["changed_at"] for m in summary["metrics"]] == ["2026-03-14T21:06:00Z", "2026-03-14T21:17:00Z", None]
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "summary.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(summary)
+    broken = {**summary, "metrics": [{**summary["metrics"][0], "changed_at": "21:06"}]}
+    assert not jsonschema.Draft202012Validator(schema).is_valid(broken)  # the contract's ISO-8601 UTC is checked
