@@ -15,31 +15,24 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import json
 import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import zstandard
 
-from postmortem import db, mapping, profiles, queries, sources, staging, webrtc
+from postmortem import db, formats, kinds, mapping, profiles, queries, sources, staging, webrtc
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
 from postmortem.metrics import read as metric_read
+from postmortem.plans import FilePlan, FileResult, Options
 from postmortem.sources import LogFile
 
-KINDS = ("join", "error", "glitch", "webrtc")
-KIND_SIGNATURES = {
-    # A field set that identifies the log, each entry a set of accepted aliases (matched case-insensitively).
-    "join": [{"event"}, {"user_id", "user", "uid"}, {"space_id", "space", "room_id"}],
-    "glitch": [{"glitch", "glitch_kind", "type"}, {"space_id", "space", "room_id"}],
-    "error": [set(mapping.ALIASES["level"]), set(mapping.ALIASES["message"])],
-}
 DEDUP_MODES = ("auto", "on", "off")
 # --dedup auto: identical records of a JSON/CSV/Parquet log written to the second are real repeats when they
 # are at least this share of a file of at least this many records (shippers redeliver far fewer).
@@ -59,34 +52,6 @@ APPEND_STEPS = [
 EMPTY_COUNTS = {"valid": 0, "rejected": 0, "continued": 0, "min_ts": None, "max_ts": None}  # a file with no record
 
 Progress = Callable[[Path, int, int], None]  # (file, bytes done, bytes total)
-
-
-@dataclass
-class FileResult:
-    path: Path
-    kind: str
-    format: str
-    status: str  # loaded | already loaded | rejected | replaced
-    lines_read: int = 0
-    blank: int = 0
-    loaded: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    continued: int = 0
-    min_ts: datetime | None = None
-    max_ts: datetime | None = None
-    seconds: float = 0.0
-    profile: str | None = None
-    notes: list[str] = field(default_factory=list)  # what was assumed (a default service, a year) or went wrong
-    top_reasons: list[tuple[str, int]] = field(default_factory=list)
-    hint: str | None = None  # what to pass when nothing loaded, built from what the file has
-    sub_second: bool = False  # timestamps written below a second (for --dedup auto; judged where records repeat)
-    plan: mapping.Plan | None = field(default=None, repr=False)  # how the file was mapped
-
-    @property
-    def name(self) -> str:
-        """The path as valid UTF-8 text (undecodable bytes of a file name escaped)."""
-        return LogFile(self.path, self.format, None).name
 
 
 @dataclass
@@ -118,35 +83,6 @@ class IngestSummary:
         return totals
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to read the files: everything `postmortem ingest` takes besides paths and the database."""
-
-    kind: str | None = None
-    format: str | None = None
-    profile: str | None = None
-    mapping: mapping.Mapping = field(default_factory=mapping.Mapping)
-    tz: str = "UTC"
-    clock_offset_s: float = 0.0
-    year: int | None = None
-    dedup: str = "auto"
-    replace: bool = False
-
-    def recorded(self) -> str:
-        """What a file was read with, kept in `files.options`."""
-        mapped = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in asdict(self.mapping).items()}
-        return json.dumps(
-            {
-                "format": self.format,
-                "profile": self.profile,
-                "year": self.year,
-                "dedup": self.dedup,
-                "mapping": {k: v for k, v in mapped.items() if v},
-            },
-            sort_keys=True,
-        )
-
-
 def check_zone(tz: str) -> str:
     try:
         zoneinfo.ZoneInfo(tz)
@@ -156,10 +92,10 @@ def check_zone(tz: str) -> str:
 
 
 def check_options(options: Options) -> Options:
-    if options.kind is not None and options.kind not in (*KINDS, metric_read.KIND):
-        raise InputError(f"unknown kind {options.kind!r}; use one of: {', '.join((*KINDS, metric_read.KIND))}")
-    if options.format is not None and options.format not in profiles.PROFILE_FORMATS:
-        raise InputError(f"unknown format {options.format!r}; use one of: {', '.join(profiles.PROFILE_FORMATS)}")
+    if options.kind is not None:
+        kinds.get(options.kind)
+    if options.format is not None and options.format not in formats.CHOICES:
+        raise InputError(f"unknown format {options.format!r}; use one of: {', '.join(formats.CHOICES)}")
     if options.dedup not in DEDUP_MODES:
         raise InputError(f"unknown --dedup {options.dedup!r}; use one of: {', '.join(DEDUP_MODES)}")
     if options.profile is not None:
@@ -212,15 +148,6 @@ def fingerprint(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-@dataclass(frozen=True)
-class FilePlan:
-    """One file as it will be read: its format, the profile it matched (if any) and which log it is."""
-
-    log: LogFile
-    kind: str
-    profile: profiles.Profile | None
-
-
 def plan(paths: Iterable[str | Path], options: Options | None = None) -> list[FilePlan]:
     """The files to load and how. Raises InputError for a bad path, option or zone, so a bad invocation fails
     before any database is opened or created."""
@@ -242,31 +169,32 @@ def plan(paths: Iterable[str | Path], options: Options | None = None) -> list[Fi
 
 
 def _plan_file(path: Path, options: Options, chosen: profiles.Profile | None) -> FilePlan:
-    if options.kind in (None, "webrtc") and (dump := webrtc.recognise(path)):
-        return FilePlan(dump, "webrtc", None)
-    if options.kind == "webrtc":
-        raise InputError(f"{path}: not a WebRTC dump (rtcstats, jitsi rtcstats-server or webrtc-internals export)")
-    if options.kind in (None, metric_read.KIND) and chosen is None and options.format is None:
-        exported = metric_read.recognise(path)  # a metrics export is told by its content, whatever its name
-        if exported:
-            return FilePlan(LogFile(path, exported, sources.compression_of(path)), metric_read.KIND, None)
-    if options.kind == metric_read.KIND:
-        raise metric_read.refuse(path)
+    wanted = kinds.get(options.kind) if options.kind else None
+    if wanted and not wanted.staged:  # --kind names a kind read whole: its content says yes or the file is refused
+        log = wanted.recognise(path)
+        if log is None:
+            raise wanted.refuse(path)
+        return FilePlan(log, wanted.name, None)
+    if wanted is None and chosen is None and options.format is None:
+        for kind in kinds.REGISTRY.values():  # a dump or an export is told by its content, whatever its name
+            if not kind.staged and (log := kind.recognise(path)):
+                return FilePlan(log, kind.name, None)
     fmt = options.format or (chosen.format if chosen else None)
-    log = sources.recognise(path, "jsonl" if fmt == "otlp" else fmt)
+    log = sources.recognise(path, (formats.get(fmt).sniffed_as or fmt) if fmt else None)
     profile = chosen or _profile_of(log, options)
-    if profile and profile.format == "otlp":
-        log = LogFile(log.path, "otlp", log.compression)
+    if profile and profile.format and formats.get(profile.format).sniffed_as == log.format:
+        log = LogFile(log.path, profile.format, log.compression)
     return FilePlan(log, _kind_of(log, options, profile), profile)
 
 
 def _profile_of(log: LogFile, options: Options) -> profiles.Profile | None:
     """A built-in profile by the file's fields (JSON, CSV) or lines (text); None means our own field names."""
-    if log.format in ("jsonl", "csv"):
+    by = formats.get(log.format).profile_by
+    if by == "fields":
         return profiles.detect(sources.head_fields(log))
-    if log.format == "logfmt":
-        return profiles.built_in()["logfmt"]
-    if log.format == "text" and options.mapping.pattern is None:
+    if by in profiles.built_in():
+        return profiles.built_in()[by]
+    if by == "lines" and options.mapping.pattern is None:
         lines = sources.head_lines(sources.head(log.path, log.compression))
         best, share = profiles.best_text_profile(lines)
         if best is None or share < 0.5:
@@ -285,20 +213,21 @@ def _kind_of(log: LogFile, options: Options, profile: profiles.Profile | None) -
     if options.kind:
         return options.kind
     name = log.path.name.lower()
-    named = [kind for kind in KINDS if kind in name]
+    named = [kind for kind in kinds.staged() if kind in name]
     if len(named) == 1:
         return named[0]
     if profile and profile.kind:
         return profile.kind
-    if log.format in ("text", "logfmt", "otlp"):
-        return "error"
-    fields = {f.lower() for f in sources.head_fields(log)}
-    for kind, signature in KIND_SIGNATURES.items():
-        if all({a.lower() for a in aliases} & fields for aliases in signature):
-            return kind
+    if not formats.get(log.format).kind_by_fields:
+        return kinds.TEXT_KIND
+    fields = sources.head_fields(log)
+    kind = kinds.by_signature(fields)
+    if kind:
+        return kind
+    shown = ", ".join(sorted({f.lower() for f in fields})[:12]) or "no named fields"
     raise InputError(
-        f"{log.name}: cannot tell whether this is a join, error or glitch log from its name or fields"
-        f" (it has: {', '.join(sorted(fields)[:12]) or 'no named fields'}); pass --kind join|error|glitch|metric"
+        f"{log.name}: cannot tell whether this is a {' or '.join(kinds.staged())} log from its name or fields"
+        f" (it has: {shown}); pass --kind {'|'.join(kinds.names())}"
     )
 
 
@@ -383,7 +312,7 @@ def _batchable(planned: FilePlan, options: Options) -> bool:
     # tie lines of one file together); and WebRTC dumps, each read whole. --replace takes files back one at a time.
     log = planned.log
     return (
-        log.format in ("jsonl", "logfmt", *webrtc.FORMATS)
+        formats.get(log.format).batchable
         and 0 < log.bytes <= SMALL_FILE_BYTES
         and log.name_is_utf8
         and not options.replace
@@ -405,12 +334,9 @@ def load_batch(
 
     Staging runs outside the transaction (temporary tables never reach the database file, so a crash while
     staging leaves the database as it was); the fingerprints are computed while DuckDB reads a lone file."""
-    if batch[0].kind == "webrtc":  # dumps are read whole by postmortem.webrtc
-        logs = [p.log for p in batch]
-        loaded = webrtc.load(con, logs, options.mapping, options.replace, options.recorded())
-        return [FileResult(log.path, "webrtc", log.format, **r) for log, r in zip(logs, loaded, strict=True)]
-    if batch[0].kind == metric_read.KIND:
-        return [_load_metric(con, batch[0], options)]
+    kind = kinds.get(batch[0].kind)
+    if not kind.staged:  # read whole by its kind's own module
+        return kind.load(con, batch, options)
     results = [
         FileResult(p.log.path, p.kind, p.log.format, "loaded", profile=p.profile.name if p.profile else None)
         for p in batch
@@ -457,6 +383,17 @@ def load_batch(
     finally:
         queries.execute(con, "ingest/cleanup")
     return results
+
+
+def _load_webrtc(con, batch: list[FilePlan], options: Options) -> list[FileResult]:
+    """WebRTC dumps, read whole by postmortem.webrtc (small ones in batches)."""
+    logs = [p.log for p in batch]
+    loaded = webrtc.load(con, logs, options.mapping, options.replace, options.recorded())
+    return [FileResult(log.path, "webrtc", log.format, **r) for log, r in zip(logs, loaded, strict=True)]
+
+
+def _load_metrics(con, batch: list[FilePlan], options: Options) -> list[FileResult]:
+    return [_load_metric(con, planned, options) for planned in batch]
 
 
 def _load_metric(con, planned: FilePlan, options: Options) -> FileResult:
@@ -598,7 +535,7 @@ def _real_repeats(log: LogFile, result: FileResult, valid: int, repeats: int, pe
     Always in a text log (the program's own output: nothing redelivers a line into it). In JSON, CSV or Parquet
     records only where timestamps are written to the second (sub-second ones make equal records the same event)
     and repeats are far above any redelivery rate: 5% of a file of 1,000 or more records. See docs/log-format.md."""
-    if log.format in ("text", "logfmt"):
+    if formats.get(log.format).own_output:
         return True
     if repeats == 0:
         return True  # nothing to tell apart: skip the duplicate pass
@@ -613,7 +550,7 @@ def _fill(result: FileResult, con, per_file: dict, i: int, lines_read: int, stag
     counts = per_file["counts"].get(i, EMPTY_COUNTS)
     result.lines_read = lines_read
     result.continued = counts["continued"]
-    if result.format == "otlp":  # one line holds many records: count blank lines themselves
+    if formats.get(result.format).many_per_line:  # count blank lines themselves
         result.blank = queries.run(con, "ingest/blank_lines", after=staged.header_line).item()
     else:  # every other line is a record, part of one (continued), or blank
         result.blank = result.lines_read - counts["valid"] - counts["rejected"] - result.continued
@@ -697,5 +634,36 @@ class _progress:
                 self.on_progress(log.path, log.bytes, log.bytes)
         return False
 
+
+def _recognise_metrics(path: Path) -> LogFile | None:
+    fmt = metric_read.recognise(path)
+    return LogFile(path, fmt, sources.compression_of(path)) if fmt else None
+
+
+# The kinds read whole by their own modules (see postmortem.kinds for how one registers).
+kinds.register(
+    kinds.Kind(
+        "webrtc",
+        "WebRTC statistics dumps (rtcstats, jitsi rtcstats-server, webrtc-internals)",
+        recognise=webrtc.recognise,
+        load=_load_webrtc,
+        refuse=lambda path: InputError(
+            f"{path}: not a WebRTC dump (rtcstats, jitsi rtcstats-server or webrtc-internals export)"
+        ),
+        lake=False,
+        noun="a WebRTC dump",
+    )
+)
+kinds.register(
+    kinds.Kind(
+        metric_read.KIND,
+        "metrics exports (Prometheus JSON or text, OTLP metrics JSON, Grafana CSV)",
+        recognise=_recognise_metrics,
+        load=_load_metrics,
+        refuse=metric_read.refuse,
+        lake=False,
+        noun="a metrics export",
+    )
+)
 
 __all__ = ["FileResult", "IngestSummary", "Options", "PostmortemError", "ingest", "ingest_into", "plan"]

@@ -36,13 +36,11 @@ from pathlib import Path
 
 import duckdb
 
-from postmortem import db, ingest, queries
+from postmortem import db, ingest, kinds, queries
 from postmortem.errors import DatabaseError, InputError
 
 EVENT_TABLES = ("join_events", "error_events", "glitch_events")
 TABLES = (*EVENT_TABLES, "rejects", "files")
-
-UNLAKEABLE = {"metric": "a metrics export", "webrtc": "a WebRTC dump"}  # kinds with tables of their own
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,11 @@ def ingest_lake(
             after = _seed(con, root)
             # the derived tables are the report's over the whole lake, not this private database's
             summary = ingest.ingest(con, paths, options, on_progress=on_progress, derived=False, **option_fields)
-            unlakeable = [f for f in summary.files if f.kind in UNLAKEABLE]
+            unlakeable = [f for f in summary.files if not kinds.get(f.kind).lake]
             if unlakeable:  # nothing is published: a lake holds the three logs' tables only
                 f = unlakeable[0]
-                raise InputError(f"{f.name}: {UNLAKEABLE[f.kind]} cannot go into a lake yet; ingest it with --db")
+                noun = kinds.get(f.kind).noun
+                raise InputError(f"{f.name}: {noun} cannot go into a lake yet; ingest it with --db")
             fresh = queries.run(con, "lake/fresh_files", after=after).to_dicts()
             for row in fresh:
                 _export(con, staging / row["sha256"], row["kind"], row["file_id"], row["sha256"])

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from postmortem import formats, kinds
 from postmortem.errors import InputError
 from postmortem.mapping import LEVELS, SCALES, Mapping
-from postmortem.sources import FORMATS
 
 BUILT_IN = Path(__file__).parent / "profiles"
-PROFILE_FORMATS = (*FORMATS, "otlp")
-KINDS = ("join", "error", "glitch")
+PROFILE_FORMATS = formats.CHOICES
+KINDS = kinds.staged()  # a profile maps a staged log; the kinds read whole have their own readers
 
 
 @dataclass(frozen=True)

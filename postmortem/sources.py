@@ -26,9 +26,10 @@ import duckdb
 import polars as pl
 import zstandard
 
+from postmortem import formats
 from postmortem.errors import InputError
 
-FORMATS = ("jsonl", "csv", "logfmt", "text", "parquet")
+FORMATS = formats.SNIFFED
 NAMED_SUFFIXES = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -50,7 +51,7 @@ _HEADER_CELL = re.compile(r"^[A-Za-z_@#][\w .@:/()#-]{0,63}$")
 @dataclass(frozen=True)
 class LogFile:
     path: Path
-    format: str  # one of FORMATS
+    format: str  # a name in formats.TABLE
     compression: str | None  # gzip | zstd | None
     delimiter: str = ","  # csv only
 
@@ -218,9 +219,10 @@ def csv_header(log: LogFile) -> list[str]:
 def head_fields(log: LogFile) -> list[str]:
     """Field names of a file's first records, for telling its profile and kind: a CSV's header, or the keys
     (and one level of nested keys, as `a.b`) of its first JSON objects."""
-    if log.format == "csv":
+    traits = formats.get(log.format)
+    if traits.route == "csv":
         return csv_header(log)
-    if log.format == "parquet":
+    if traits.read == "parquet":
         from postmortem import queries  # sources sits below queries; only this look-up needs it
 
         with duckdb.connect() as scratch:

@@ -15,16 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
-from postmortem import mapping, profiles, queries, sources, timestamps
+from postmortem import formats, mapping, profiles, queries, sources, timestamps
 from postmortem.errors import InputError
+from postmortem.plans import FilePlan, Options
 from postmortem.sources import LogFile
-
-if TYPE_CHECKING:
-    from postmortem.ingest import FilePlan, Options
 
 # A byte sequence no text line holds, as the line reader's column delimiter: a line that does hold it makes
 # strict mode fail and the file is split in Python instead (exact either way).
@@ -80,16 +77,17 @@ def read_and_stage(con, batch: list[FilePlan], options: Options) -> Staged:
 
 
 def _in_one_pass(log: LogFile) -> bool:
-    return log.format in ("jsonl", "logfmt", "csv") and log.name_is_utf8
+    return formats.get(log.format).one_pass and log.name_is_utf8
 
 
 def read_lines(con, log: LogFile) -> None:
     """A file's physical lines into `source_lines`, numbered by rowid."""
+    parquet = formats.get(log.format).read == "parquet"
     if not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
-        if log.format == "parquet":
+        if parquet:
             raise InputError(f"{log.name}: a Parquet file needs a UTF-8 file name; rename it")
         _read_lines_in_python(con, log)
-    elif log.format == "parquet":
+    elif parquet:
         queries.execute(con, "ingest/read_parquet", path=str(log.path))
     else:
         try:
@@ -168,7 +166,8 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     if one_pass:  # the sampling queries below read the first lines, kept once
         reader = [("lines_of_files", "ingest/lines_of_files")]
         queries.materialise(con, "source_lines", reader, "ingest/sample_lines", limit=SAMPLE_LINES, **line_params)
-    if log.format == "csv":
+    route = formats.get(log.format).route
+    if route == "csv":
         header = sources.csv_header(log)
         header_line = queries.run(con, "ingest/first_line").item()
         if header_line is None and one_pass and queries.run(con, "ingest/unit_lines")["lines"].sum() >= SAMPLE_LINES:
@@ -197,7 +196,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
         else:
             joined = [("csv_records", "ingest/csv_joined_lines")]
             queries.materialise(con, "records", joined, "ingest/records_csv", **csv_params)
-    elif log.format == "text":
+    elif route == "text":
         pattern = chosen.pattern
         if pattern is None:
             raise InputError(f"{log.name}: a text log needs --pattern or a --profile with one")
@@ -216,8 +215,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
             multiline=chosen.multiline,
         )
     else:
-        json_format = f"ingest/json_lines_{'jsonl' if log.format == 'parquet' else log.format}"
-        json_lines = [("numbered_lines", "ingest/numbered_lines"), ("json_lines", json_format)]
+        json_lines = [("numbered_lines", "ingest/numbered_lines"), ("json_lines", formats.get(log.format).json_lines)]
         fields = queries.run_chained(con, json_lines, "ingest/json_fields", limit=SNIFF_RECORDS)
         available = fields["field"].to_list()
         plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
@@ -264,7 +262,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     else:
         queries.materialise(con, "staged_lines", timed, f"ingest/stage_{kind}", **params)
     queries.execute(con, "ingest/staged_view")
-    if one_pass and log.format == "csv":
+    if one_pass and route == "csv":
         queries.execute(con, "ingest/skip_header", header_line=header_line)
         if queries.run(con, "ingest/spanning_records", spanning=SPANNING).item():
             raise NotInOnePass

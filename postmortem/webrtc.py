@@ -30,12 +30,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from postmortem import db, queries, sources
+from postmortem import db, formats, queries, sources
 from postmortem.errors import InputError
 from postmortem.mapping import Mapping
 from postmortem.sources import LogFile
 
-FORMATS = ("rtcstats", "rtcstats-legacy", "webrtc-internals")
+FORMATS = formats.of_kind("webrtc")  # rtcstats, rtcstats-legacy, webrtc-internals
 RAW_LIMIT = 2000  # characters of a rejected line kept in `rejects`
 
 # rtcstats' static compression tables (packages/rtcstats-shared/compression.js, rtcstats/rtcstats @ 406aeae,

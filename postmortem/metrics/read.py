@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from postmortem import queries, sources, staging
+from postmortem import formats, queries, sources, staging
 from postmortem.errors import InputError
 
 KIND = "metric"
-FORMATS = ("prometheus-json", "prometheus-text", "otlp-metrics", "grafana-rows", "grafana-columns")
+FORMATS = formats.of_kind(KIND)
 # The text format's sample line: name{labels} value [timestamp]
 _SAMPLE = re.compile(
     r"^\s*[a-zA-Z_:][a-zA-Z0-9_:.]*\s*(\{.*\})?\s+[+-]?(\d|\.\d|NaN|Inf|nan|inf)\S*(\s+-?\d+(\.\d+)?)?\s*$"
