@@ -37,6 +37,10 @@ class Format:
     kind: str | None = None  # a whole-file format belongs to one kind
 
 
+def _whole(name: str, kind: str, record: str, *, batchable: bool = False) -> Format:
+    return Format(name, "whole", record, line_based=False, batchable=batchable, user_choice=False, kind=kind)
+
+
 TABLE: dict[str, Format] = {
     f.name: f
     for f in (
@@ -92,35 +96,15 @@ TABLE: dict[str, Format] = {
             many_per_line=True,
             sniffed_as="jsonl",
         ),
-        Format(
-            "rtcstats",
-            "whole",
-            "a stats sample or state change of a dump",
-            user_choice=False,
-            kind="webrtc",
-            batchable=True,
-        ),
-        Format(
-            "rtcstats-legacy",
-            "whole",
-            "a stats sample or state change",
-            user_choice=False,
-            kind="webrtc",
-            batchable=True,
-        ),
-        Format(
-            "webrtc-internals",
-            "whole",
-            "a stats sample or state change",
-            user_choice=False,
-            kind="webrtc",
-            batchable=True,
-        ),
-        Format("prometheus-json", "whole", "a sample point", user_choice=False, kind="metric"),
-        Format("prometheus-text", "whole", "a sample line", user_choice=False, kind="metric"),
-        Format("otlp-metrics", "whole", "a data point", user_choice=False, kind="metric"),
-        Format("grafana-rows", "whole", "a cell of a series row", user_choice=False, kind="metric"),
-        Format("grafana-columns", "whole", "a cell of a series column", user_choice=False, kind="metric"),
+        # whole files, each read by its kind's module (a WebRTC dump's small files in batches)
+        _whole("rtcstats", "webrtc", "a stats sample or state change", batchable=True),
+        _whole("rtcstats-legacy", "webrtc", "a stats sample or state change", batchable=True),
+        _whole("webrtc-internals", "webrtc", "a stats sample or state change", batchable=True),
+        _whole("prometheus-json", "metric", "a sample point"),
+        _whole("prometheus-text", "metric", "a sample line"),
+        _whole("otlp-metrics", "metric", "a data point"),
+        _whole("grafana-rows", "metric", "a cell of a series row"),
+        _whole("grafana-columns", "metric", "a cell of a series column"),
     )
 }
 # What --format and a profile's `format` may name (the whole-file formats are told by content, with --kind).
