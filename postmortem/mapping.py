@@ -365,7 +365,9 @@ def resolve(kind: str, mapping: Mapping, available: list[str], *, nested: bool, 
         elif chosen and len(chosen) > 1:
             field_parts = [position(name) for name in chosen]
         elif chosen:
-            field_alternatives = positions(chosen[0])
+            # the single names the file has, in the order given, are tried record by record (CLEF's @m or @mt)
+            for name in _single_names_present(mapping.fields[our], by_lower):
+                field_alternatives += [p for p in positions(name) if p not in field_alternatives]
         elif our in mapping.required:
             names = "+".join(mapping.fields[our][0])
             have = ", ".join(sorted(available)[:20]) or "no named fields"
@@ -390,6 +392,11 @@ def resolve(kind: str, mapping: Mapping, available: list[str], *, nested: bool, 
         parts.append(field_parts)
         alternatives.append(field_alternatives)
     return Plan(kind, sources, parts, alternatives, constants, defaults, sorted(known), defaulted)
+
+
+def _single_names_present(alternatives: list[list[str]], by_lower: dict[str, str]) -> list[str]:
+    """The one-part alternatives the file has, as it spells them, in the order given."""
+    return [by_lower[parts[0].lower()] for parts in alternatives if len(parts) == 1 and parts[0].lower() in by_lower]
 
 
 def _first_present(alternatives: list[list[str]], by_lower: dict[str, str]) -> list[str] | None:

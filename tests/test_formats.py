@@ -314,6 +314,10 @@ REFERENCES = {
         ),
     ),
     "vdsm.log": Reference("vdsm", vdsm),
+    # no @l in either line: Information by the format's rule; 7-digit fractions, the first 6 digits kept
+    "clef.json": Reference(
+        "clef", lambda: json_records("clef.json", lambda r: iso(r["@t"][:26] + "Z"), lambda r: "info")
+    ),
     "python_logging.log": Reference("simple", python_logging),
     "zookeeper.log": Reference("simple", zookeeper),
     "k8s_audit.json": Reference(
@@ -467,3 +471,10 @@ def test_a_year_less_ts_format_takes_the_year_never_1900(runner, tmp_path):
         assert con.sql("select ts from error_events").fetchall() == [
             (datetime(2017, 3, 17, 16, 13, 38, 811000, tzinfo=UTC),)
         ]
+
+
+def test_clef_reads_the_rendered_message_or_the_template_line_by_line(runner, tmp_path):
+    # by hand: line 1 has only @mt, line 2 only @m (profile: message = ["@m", "@mt"], tried record by record)
+    with load(runner, tmp_path, "clef.json") as con:
+        messages = sorted(m for (m,) in con.sql("select message from error_events").fetchall())
+    assert messages == ['Hello, "nblumhardt"', "Hello, {User}"]
