@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -92,7 +93,15 @@ def main(argv=None) -> None:
     folder = args.data / f"{args.series}x{args.hours:g}h-{args.step}s"
     print(f"{args.series:,} series x {args.hours:g} h at {args.step} s = {points:,} points", flush=True)
     paths = write_exports(folder, args.series, args.hours, args.step)
-    row = {"series": args.series, "hours": args.hours, "step_s": args.step, "points": points, "formats": {}}
+    row = {
+        "series": args.series,
+        "hours": args.hours,
+        "step_s": args.step,
+        "points": points,
+        "cpus": os.cpu_count(),
+        "load_average_before": os.getloadavg()[0],  # the machine is shared: a busy one stretches every time
+        "formats": {},
+    }
     for fmt, path in paths.items():
         db = folder / f"{fmt}.duckdb"
 
@@ -143,6 +152,7 @@ def main(argv=None) -> None:
             f" peak {f['ingest']['peak_rss'] / 2**20:,.0f} MiB",
             flush=True,
         )
+    row["load_average_after"] = os.getloadavg()[0]
     runs = json.loads(args.out.read_text()) if args.out.exists() else []
     args.out.write_text(json.dumps([*runs, {"measured_at": datetime.now(UTC).isoformat(), **row}], indent=2) + "\n")
 
