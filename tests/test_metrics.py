@@ -472,3 +472,37 @@ def test_the_summary_with_metrics_validates_against_the_documented_schema(simula
     jsonschema.Draft202012Validator(schema).validate(summary)
     broken = {**summary, "metrics": [{**summary["metrics"][0], "changed_at": "21:06"}]}
     assert not jsonschema.Draft202012Validator(schema).is_valid(broken)  # the contract's ISO-8601 UTC is checked
+
+
+def test_the_metrics_benchmark_runs_at_a_tiny_scale_and_finds_the_planted_steps(tmp_path):
+    """bench/metrics.py end to end: 3 series x 1 h at 15 s; series 0 (every tenth) steps up at 00:50 UTC."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    out = tmp_path / "metrics.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(root / "bench" / "metrics.py"),
+            "--series",
+            "3",
+            "--hours",
+            "1",
+            "--data",
+            str(tmp_path),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    (row,) = json.loads(out.read_text())
+    assert row["points"] == 3 * 240  # 3 series x (3,600 s / 15 s)
+    for fmt in ("prometheus-text", "prometheus-json"):
+        assert row["formats"][fmt]["loaded"] == 720
+        assert (row["formats"][fmt]["series_changed"], row["formats"][fmt]["series_judged"]) == (1, 3)
+    summary = json.loads((tmp_path / "3x1h-15s" / "summary.json").read_text())
+    changed = [(m["labels"]["instance"], m["changed_at"]) for m in summary["metrics"] if m["changed_at"]]
+    assert changed == [("i-000000", "2026-03-14T00:50:00Z")]
