@@ -478,3 +478,37 @@ def test_clef_reads_the_rendered_message_or_the_template_line_by_line(runner, tm
     with load(runner, tmp_path, "clef.json") as con:
         messages = sorted(m for (m,) in con.sql("select message from error_events").fetchall())
     assert messages == ['Hello, "nblumhardt"', "Hello, {User}"]
+
+
+@pytest.mark.parametrize(
+    ("line", "flags", "profile", "level"),
+    [
+        # HAProxy's own documentation examples: a TCP log has 3 timers and no status (212 is bytes), HTTP 5
+        (
+            "Feb  6 12:12:56 localhost haproxy[14387]: 10.0.1.2:33313 [06/Feb/2009:12:12:51.443] fnt bck/srv1"
+            " 0/0/5007 212 -- 0/0/0/0/3 0/0",
+            ["--year", "2009"],
+            "haproxy",
+            "unknown",
+        ),
+        (
+            "Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in"
+            ' static/srv1 10/0/30/69/109 503 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1"',
+            ["--year", "2009"],
+            "haproxy",
+            "error",
+        ),
+        # `adb logcat -v threadtime,year` writes the year: no --year needed
+        ("2017-03-17 16:13:38.811  1702  2395 W WindowManager: slow", [], "logcat", "warn"),
+    ],
+)
+def test_format_variants(runner, tmp_path, line, flags, profile, level):
+    log = tmp_path / "variant.log"
+    log.write_text(line + "\n")
+    (planned,) = ingest.plan([log])
+    assert planned.profile.name == profile
+    database = tmp_path / "v.duckdb"
+    result = runner.invoke(app, ["ingest", str(log), "--db", str(database), *flags])
+    assert result.exit_code == 0, result.output
+    with db.connect(database, read_only=True) as con:
+        assert con.sql("select level from error_events").fetchall() == [(level,)]
