@@ -68,7 +68,8 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
             burst["start"],
         )
     else:
-        day = _first_seen(covered)
+        measured = (facts.get("webrtc") or {}).get("onset")  # dumps alone still date the report
+        day = _first_seen(covered) or measured
         seen = [c[k] for c in covered.values() for k in ("from", "to") if c[k] is not None]
         window_label = "logs cover" if seen else ""
         window_text = f"{clock(min(seen), seconds=False)} – {clock(max(seen), seconds=False)}" if seen else ""
@@ -177,6 +178,10 @@ def _title(facts: dict, mode: str, clock: Clock) -> str:
         logged = facts["coverage"]["error"]
         first, last = _day(logged["from"]), _day(logged["to"])
         return f"Errors on {first}" if first == last else f"Errors from {first} to {last}"
+    if facts.get("webrtc"):
+        audio = facts["webrtc"]
+        when = f" on {_day(audio['onset'])}" if audio["onset"] else ""
+        return f"Listener audio measured by {audio['files']:,} WebRTC dumps{when}"
     return "Postmortem"
 
 

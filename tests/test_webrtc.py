@@ -336,6 +336,7 @@ def test_a_database_of_dumps_alone_says_what_it_cannot_answer(planted, tmp_path)
     with db.connect(database) as connection:
         ingest(connection, [logs / "webrtc"])
     html = _report(database, "html", tmp_path)
+    assert "<h1>Listener audio measured by 30 WebRTC dumps on 2026-03-14</h1>" in html
     assert "The clients&#39; own statistics (30 WebRTC dumps) show the listeners&#39; audio degrading" in html
     assert "These dumps cannot tell how many of the room&#39;s listeners these are" in html
     assert f'data-verdict="{truth["verdict"]}"' in html
