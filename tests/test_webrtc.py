@@ -410,3 +410,19 @@ def test_verdict_unclear_and_moderate_cases():
     # a speaker's collapse with the degradation also on one edge: still the speaker, moderately
     both = verdict(onset, [speaker("a", -10)], [place("e1", 0.6, 0.1)])
     assert (both["kind"], both["speaker"], both["strength"]) == ("speaker", "a", "moderate")
+
+
+def test_the_summary_keeps_the_schema_contract(planted, tmp_path):
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "summary.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    _, _, logs = planted
+    document = json.loads(_report(logs.parent / "db.duckdb", "json", tmp_path))
+    assert list(validator.iter_errors(document)) == []
+    document["webrtc"]["verdict"]["kind"] = "maybe"  # the contract's three words only
+    del document["webrtc"]["mos_by_minute"][0]["p10"]
+    assert sorted(e.message for e in validator.iter_errors(document)) == [
+        "'maybe' is not one of ['speaker', 'network', 'unclear']",
+        "'p10' is a required property",
+    ]
