@@ -347,10 +347,10 @@ def query(
 
     Example: postmortem query blast_radius --since onset-5m --until onset+10m --format csv
     """
-    from postmortem import output, queries
+    from postmortem import commands, queries
 
     if list_ or name is None:
-        catalogue = output.query_catalogue(db_path, space=space, detection=detection)
+        catalogue = commands.query_catalogue(db_path, space=space, detection=detection)
         if fmt is TableFormat.table:
             from postmortem import terminal
 
@@ -359,7 +359,7 @@ def query(
             _print_frame(catalogue, fmt.value)
         return
     params = queries.parse_params(param or [])
-    frame = output.run_query(
+    frame = commands.run_query(
         db_path, name, params, space=space, detection=detection, since=since, until=until, timeout=timeout
     )
     _print_frame(frame, fmt.value)
@@ -393,10 +393,10 @@ def sql(
     space: str | None = None,
     detection: Detection = Detection(),
 ):
-    from postmortem import output
+    from postmortem import commands
 
     _check_format(fmt, ("table", "csv", "json"))
-    frame = output.run_sql(
+    frame = commands.run_sql(
         db_path,
         statement,
         space=space,
@@ -434,10 +434,10 @@ def timeline(
 
     Example: postmortem timeline --since onset-5m --until onset+10m --kind speaker --display-tz America/New_York
     """
-    from postmortem import export, output, terminal
+    from postmortem import commands, export, terminal
 
-    output.timeline_frame([], display_tz)  # a bad zone fails before any work
-    found = output.timeline(
+    commands.timeline_frame([], display_tz)  # a bad zone fails before any work
+    found = commands.timeline(
         db_path, space=space, detection=detection, notes_path=notes, since=since, until=until, kinds=kind
     )
     if found.empty_because:
@@ -445,9 +445,9 @@ def timeline(
         if fmt is TimelineFormat.table:
             return  # an empty table adds nothing; an export is still written (empty), as asked
     if fmt is TimelineFormat.table:
-        terminal.frame(output.timeline_frame(found.events, display_tz), title="Timeline")
+        terminal.frame(commands.timeline_frame(found.events, display_tz), title="Timeline")
     else:
-        export.write_text(output.timeline_text(found.events, fmt), output_path)
+        export.write_text(commands.timeline_text(found.events, fmt), output_path)
 
 
 @app.command()
@@ -473,9 +473,9 @@ def report(
 
     Example: postmortem report -o incident.html --notes incident.toml --display-tz America/New_York
     """
-    from postmortem import output, terminal
+    from postmortem import commands, terminal
 
-    written = output.write_report(
+    written = commands.write_report(
         db_path,
         fmt=fmt,
         output=output_path,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from postmortem import formats, mapping, profiles, queries, sources, timestamps
+from postmortem import formats, log_times, mapping, profiles, queries, sources
 from postmortem.errors import InputError
 from postmortem.plans import FilePlan, Options
 from postmortem.sources import LogFile
@@ -239,7 +239,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     level_names, level_values = mapping.level_table(
         chosen, numbers.to_series().to_list() if numbers is not None else []
     )
-    ts_params = timestamps.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
+    ts_params = log_times.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
     at = (plan.alternatives[0] or [0])[0]
     if queries.run_chained(con, records, "ingest/yearless_timestamps", at=at, **record_params).item():
         notes.append(

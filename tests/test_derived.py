@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import write_lines
 
-from postmortem import db, export, ingest, lake, output, queries
+from postmortem import commands, db, export, ingest, lake, queries
 from postmortem.errors import DatabaseError
 
 DERIVED = ["space_bounds", "sessions", "presence_minutes", "space_minutes"]
@@ -52,13 +52,13 @@ def test_the_report_reads_the_kept_tables_only_while_they_match_the_data(sample_
     path = tmp_path / "pm.duckdb"
     with db.connect(path) as con:
         ingest.ingest(con, [sample_copy])
-    from_kept = export.summary_json(output.load_facts(path))  # every fact, the HTML report's evidence too
+    from_kept = export.summary_json(commands.load_facts(path))  # every fact, the HTML report's evidence too
     assert "schema/use_derived" in scripts and "schema/cache" not in scripts
 
     with db.connect(path) as con:  # the stamp gone: as if an older postmortem had kept them
         con.execute("delete from meta where key = 'derived_for'")
     scripts.clear()
-    computed = export.summary_json(output.load_facts(path))
+    computed = export.summary_json(commands.load_facts(path))
     assert "schema/cache" in scripts and "schema/use_derived" not in scripts
     assert from_kept == computed
 

@@ -291,7 +291,7 @@ def test_a_counter_rate_counts_a_reset_as_a_restart_from_zero(con):
 
 @pytest.mark.parametrize("name", ["metric_points", "metric_changes"])
 def test_the_named_metric_queries_run_with_the_incident_defaults(simulated, name):
-    from postmortem.output import run_query
+    from postmortem.commands import run_query
 
     _, _, path = simulated
     frame = run_query(path, name, {})
@@ -304,11 +304,11 @@ def test_the_named_metric_queries_run_with_the_incident_defaults(simulated, name
 
 
 def test_the_report_names_the_leading_series_and_tabulates_each(simulated):
-    from postmortem import output, report
+    from postmortem import commands, report
     from postmortem.timefmt import Clock
 
     _, _, path = simulated
-    facts = output.load_facts(path)
+    facts = commands.load_facts(path)
     context = report.build_context(facts, {}, Clock())
     # first error logged 21:12:45.x after the change at 21:06:00: 6 min 45.x s, shown rounded to 6 min 46 s
     assert context["executive_summary"].endswith(
@@ -327,25 +327,25 @@ def test_the_report_names_the_leading_series_and_tabulates_each(simulated):
     assert [g["term"] for g in context["glossary"][-2:]] == ["metric change point", "alert what-if"]
     spec = context["charts"]["metrics"]["spec"]
     assert len(spec["vconcat"]) == 3  # one panel per series, leading first
-    html = output.render.render_html(context)
+    html = commands.render.render_html(context)
     assert 'id="metrics"' in html and 'data-chart="chart-metrics"' in html
-    md = output.render.render_markdown(context, None)
+    md = commands.render.render_markdown(context, None)
     assert "## Metrics: what moved first" in md
     assert '| node\\_cpu\\_utilisation\\{instance="relay-07",job="node"\\} | changed | up | 21:06:00 UTC |' in md
 
 
 def test_a_report_without_metrics_has_no_metrics_section(sample_db):
-    from postmortem import output, report
+    from postmortem import commands, report
     from postmortem.timefmt import Clock
 
-    facts = output.load_facts(sample_db)
+    facts = commands.load_facts(sample_db)
     assert facts["metrics"] == []
     context = report.build_context(facts, {}, Clock())
     assert context["metrics"] is None and "metrics" not in context["charts"]
     assert "Metric " not in context["executive_summary"]
     assert all(key != "metrics" for key, _ in context["toc"])
     assert "metric change point" not in [g["term"] for g in context["glossary"]]
-    assert 'id="metrics"' not in output.render.render_html(context, static=True)
+    assert 'id="metrics"' not in commands.render.render_html(context, static=True)
 
 
 def test_a_lake_refuses_a_metrics_export_and_publishes_nothing(tmp_path, runner):
@@ -461,11 +461,11 @@ def test_a_gzipped_export_is_read(con, tmp_path):
 def test_the_summary_with_metrics_validates_against_the_documented_schema(simulated):
     import jsonschema
 
-    from postmortem import output
+    from postmortem import commands
 
     _, _, path = simulated
     out = path.parent / "summary.json"
-    output.write_report(path, fmt="json", output=str(out))
+    commands.write_report(path, fmt="json", output=str(out))
     summary = json.loads(out.read_text())
     assert [m["changed_at"] for m in summary["metrics"]] == ["2026-03-14T21:06:00Z", "2026-03-14T21:17:00Z", None]
     schema = json.loads((Path(__file__).parent.parent / "docs" / "summary.schema.json").read_text())

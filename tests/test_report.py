@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 from conftest import SAMPLE_LOGS, write_lines
 
-from postmortem import charts, db, export, figures, output, queries, render, report
+from postmortem import charts, commands, db, export, figures, queries, render, report
 from postmortem.cli import app
+from postmortem.commands import write_report
 from postmortem.errors import InputError
 from postmortem.ingest import ingest
 from postmortem.notes import TEMPLATE, load_notes
-from postmortem.output import write_report
 from postmortem.summary import Detection, build_summary, gather_facts, to_json_ready
 from postmortem.timefmt import Clock
 
@@ -489,7 +489,7 @@ def test_json_never_carries_nan_or_infinity():
     frame = pl.DataFrame({"x": [float("nan"), float("inf"), 1.5], "when": [FIXED] * 3})
     rows = json.loads(export.frame_text(frame, "json"), parse_constant=lambda c: pytest.fail(f"bare {c}"))
     assert [r["x"] for r in rows] == [None, None, 1.5] and rows[0]["when"] == "2026-11-24T12:00:00Z"
-    assert json.loads(export.summary_json({"a": float("-inf")})) == {"a": None}
+    assert json.loads(export.summary_json({"a": float("-inf")})) == {"schema_version": 1, "a": None}
 
 
 # --- notes ---------------------------------------------------------------------------------------------------
@@ -578,10 +578,10 @@ def test_query_defaults_to_the_incident_and_suggests_names(runner, sample_db):
     assert wrong.exit_code == 1 and "did you mean blast_radius" in wrong.output
     listed = invoke(runner, "query", "--list", "--format", "csv")
     catalogue = listed.stdout.splitlines()
-    assert catalogue[0] == "name,answers,parameters"
+    assert catalogue[0] == "name,answers,parameters,defaults"  # defaults: empty without a database
     assert any(line.startswith("switchover,") for line in catalogue)
     assert (
-        output.query_catalogue().filter(pl.col("name") == "switchover")["parameters"].item()
+        commands.query_catalogue().filter(pl.col("name") == "switchover")["parameters"].item()
         == "from_space, window_minutes"
     )
 
@@ -606,8 +606,8 @@ def test_timeline_filters_and_one_precision(runner, sample_db):
     events = json.loads(result.stdout)["events"]
     assert events and all(e["kind"].startswith("speaker") for e in events)
     assert all("2026-03-14T21:13:00Z" <= e["ts"] <= "2026-03-14T21:14:00Z" for e in events)
-    frame = output.timeline_frame(
-        output.timeline(sample_db, since="2026-03-14T21:12:00Z", until="2026-03-14T21:12:00Z").events,
+    frame = commands.timeline_frame(
+        commands.timeline(sample_db, since="2026-03-14T21:12:00Z", until="2026-03-14T21:12:00Z").events,
         "America/New_York",
     )
     assert frame.row(0, named=True)["when (UTC)"] == "2026-03-14 21:12:00"
@@ -948,7 +948,7 @@ def test_notes_key_events_are_drawn_in_the_time_charts(facts, tmp_path):
         FILLED_NOTES + '\n[anchors]\ndetected = "2026-03-14T21:14:00Z"\nresolved = 2026-03-14T21:30:00Z\n'
     )
     notes = load_notes(notes_path)
-    noted = output.add_notes(dict(facts, evidence=dict(facts["evidence"])), notes)  # a copy: the fixture is shared
+    noted = commands.add_notes(dict(facts, evidence=dict(facts["evidence"])), notes)  # a copy: the fixture is shared
     context = report.build_context(noted, notes, Clock(now=FIXED))
     for name in ("overview", "timeline", "timeline_detail"):
         strip = context["charts"][name]["spec"]["vconcat"][0]

@@ -105,3 +105,13 @@ def test_another_runtime_error_is_not_taken_for_ctrl_c():
     result = CliRunner().invoke(app, [])
     assert isinstance(result.exception, RuntimeError)
     assert result.exit_code == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_report_is_one_line_and_130(sample_db, tmp_path):
+    proc = postmortem("report", "-o", str(tmp_path / "r.html"), "--db", str(sample_db))
+    wait_until_open(proc, sample_db)  # detection is reading the database now
+    code, lines, took = interrupt_and_collect(proc)
+    assert (code, lines) == (130, ["error: interrupted"])
+    assert not (tmp_path / "r.html").exists()  # nothing half-written
+    assert took < 10

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from conftest import SAMPLE_LOGS
 
-from postmortem import db, engine, lake, output, queries
+from postmortem import commands, db, engine, lake, queries
 from postmortem.cli import app
 from postmortem.dialect import Translator
 from postmortem.errors import QueryError
@@ -117,7 +117,7 @@ def duck(sample_lake):
 def incident_params(duck):
     """Every query's parameters, from the incident DuckDB finds in the sample (as `postmortem query` fills them)."""
     facts = gather_facts(duck, detection=Detection(), evidence=False)
-    return output.incident_parameters(facts, Detection())
+    return commands.incident_parameters(facts, Detection())
 
 
 def report_json(runner, tmp_path, *args) -> dict:

@@ -303,7 +303,7 @@ def test_measured_glitches_feed_the_glitch_log(planted, con):
 
 
 def _report(database: Path, fmt: str, tmp_path: Path) -> str:
-    from postmortem.output import write_report
+    from postmortem.commands import write_report
 
     out = tmp_path / f"report.{fmt}"
     write_report(database, fmt=fmt, output=str(out))

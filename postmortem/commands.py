@@ -1,6 +1,6 @@
-"""The commands as library calls, and the one place that dispatches on an output format: open the database,
-gather the facts once (`summary.gather_facts`, the only stage that touches the database), then build,
-render and write the chosen format. The CLI only parses options and prints what these return."""
+"""The application layer: the commands as library calls, and the one place that dispatches on an output format.
+Open the database, gather the facts once (`summary.gather_facts`, the only stage that touches the database), then
+build, render and write the chosen format. The CLI only parses options and prints what these return."""
 
 from __future__ import annotations
 
@@ -42,11 +42,19 @@ def load_facts(
     """The facts (summary.gather_facts) with the notes' content and times added (summary.add_notes)."""
     notes = notes or {}
     with engine.open_read(db_path, threads=threads, memory_limit=memory_limit) as con:  # file, lake or Spark
-        db.cache_derived(con)
-        facts = gather_facts(
-            con, space=space, detection=detection, anchor_overrides=notes.get("anchors"), evidence=evidence
-        )
+        facts = _detect(con, space, detection, anchor_overrides=notes.get("anchors"), evidence=evidence)
     return add_notes(facts, notes)
+
+
+def _detect(con, space: str | None, detection: Detection, **options) -> dict:
+    """The facts (without evidence unless asked), computed where Ctrl-C stops them within a moment
+    (queries.interruptible): detection reads the whole database, the longest wait of report, timeline and query."""
+
+    def work() -> dict:
+        db.cache_derived(con)
+        return gather_facts(con, space=space, detection=detection, **{"evidence": False, **options})
+
+    return queries.interruptible(con, work)
 
 
 def add_notes(facts: dict, notes: dict) -> dict:
@@ -189,10 +197,7 @@ def query_catalogue(
     defaults: dict = {}
     if db_path is not None and (not isinstance(db_path, str | Path) or Path(db_path).is_file()):  # or a lake
         with engine.open_read(db_path) as con:
-            db.cache_derived(con)
-            defaults = incident_parameters(
-                gather_facts(con, space=space, detection=detection, evidence=False), detection
-            )
+            defaults = incident_parameters(_detect(con, space, detection), detection)
     wanted = {n: queries.parameters(queries.load(n)) for n in names}
     return pl.DataFrame(
         {
@@ -247,8 +252,7 @@ def run_query(
         if any(t is not None and t.absolute is None for t in (lo, hi)) or any(
             p not in params and not (p == "start" and lo) and not (p == "end" and hi) for p in wanted
         ):
-            db.cache_derived(con)
-            facts = gather_facts(con, space=space, detection=detection, evidence=False)
+            facts = _detect(con, space, detection)
             params = {**incident_parameters(facts, detection), **params}
             anchors = facts["anchors"]
         else:
@@ -276,8 +280,7 @@ def run_sql(
     then, since detection reads the whole database."""
     with db.connect_sandboxed(db_path, threads=threads, memory_limit=memory_limit) as con:
         if "getvariable" in statement.lower():
-            db.cache_derived(con)
-            facts = gather_facts(con, space=space, detection=detection, evidence=False)
+            facts = _detect(con, space, detection)
             queries.execute(con, "schema/incident_variables", **incident_variables(facts))
         return queries.run_sql(con, statement, timeout=timeout)
 
