@@ -256,6 +256,12 @@ def zookeeper():  # `2015-07-29 17:41:44,747 - INFO  [thread] - msg`
     return expect([(utc(x[:23], "%Y-%m-%d %H:%M:%S,%f"), JAVA[x.split()[3]]) for x in lines("zookeeper.log")])
 
 
+def grafana():  # `logger=settings t=2025-04-24T19:51:48.520963849Z level=info msg=...`; nanoseconds cut to micro
+    return expect(
+        [(iso(x.split(" t=")[1].split()[0][:26] + "Z"), x.split("level=")[1].split()[0]) for x in lines("grafana.log")]
+    )
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -336,6 +342,7 @@ REFERENCES = {
         lambda: json_records("docker_apache.json", lambda r: iso(r["time"][:26] + "Z"), lambda r: "unknown"),
     ),
     "logrus.log": Reference("logfmt", logrus),
+    "grafana.log": Reference("logfmt", grafana),
     "syslog5424_nopri.log": Reference("syslog5424_nopri", syslog5424_nopri),
     "logcat_threadtime.log": Reference("logcat", logcat, ("--year", "2017")),
     "proxifier.log": Reference("proxifier", proxifier, ("--year", "2017")),
