@@ -115,3 +115,38 @@ def test_ctrl_c_during_a_report_is_one_line_and_130(sample_db, tmp_path):
     assert (code, lines) == (130, ["error: interrupted"])
     assert not (tmp_path / "r.html").exists()  # nothing half-written
     assert took < 10
+
+
+@pytest.mark.parametrize("raised", ["interrupt", "runtime"])
+def test_ctrl_c_in_ingests_derived_table_step_is_one_line_and_keeps_the_files(tmp_path, monkeypatch, raised):
+    import duckdb
+
+    from postmortem import db, queries
+    from postmortem.cli import app
+
+    monkeypatch.setattr(cli, "_interrupt_said", False)
+    script = queries.execute_script
+
+    def interrupted_derive(con, name):
+        if name == "schema/derive":  # DuckDB noticing Ctrl-C in the step, as duckdb 2.0 reports it either way
+            raise (
+                duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+                if raised == "interrupt"
+                else RuntimeError("Query interrupted")
+            )
+        return script(con, name)
+
+    monkeypatch.setattr(queries, "execute_script", interrupted_derive)
+    database = tmp_path / "pm.duckdb"
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        result = CliRunner().invoke(app, ["ingest", str(ROOT / "sample_logs"), "--db", str(database)])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.exit_code == 130, result.output
+    assert result.output == "error: interrupted; completed work is kept, the file in progress was not loaded\n"
+    monkeypatch.setattr(queries, "execute_script", script)
+    with db.connect(database, read_only=True) as con:
+        assert con.sql("select count(*) from files where status = 'loaded'").fetchall() == [(3,)]  # the 3 sample logs
+        # not kept: no stamp says the derived tables match the data, so the next report computes the views itself
+        assert queries.run(con, "schema/derived_for").item() is None
