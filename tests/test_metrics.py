@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_report import ARTIFACTS, browser, open_page  # noqa: F401  (browser: the Chromium fixture)
 
 from postmortem import db
 from postmortem.ingest import ingest
@@ -506,3 +507,24 @@ def test_the_metrics_benchmark_runs_at_a_tiny_scale_and_finds_the_planted_steps(
     summary = json.loads((tmp_path / "3x1h-15s" / "summary.json").read_text())
     changed = [(m["labels"]["instance"], m["changed_at"]) for m in summary["metrics"] if m["changed_at"]]
     assert changed == [("i-000000", "2026-03-14T00:50:00Z")]
+
+
+@pytest.mark.browser
+def test_the_metrics_charts_draw_offline_in_chromium(simulated, tmp_path, browser):  # noqa: F811 (the fixture)
+    from postmortem import output
+
+    _, _, path = simulated
+    page_file = tmp_path / "report.html"
+    output.write_report(path, output=str(page_file))
+    page, messages, requests, _ = open_page(browser, page_file)
+    error, shapes = page.evaluate(
+        "(() => { const e = document.getElementById('chart-metrics');"
+        " return [e.dataset.error || null, e.querySelectorAll('svg path, svg line').length]; })()"
+    )
+    assert error is None and shapes > 20  # three panels of lines and their markers
+    assert [m for m in messages if m[0] in ("error", "pageerror", "warning")] == []
+    assert requests == [page_file.as_uri()]  # offline: the page itself and nothing else
+    assert "node_cpu_utilisation" in page.inner_text("#metrics table")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#metrics").screenshot(path=str(ARTIFACTS / "report-metrics.png"))
+    page.close()

@@ -180,7 +180,7 @@ def chart(facts: dict, width: int = charts.WIDTH) -> dict | None:
                     "label:N",
                     title="moment",
                     scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())),
-                    legend=alt.Legend(orient="top") if n == 0 else None,
+                    legend=alt.Legend(orient="top"),  # the same on every panel: one legend (the scale is shared)
                 ),
                 tooltip=["label:N", charts.when("ts", "at (UTC)")],
             )
