@@ -298,6 +298,10 @@ def test_measured_glitches_feed_the_glitch_log(planted, con):
     assert summary.to_json_ready(facts["webrtc"]["onset"]) == truth["onset"].replace(".000", "")
     if truth["failure"] == "speaker":  # 24 of the room's 300 listeners measured it: 8%, over the 5% floor
         assert summary.to_json_ready(facts["incident"]["degraded_at"]) == truth["onset"].replace(".000", "")
+        # and the phases: down from the planted silence (measured silence is most of the minute's reports)
+        silence = json.loads((logs / ".truth.json").read_text())["silence"].replace(".000", "")
+        down = next(p for p in facts["incident"]["phases"] if p["phase"] == "down")
+        assert summary.to_json_ready(down["start"]) == silence == "2026-03-14T21:17:00Z"
     else:  # 6 of 300 behind the failed edge: 2%, under the room detection's floor; only the webrtc onset says
         assert facts["incident"] is None  # no room degraded by the detection's rule
 
