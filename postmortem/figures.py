@@ -286,7 +286,7 @@ REGISTRY: tuple[Figure, ...] = (
         "webrtc_quality",
         "webrtc",
         "webrtc",
-        "Listeners' MOS (p10 to p50) and poor and silent listener-minutes per minute, UTC",
+        "MOS of the listeners (p10 to p50) and poor and silent listener-minutes per minute, UTC",
         _webrtc_quality,
     ),
     Figure(
