@@ -302,8 +302,9 @@ REGISTRY: tuple[Figure, ...] = (
 
 def markers(events: list[dict], move: dict | None) -> list[dict]:
     """The key events worth a labelled line on the timeline: rooms starting and ending, phase changes,
-    detection, each service's first error, the switch-over, the speakers arriving in the replacement, and
-    the notes' times (their anchors, such as detected and resolved, and their [[timeline]] entries)."""
+    detection, each service's first error, the switch-over, the speakers arriving in the replacement, the
+    metric series' change points, and the notes' times (their anchors, such as detected and resolved, and their
+    [[timeline]] entries)."""
     moved = set(move["speakers_moved"]) if move else set()
     out = []
     for e in events:
@@ -321,6 +322,8 @@ def markers(events: list[dict], move: dict | None) -> list[dict]:
             label = _short(e["detail"])
         elif e["kind"].startswith("note: "):
             label = f"{e['kind'].removeprefix('note: ')} (notes)"
+        elif e["kind"] == "metric changed":  # a metric series' change point (postmortem.metrics.changes.events)
+            label = _short(f"{e['actor'].split('{')[0]} {e['detail'].split(' ')[0]}")
         elif e["kind"] in MARKER_KINDS:
             label = e["kind"]
         else:

@@ -184,7 +184,9 @@ def gather_facts(
     }
     facts["window"] = impact_window(con, facts) if incident and anchor["impact_start"] else None
     facts["metrics"] = metric_changes.gather(con, facts)
-    facts["evidence"] = {"events": timeline_events(con, facts)}
+    facts["evidence"] = {
+        "events": ordered_events(timeline_events(con, facts) + metric_changes.events(facts["metrics"]))
+    }
     if evidence:
         facts["evidence"].update(gather_evidence(con, facts, quality))
         facts["evidence"]["metric_minutes"] = metric_changes.chart_rows(con, facts, facts["metrics"])

@@ -511,11 +511,11 @@ def test_the_metrics_benchmark_runs_at_a_tiny_scale_and_finds_the_planted_steps(
 
 @pytest.mark.browser
 def test_the_metrics_charts_draw_offline_in_chromium(simulated, tmp_path, browser):  # noqa: F811 (the fixture)
-    from postmortem import output
+    from postmortem import commands
 
     _, _, path = simulated
     page_file = tmp_path / "report.html"
-    output.write_report(path, output=str(page_file))
+    commands.write_report(path, output=str(page_file))
     page, messages, requests, _ = open_page(browser, page_file)
     error, shapes = page.evaluate(
         "(() => { const e = document.getElementById('chart-metrics');"
@@ -528,3 +528,21 @@ def test_the_metrics_charts_draw_offline_in_chromium(simulated, tmp_path, browse
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#metrics").screenshot(path=str(ARTIFACTS / "report-metrics.png"))
     page.close()
+
+
+def test_the_change_points_join_the_timeline(simulated):
+    from postmortem import commands, figures
+
+    _, _, path = simulated
+    facts = commands.load_facts(path)
+    changed = [
+        (e["ts"].strftime("%H:%M"), e["actor"].split("{")[0], e["detail"])
+        for e in facts["evidence"]["events"]
+        if e["kind"] == "metric changed"
+    ]
+    assert changed == [
+        ("21:06", "node_cpu_utilisation", "rose from its baseline, 6 min before the onset"),
+        ("21:17", "relay_active_streams", "fell from its baseline, 5 min after the onset"),
+    ]
+    labels = [m["label"] for m in figures.markers(facts["evidence"]["events"], facts["switchover"])]
+    assert "node_cpu_utilisation rose" in labels

@@ -101,6 +101,33 @@ def chart_rows(con, facts: dict, metrics: list[dict]) -> list[dict]:
     ).to_dicts()
 
 
+def series_label(metric: dict) -> str:
+    """`name{a="x",b="y"}`, as Prometheus writes a series."""
+    labels = ",".join(f'{k}="{v}"' for k, v in sorted(metric["labels"].items()))
+    return f"{metric['name']}{{{labels}}}" if labels else metric["name"]
+
+
+def events(metrics: list[dict]) -> list[dict]:
+    """Key events for the timeline: the change points of the series the report draws (at most CHART_SERIES)."""
+    out = []
+    for m in shown_series(metrics):
+        if m["changed_at"] is None:
+            continue
+        lead = m["lead_seconds"]
+        when = "" if lead is None else f", {abs(lead) / 60:.0f} min {'before' if lead >= 0 else 'after'} the onset"
+        detail = f"{'rose' if m['direction'] == 'up' else 'fell'} from its baseline{when}"
+        out.append(
+            {
+                "ts": m["changed_at"],
+                "space_id": None,
+                "kind": "metric changed",
+                "actor": series_label(m),
+                "detail": detail,
+            }
+        )
+    return out
+
+
 def shown_series(metrics: list[dict]) -> list[dict]:
     """The series drawn: changed ones earliest first (the query's order), then the steady ones."""
     changed = [m for m in metrics if m["changed_at"] is not None]

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import altair as alt
 
 from postmortem import charts, figures
-from postmortem.metrics.changes import onset, shown_series
+from postmortem.metrics.changes import onset, series_label, shown_series
 from postmortem.timefmt import Clock, duration, iso
 
 WELL_BEFORE_S = 120  # a series that moved at least this long before the onset is named in the summary
@@ -48,12 +48,6 @@ def glossary(facts: dict) -> list[dict]:
     if not facts.get("metrics"):
         return []
     return [{"term": term, "text": text.format(**facts["definitions"]["metrics"])} for term, text in GLOSSARY]
-
-
-def series_label(metric: dict) -> str:
-    """`name{a="x",b="y"}`, as Prometheus writes a series."""
-    labels = ",".join(f'{k}="{v}"' for k, v in sorted(metric["labels"].items()))
-    return f"{metric['name']}{{{labels}}}" if labels else metric["name"]
 
 
 def section(facts: dict, clock: Clock) -> dict | None:
