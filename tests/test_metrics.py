@@ -546,3 +546,16 @@ def test_the_change_points_join_the_timeline(simulated):
     ]
     labels = [m["label"] for m in figures.markers(facts["evidence"]["events"], facts["switchover"])]
     assert "node_cpu_utilisation rose" in labels
+
+
+def test_the_alert_what_if_is_set_against_the_notes_detection_time(simulated):
+    from datetime import UTC, datetime
+
+    from postmortem import commands
+
+    _, _, path = simulated
+    facts = commands.load_facts(path, notes={"anchors": {"detected": datetime(2026, 3, 14, 21, 14, tzinfo=UTC)}})
+    leading = facts["metrics"][0]
+    # the alert would have fired at 21:11:00; the notes say someone was alerted at 21:14:00: 180 s earlier
+    assert (leading["name"], leading["alert_before_detection_s"]) == ("node_cpu_utilisation", 180.0)
+    assert facts["metrics"][1]["alert_before_detection_s"] == -480.0  # 21:22 alert, 8 min after 21:14
