@@ -4,7 +4,7 @@ before any work, against a bare Python, with the modules that cost most (from `p
 Every figure is the median of --runs fresh processes, the commands interleaved run by run so a busy
 neighbour hurts them alike; the load average is printed beside them.
 
-Usage: python bench/startup.py [--runs 21] [--markdown bench/STARTUP.md]
+Usage: python bench/startup.py [--runs 21] [--markdown bench/STARTUP.md] [--root OTHER_CHECKOUT]
 """
 
 from __future__ import annotations
@@ -25,23 +25,24 @@ COMMANDS = {
     "postmortem report --help": ["-m", "postmortem", "report", "--help"],
     "postmortem sql --help": ["-m", "postmortem", "sql", "--help"],
 }
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def seconds(args: list[str]) -> float:
+def seconds(args: list[str], env: dict) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, *args], check=True, capture_output=True, env=ENV)
+    # run from the checkout measured: `python -m` puts the working directory first on the path
+    subprocess.run([sys.executable, *args], check=True, capture_output=True, env=env, cwd=env["PYTHONPATH"])
     return time.perf_counter() - started
 
 
-def import_costs(top: int = 8) -> list[tuple[str, float]]:
+def import_costs(env: dict, top: int = 8) -> list[tuple[str, float]]:
     """The modules with the largest cumulative import time when the CLI is imported (seconds)."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import postmortem.cli"],
         check=True,
         capture_output=True,
         text=True,
-        env=ENV,
+        env=env,
+        cwd=env["PYTHONPATH"],
     )
     rows = []
     for line in done.stderr.splitlines():
@@ -51,17 +52,18 @@ def import_costs(top: int = 8) -> list[tuple[str, float]]:
     return sorted(rows, key=lambda r: -r[1])[:top]
 
 
-def measure(runs: int) -> dict:
+def measure(runs: int, root: Path = ROOT) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(root)}
     samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for _ in range(runs):
         for name, args in COMMANDS.items():
-            samples[name].append(seconds(args))
+            samples[name].append(seconds(args, env))
     return {
         "runs": runs,
         "load_average": os.getloadavg(),
         "median_s": {name: statistics.median(s) for name, s in samples.items()},
         "max_s": {name: max(s) for name, s in samples.items()},
-        "imports": import_costs(),
+        "imports": import_costs(env),
     }
 
 
@@ -88,8 +90,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--markdown", type=Path, help="Also write the table to this file.")
+    parser.add_argument("--root", type=Path, default=ROOT, help="The checkout to measure (e.g. an older one).")
     args = parser.parse_args(argv)
-    text = markdown(measure(args.runs))
+    text = markdown(measure(args.runs, args.root))
     sys.stdout.write(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
