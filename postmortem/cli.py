@@ -69,6 +69,12 @@ MemoryLimit = Annotated[
         help="DuckDB memory limit; beyond it DuckDB spills to disk.",
     ),
 ]
+RawCsv = Annotated[
+    bool,
+    typer.Option(
+        "--raw", help="CSV: write text cells as stored; by default one starting = + - @ tab or CR gets a leading '."
+    ),
+]
 
 Timeout = Annotated[
     float,
@@ -337,6 +343,7 @@ def query(
         None
     ),
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+    raw: RawCsv = False,
     timeout: Timeout = DEFAULT_TIMEOUT,
     db_path: DbOption = Path(DEFAULT_DB),
     space: str | None = None,
@@ -362,7 +369,7 @@ def query(
     frame = commands.run_query(
         db_path, name, params, space=space, detection=detection, since=since, until=until, timeout=timeout
     )
-    _print_frame(frame, fmt.value)
+    _print_frame(frame, fmt.value, raw=raw)
 
 
 def _sql_help() -> str:
@@ -386,6 +393,7 @@ def _sql_help() -> str:
 def sql(
     statement: Annotated[str, typer.Argument(help="One query; it can read this database and nothing else.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    raw: RawCsv = False,
     timeout: Timeout = DEFAULT_TIMEOUT,
     db_path: DbOption = Path(DEFAULT_DB),
     threads: Threads = DEFAULT_THREADS,
@@ -405,7 +413,7 @@ def sql(
         threads=threads,
         memory_limit=memory_limit,
     )
-    _print_frame(frame, fmt)
+    _print_frame(frame, fmt, raw=raw)
 
 
 @app.command()
@@ -519,10 +527,10 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(allowed)}")
 
 
-def _print_frame(frame: pl.DataFrame, fmt: str) -> None:
+def _print_frame(frame: pl.DataFrame, fmt: str, *, raw: bool = False) -> None:
     from postmortem import export, terminal
 
     if fmt == "table":
         terminal.frame(frame)
     else:
-        terminal.write(export.frame_text(frame, fmt))
+        terminal.write(export.frame_text(frame, fmt, raw=raw))

@@ -287,5 +287,4 @@ def translate(err: BaseException, path: str | os.PathLike) -> DatabaseError:
         return DatabaseError(f"cannot write {path}: read-only location; pass --db with a writable path")
     if queries.OUR_ERROR in text:
         return DatabaseError(queries.engine_message(err))
-    first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
-    return DatabaseError(f"database {path}: {first}")
+    return DatabaseError(f"database {path}: {queries.engine_message(err)}")

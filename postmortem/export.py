@@ -23,9 +23,15 @@ def dumps(value) -> str:
     return json.dumps(to_json_ready(value), indent=2, default=str, allow_nan=False) + "\n"
 
 
-def frame_text(frame: pl.DataFrame, fmt: str) -> str:
+# A spreadsheet runs a cell starting with one of these as a formula (`=HYPERLINK(...)`, `+cmd|' /C calc'!A0`):
+# OWASP's CSV-injection rule puts a ' in front of such a text cell, which spreadsheets show as text.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def frame_text(frame: pl.DataFrame, fmt: str, *, raw: bool = False) -> str:
     """A query result as CSV or JSON (an array of objects, times as ISO-8601 UTC). CSV has no nested
-    values: lists are joined with `;`, structs written as JSON text."""
+    values: lists are joined with `;`, structs written as JSON text; a text cell that a spreadsheet would run
+    as a formula gets a leading `'` unless `raw` (log text is attacker-controlled, and SREs open CSV in one)."""
     if fmt == "csv":
         flat = frame.with_columns(
             [
@@ -40,8 +46,17 @@ def frame_text(frame: pl.DataFrame, fmt: str) -> str:
                 for name, dtype in frame.schema.items()
                 if isinstance(dtype, pl.Struct)
             ]
-        ).with_columns(pl.col(pl.Datetime).map_elements(iso, return_dtype=pl.String))
-        return flat.write_csv()
+        )
+        if not raw:
+            flat = flat.with_columns(
+                pl.when(pl.col(name).str.contains(FORMULA_START))
+                .then("'" + pl.col(name))
+                .otherwise(pl.col(name))
+                .alias(name)
+                for name, dtype in flat.schema.items()
+                if dtype == pl.String
+            )
+        return flat.with_columns(pl.col(pl.Datetime).map_elements(iso, return_dtype=pl.String)).write_csv()
     return dumps(frame.to_dicts())
 
 

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import zstandard
 
 from postmortem import db, formats, kinds, mapping, profiles, queries, sources, staging, webrtc
 from postmortem.db import translate
@@ -128,18 +127,30 @@ def resolve_paths(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]
                 found.extend((p, path) for p in files)
             elif path.is_file():
                 found.append((path, None))
+            elif path.exists():  # a FIFO, socket or device: reading one may never end
+                raise InputError(f"not a regular file: {path} (a FIFO, socket or device); pass a log file")
             else:
                 raise InputError(f"no such file or directory: {path}")
     return list(dict.fromkeys(found))
 
 
 def _fingerprint_and_check(log: LogFile, out: dict) -> None:
-    """Beside DuckDB's read: the content fingerprint, and for .zst whether the stream is whole."""
+    """Beside DuckDB's read: the content fingerprint, for .zst whether the stream is whole, and whether a line is
+    longer than DuckDB's reader keeps (see sources.long_line)."""
     try:
         out["sha256"] = fingerprint(log.path)
-        if log.compression == "zstd" and not sources.zstd_is_whole(log.path):
+        traits = formats.get(log.format)
+        lines = traits.read == "lines" and traits.route != "whole"  # split by DuckDB's line reader
+        tail = sources.LongestLine() if lines else None
+        if log.compression == "zstd" and not sources.zstd_is_whole(log.path, tail):
             out["error"] = InputError(f"{log.name}: truncated zstd stream (the file ends inside a frame)")
-    except (OSError, zstandard.ZstdError) as err:
+        if tail is None:
+            out["long_line"] = False
+        elif log.compression == "zstd":
+            out["long_line"] = tail.length > sources.LINE_LIMIT
+        else:
+            out["long_line"] = sources.long_line(log)
+    except sources.READ_ERRORS as err:
         out["error"] = InputError(f"{log.name}: cannot read: {err}")
 
 
@@ -351,6 +362,8 @@ def load_batch(
         ):
             hashing.join()  # perhaps loaded already: know before reading
             earlier = _earlier(con, digests)
+            if len(batch) > 1 and any(d["long_line"] for d in digests):
+                raise staging.BatchRefused  # such a file is split in Python, alone
             if len({d["sha256"] for d in digests}) < len(digests):
                 raise staging.BatchRefused  # two of one content: is the second "already loaded"? the first says
             todo = [i for i in todo if not _already_loaded(results[i], earlier[i], options)]
@@ -450,6 +463,10 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
     logs = [p.log for p in batch]
     with _progress(con, logs, on_progress):
         staged = staging.read_and_stage(con, batch, options)
+        if len(batch) == 1 and not staged.split_in_python:
+            hashing.join()
+            if digests[0].get("long_line"):  # DuckDB may have dropped it without a word: Python splits the file
+                staged = staging.read_and_stage(con, batch, options, in_python=True)
     lines = staged.lines
     first_lines = [lines.get(i, (0, 0))[0] for i in range(len(batch))]
     per_file = _per_file(con)

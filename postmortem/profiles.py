@@ -80,7 +80,12 @@ def check_pattern(pattern: str, where: str = "--pattern") -> list[str]:
     except re.error as err:
         raise InputError(f"{where}: not a regular expression: {err}") from None
     names = {index: name for name, index in compiled.groupindex.items()}
-    return [names.get(i, f"_{i}") for i in range(1, compiled.groups + 1)]
+    groups = [names.get(i, f"_{i}") for i in range(1, compiled.groups + 1)]
+    seen: dict[str, str] = {}
+    for group in groups:  # DuckDB's struct of groups (and our field matching) ignores case: one would be lost
+        if (other := seen.setdefault(group.lower(), group)) != group:
+            raise InputError(f"{where}: groups {other!r} and {group!r} differ only in case; rename one")
+    return groups
 
 
 def parse(text: str, name: str, where: str) -> Profile:

@@ -187,12 +187,25 @@ def parse_params(pairs: list[str]) -> dict:
     return params
 
 
-def engine_message(err: duckdb.Error) -> str:
+def engine_message(err: BaseException) -> str:
     """The first line of an engine error; a check in our own SQL says what to do and is passed on as is."""
     text = str(err).strip()
     if OUR_ERROR in text:
         text = text.split(OUR_ERROR, 1)[1].strip()
-    return text.splitlines()[0] if text else type(err).__name__
+    first = text.splitlines()[0] if text else type(err).__name__
+    if isinstance(err, duckdb.OutOfMemoryException) or first.startswith("Out of Memory Error"):
+        first += "; give DuckDB more memory with --memory-limit (e.g. --memory-limit 4GB)"
+    return first
+
+
+def _verb(statement) -> str:
+    """The statement's own first word (INSTALL, CHECKPOINT): DuckDB files INSTALL under LOAD and CHECKPOINT
+    under CALL, which would name a statement the user did not write."""
+    text = re.sub(r"^(?:\s+|--[^\n]*|/\*.*?\*/)*", "", statement.query, flags=re.S)
+    words = re.findall(r"[A-Za-z_]+", text[:40].upper())[:2]
+    if not words:
+        return statement.type.name.replace("_", " ")
+    return " ".join(words) if words[0] == "FORCE" else words[0]
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str, *, timeout: float | None = None) -> pl.DataFrame:
@@ -208,8 +221,8 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, *, timeout: float | None =
         raise QueryError(f"`postmortem sql` runs exactly one statement; this text has {len(statements)}")
     (statement,) = statements
     if statement.type not in READ_STATEMENTS:
-        kind = statement.type.name.replace("_", " ")
-        raise QueryError(f"`postmortem sql` is read-only and runs queries (SELECT) only: {kind} is not allowed")
+        verb = _verb(statement)
+        raise QueryError(f"`postmortem sql` is read-only and runs queries (SELECT) only: {verb} is not allowed")
     try:
         return interruptible(con, lambda: con.sql(statement).pl(), timeout=timeout)
     except duckdb.Error as err:

@@ -42,6 +42,10 @@ NAMED_SUFFIXES = {
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
 HEAD_BYTES = 64 << 10
 FALLBACK_BATCH_BYTES = 32 << 20
+# The longest line kept (docs/log-format.md). A longer one is a reject holding its line number, its length and its
+# first KEPT_BYTES: a log line is never this long, a runaway or hostile one (a gzip bomb's single line) may be.
+LINE_LIMIT = 64 << 20
+KEPT_BYTES = 1024
 SCHEMA = {"raw": pl.String, "pre_reason": pl.String}
 
 _LOGFMT_PAIR = re.compile(r'(?:^|\s)[A-Za-z_@][\w.@/-]*=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)')
@@ -241,9 +245,10 @@ def head_fields(log: LogFile) -> list[str]:
     return list(names)
 
 
-def zstd_is_whole(path: Path) -> bool:
+def zstd_is_whole(path: Path, tail: LongestLine | None = None) -> bool:
     """Whether a .zst file ends where its last frame ends. DuckDB (like most readers) returns what a truncated
-    stream holds without a word, so this is checked beside its read: frame by frame, to the last byte."""
+    stream holds without a word, so this is checked beside its read: frame by frame, to the last byte. `tail`
+    is fed the decompressed bytes."""
     with open(path, "rb") as raw:
         dobj = zstandard.ZstdDecompressor().decompressobj()
         pending = b""
@@ -251,7 +256,9 @@ def zstd_is_whole(path: Path) -> bool:
             data = pending + chunk
             pending = b""
             while data:
-                dobj.decompress(data)
+                out = dobj.decompress(data)
+                if tail is not None:
+                    tail.feed(out)
                 if not dobj.eof:
                     break
                 data = dobj.unused_data  # the next frame, if any
@@ -265,40 +272,137 @@ def _at_end(raw) -> bool:
     return raw.read(1) == b""
 
 
-def fallback_batches(log: LogFile, batch_bytes: int = FALLBACK_BATCH_BYTES) -> Iterator[pl.DataFrame]:
-    """Physical lines split here, for files DuckDB's strict line reader refuses: LF, CRLF and lone CR each end a
-    line (as editors count them); bytes that are not UTF-8 keep their text escaped and a reject reason."""
-    carry = b""
-    first = True
+class LongestLine:
+    """The longest line of a stream fed block by block, as far as it matters: exact for a line longer than a
+    block (the only ones that can exceed LINE_LIMIT), a lower bound for shorter ones. Only the first and last
+    line end of each block are looked for, so this costs next to nothing beside the decompression."""
+
+    def __init__(self) -> None:
+        self.run = 0  # bytes since the last line end
+        self.longest = 0
+
+    def feed(self, block: bytes) -> None:
+        first = _first_end(block)
+        if first < 0:
+            self.run += len(block)
+            return
+        self.longest = max(self.longest, self.run + first)
+        self.run = len(block) - max(block.rfind(b"\n"), block.rfind(b"\r")) - 1
+
+    @property
+    def length(self) -> int:
+        return max(self.longest, self.run)
+
+
+def long_line(log: LogFile) -> bool:
+    """Whether a text file has a line over LINE_LIMIT where DuckDB's line reader would lose it without a word: it
+    drops a last line longer than its buffer (128 MiB) and returns the lines before. Checked beside DuckDB's
+    read: a plain file's last line is read backwards from its end (as far as the line goes); a gzip file is
+    inflated (zstd: see zstd_is_whole, which decompresses it anyway)."""
     with open(log.path, "rb") as raw:
-        stream = _decompressed(raw, log.compression)
-        while True:
-            block = stream.read(batch_bytes)
-            data = carry + block
-            if first:
-                data = data.removeprefix(b"\xef\xbb\xbf")
-                first = False
-            if block:
-                cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
-                if cut < 0 or (data[cut : cut + 1] == b"\r" and cut == len(data) - 1):
-                    carry = data  # a CR at the very end may be the first half of a CRLF
-                    continue
-                chunk, carry = data[: cut + 1], data[cut + 1 :]
-            elif data:
-                chunk, carry = data, b""
-            else:
-                break
-            yield _split(chunk)
-            if not block:
-                break
+        if log.compression == "gzip":
+            tail = LongestLine()
+            stream = _decompressed(raw, "gzip")
+            while block := stream.read(4 << 20):
+                tail.feed(block)
+            return tail.length > LINE_LIMIT
+        end, length = raw.seek(0, os.SEEK_END), 0
+        while end > 0 and length <= LINE_LIMIT:
+            start = max(0, end - (1 << 20))
+            raw.seek(start)
+            block = raw.read(end - start)
+            if length == 0:  # line ends (and blank lines) at the very end close the last line
+                block = block.rstrip(b"\r\n")
+            cut = max(block.rfind(b"\n"), block.rfind(b"\r"))
+            if cut >= 0:
+                return length + len(block) - cut - 1 > LINE_LIMIT
+            length += len(block)
+            end = start
+        return length > LINE_LIMIT
 
 
-def _split(chunk: bytes) -> pl.DataFrame:
+def fallback_batches(
+    log: LogFile, batch_bytes: int = FALLBACK_BATCH_BYTES, line_limit: int = LINE_LIMIT
+) -> Iterator[pl.DataFrame]:
+    """Physical lines split here, for files DuckDB's strict line reader refuses: LF, CRLF and lone CR each end a
+    line (as editors count them); bytes that are not UTF-8 keep their text escaped and a reject reason. A line
+    longer than `line_limit` is read past, never held: a reject with its length and first bytes."""
+    with open(log.path, "rb") as raw:
+        yield from _line_batches(_decompressed(raw, log.compression), batch_bytes, line_limit)
+
+
+def _line_batches(stream: io.BufferedIOBase, batch_bytes: int, line_limit: int) -> Iterator[pl.DataFrame]:
+    carry = b""  # the start of a line whose end is not read yet (at most line_limit bytes)
+    long: tuple[bytes, int] | None = None  # (first bytes, length so far) of a line over the limit
+    skip_lf, first, eof = False, True, False
+    while not eof:
+        block = stream.read(batch_bytes)
+        eof = not block
+        if first:
+            block, first = block.removeprefix(b"\xef\xbb\xbf"), False
+        if skip_lf and block:  # the CR that ended a long line was the last byte read: an LF after it ends it too
+            block, skip_lf = block.removeprefix(b"\n"), False
+        if long is not None:
+            end = _first_end(block)
+            piece = block if end < 0 else block[:end]
+            long = (long[0] + piece[: KEPT_BYTES - len(long[0])], long[1] + len(piece))
+            if end < 0 and not eof:
+                continue
+            yield _too_long(*long, line_limit)
+            long = None
+            if eof:
+                break
+            stop = end + (2 if block[end : end + 2] == b"\r\n" else 1)
+            skip_lf = block[end:stop] == b"\r" and stop == len(block)
+            block = block[stop:]
+        data = carry + block
+        # a CR that is the last byte read may be the first half of a CRLF: its line ends with the next read
+        until = len(data) - 1 if not eof and data.endswith(b"\r") else len(data)
+        cut = len(data) - 1 if eof else max(data.rfind(b"\n", 0, until), data.rfind(b"\r", 0, until))
+        if cut >= 0:
+            yield _split(data[: cut + 1], line_limit)
+        carry = data[cut + 1 :]
+        partial = len(carry) - (1 if carry.endswith(b"\r") else 0)
+        if partial > line_limit:
+            long, carry = (carry[:KEPT_BYTES], partial), b""
+            if partial < len(data) - cut - 1:  # the CR ending it is read: the line is complete
+                yield _too_long(*long, line_limit)
+                long, skip_lf = None, True
+
+
+def _first_end(block: bytes) -> int:
+    ends = [i for i in (block.find(b"\n"), block.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _too_long(head_bytes: bytes, length: int, line_limit: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "raw": [head_bytes.decode("utf-8", errors="backslashreplace")],
+            "pre_reason": [
+                f"line of {length:,} bytes, longer than the {_size(line_limit)} a line may have"
+                f" (its first {min(length, KEPT_BYTES):,} bytes kept)"
+            ],
+        },
+        schema=SCHEMA,
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n:,} bytes"
+
+
+def _split(chunk: bytes, line_limit: int = LINE_LIMIT) -> pl.DataFrame:
     parts = re.split(rb"\r\n|\n|\r", chunk)
     if chunk.endswith((b"\n", b"\r")):
         parts = parts[:-1]  # the terminator of the last line, not an empty line after it
     texts, reasons = [], []
     for part in parts:
+        if len(part) > line_limit:
+            long = _too_long(part[:KEPT_BYTES], len(part), line_limit)
+            texts.append(long["raw"][0])
+            reasons.append(long["pre_reason"][0])
+            continue
         try:
             texts.append(part.decode("utf-8"))
             reasons.append(None)

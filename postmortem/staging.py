@@ -26,7 +26,14 @@ from postmortem.sources import LogFile
 # A byte sequence no text line holds, as the line reader's column delimiter: a line that does hold it makes
 # strict mode fail and the file is split in Python instead (exact either way).
 LINE_DELIMITER = "\x01\x02\x03\x04"
+# What DuckDB's strict line reader raises for a file it cannot split exactly: bytes that are not UTF-8, a lone
+# CR, a line over its max_line_size (InvalidInput), a line longer than its buffer with lines after it
+# (NotImplemented: "The Parallel CSV Reader currently does not support a full read on this file").
+PYTHON_SPLITS = (duckdb.InvalidInputException, duckdb.NotImplementedException)
 SNIFF_RECORDS = 2000
+# A JSON object with more keys is a reject (docs/hostile-input.md): real records have dozens, and one with
+# 100,000 once exhausted the memory of the query that lists a file's fields.
+MAX_KEYS = 10_000
 SAMPLE_LINES = 10_000  # a file's first lines, for the sampling queries where it is staged in one pass
 # The reason one pass over a CSV file gives a line that opens a quoted field spanning lines (see csv_lines.sql):
 # never stored, the file is staged again from its lines kept in a table.
@@ -34,8 +41,7 @@ SPANNING = "a quoted CSV field spans lines"
 
 
 def first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+    return queries.engine_message(err)
 
 
 class NotInOnePass(Exception):
@@ -48,7 +54,7 @@ class BatchRefused(Exception):
     same content): each is loaded alone instead, where every case is handled and named."""
 
 
-def read_and_stage(con, batch: list[FilePlan], options: Options) -> Staged:
+def read_and_stage(con, batch: list[FilePlan], options: Options, *, in_python: bool = False) -> Staged:
     """Read one file, or a batch of small JSON-lines files, and stage its records (see stage). A JSON, logfmt or
     CSV file that DuckDB's strict reader splits is staged in one pass from the file, one row per line (a CSV file
     while no quoted field spans lines); every other file, and a batch (small, and read whole by the sampling
@@ -61,41 +67,52 @@ def read_and_stage(con, batch: list[FilePlan], options: Options) -> Staged:
             raise BatchRefused from err
         return stage(con, batch, options, one_pass=False)
     log = logs[0]
+    if in_python:  # a line longer than DuckDB's reader keeps (sources.long_line)
+        _read_lines_in_python(con, log)
+        return _split_in_python(stage(con, batch, options, one_pass=False))
     if _in_one_pass(log):
         try:
             return stage(con, batch, options, one_pass=True)
         except duckdb.IOException as err:
             _cannot_read(log, err)
-        except duckdb.InvalidInputException:  # a line DuckDB cannot split exactly: Python splits the file
+        except PYTHON_SPLITS:  # a line DuckDB cannot split exactly: Python splits the file
             queries.execute(con, "ingest/cleanup")
             _read_lines_in_python(con, log)
-            return stage(con, batch, options, one_pass=False)
+            return _split_in_python(stage(con, batch, options, one_pass=False))
         except NotInOnePass:
             queries.execute(con, "ingest/cleanup")
-    read_lines(con, log)
-    return stage(con, batch, options, one_pass=False)
+    in_python = read_lines(con, log)
+    return _split_in_python(stage(con, batch, options, one_pass=False), in_python)
+
+
+def _split_in_python(staged: Staged, in_python: bool = True) -> Staged:
+    staged.split_in_python = in_python
+    return staged
 
 
 def _in_one_pass(log: LogFile) -> bool:
     return formats.get(log.format).one_pass and log.name_is_utf8
 
 
-def read_lines(con, log: LogFile) -> None:
-    """A file's physical lines into `source_lines`, numbered by rowid."""
+def read_lines(con, log: LogFile) -> bool:
+    """A file's physical lines into `source_lines`, numbered by rowid; True where Python split them."""
     parquet = formats.get(log.format).read == "parquet"
     if not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
         if parquet:
             raise InputError(f"{log.name}: a Parquet file needs a UTF-8 file name; rename it")
         _read_lines_in_python(con, log)
-    elif parquet:
+        return True
+    if parquet:
         queries.execute(con, "ingest/read_parquet", path=str(log.path))
-    else:
-        try:
-            read_lines_in_duckdb(con, [log])
-        except duckdb.InvalidInputException:
-            _read_lines_in_python(con, log)
-        except duckdb.IOException as err:
-            _cannot_read(log, err)
+        return False
+    try:
+        read_lines_in_duckdb(con, [log])
+    except PYTHON_SPLITS:
+        _read_lines_in_python(con, log)
+        return True
+    except duckdb.IOException as err:
+        _cannot_read(log, err)
+    return False
 
 
 def _cannot_read(log: LogFile, err: duckdb.IOException):
@@ -144,6 +161,7 @@ class Staged:
     lines: dict[int, tuple[int, int]]  # by file: (its first line's number in what was read, its lines)
     records: list[tuple[str, str]]  # the queries that make `records` from source_lines (none: it is a table)
     record_params: dict  # their parameters
+    split_in_python: bool = False  # the lines were split by Python (sources.fallback_batches), not DuckDB
 
 
 def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> Staged:
@@ -178,14 +196,14 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
         available = header
         plan = mapping.resolve(kind, chosen, header, nested=False, default_service=default_service)
         positions = [header.index(name) + 1 for name in plan.sources]
-        extra = [i + 1 for i, name in enumerate(header) if name not in plan.sources]
+        extra = [i + 1 for i in range(len(header)) if i + 1 not in positions]  # a repeated column's later copies too
         csv_params = {
             "header_line": header_line,
             "delimiter": log.delimiter,
             "field_pattern": _csv_field_pattern(log.delimiter),
             "width": len(header),
             "positions": positions or [0],
-            "extra_names": [header[i - 1] for i in extra],
+            "extra_names": [_column_names(header)[i - 1] for i in extra],
             "extra_positions": extra,
             "spanning": SPANNING,
         }
@@ -216,7 +234,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
         )
     else:
         json_lines = [("numbered_lines", "ingest/numbered_lines"), ("json_lines", formats.get(log.format).json_lines)]
-        fields = queries.run_chained(con, json_lines, "ingest/json_fields", limit=SNIFF_RECORDS)
+        fields = queries.run_chained(con, json_lines, "ingest/json_fields", limit=SNIFF_RECORDS, max_keys=MAX_KEYS)
         available = fields["field"].to_list()
         plan = mapping.resolve(kind, chosen, available, nested=True, default_service=default_service)
         checks = queries.run_chained(
@@ -229,6 +247,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
             "known": plan.known,
             "check_duplicates": checks["duplicates"].item(),
             "check_nested": checks["nested"].item(),
+            "max_keys": MAX_KEYS,
         }
     notes = [note for field, note in plan.defaulted.items() if field != "service"]
     numbers = (
@@ -325,6 +344,19 @@ def hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | N
         else:
             suggestions.append(f"--map {our}=FIELD")
     return f"no field maps to {', '.join(unmapped)}; the file has {have}: try {' '.join(suggestions)}"
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """The header's names, a repeated one numbered by its place among its copies (`message`, `message_2`) so that
+    every column keeps its value under a name of its own (in `extra`) and none is dropped."""
+    names: list[str] = []
+    for name in header:
+        unique, copy = name, 1
+        while unique in names or (copy > 1 and unique in header):
+            copy += 1
+            unique = f"{name}_{copy}"
+        names.append(unique)
+    return names
 
 
 def _csv_field_pattern(delimiter: str) -> str:

@@ -30,9 +30,12 @@ def parse_iso(text: str) -> datetime:
 
 
 def zone(name: str | None) -> ZoneInfo | None:
-    """An IANA zone, None for none given; an unknown name is a one-line error."""
-    if not name:
+    """An IANA zone, None for none given; an unknown or empty name is a one-line error (`--display-tz ''` from
+    an unset shell variable must not pass for "no zone")."""
+    if name is None:
         return None
+    if not name.strip():
+        raise InputError("empty time zone ''; use an IANA name such as America/New_York, or leave the option out")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -51,7 +54,7 @@ class Clock:
         self.dated = dated
 
     def with_dates(self, dated: bool) -> Clock:
-        clock = Clock(self.display_tz, now=self.now, dated=dated)
+        clock = Clock(self.display_tz or None, now=self.now, dated=dated)
         return clock
 
     def __call__(self, value: datetime | None, seconds: bool = True) -> str:

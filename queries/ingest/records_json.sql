@@ -2,7 +2,7 @@
 -- $sources, JSON paths) and its unmapped top-level keys (`extra`, a JSON object). A blank line stays a row
 -- (`blank`), so one pass from the file's lines keeps one row per line, in order.
 -- reads: json_lines (JSON lines as written, or logfmt lines as JSON objects)
--- params: $sources, $known, $check_duplicates, $check_nested
+-- params: $sources, $known, $check_duplicates, $check_nested, $max_keys (wider objects are rejects)
 -- returns: line, file_no, blank, raw, line_raw (the line as written), parse_error, v (objects and arrays
 -- marked: see is_container), extra
 with lines as (
@@ -36,6 +36,8 @@ final as (
         null::varchar as raw,  -- a record spanning lines (JSON has none)
         raw as line_raw,
         coalesce(pre_reason, parse_error,
+                 case when len(keys) > $max_keys
+                      then 'a JSON object with ' || len(keys) || ' keys, more than the ' || $max_keys || ' allowed' end,
                  -- per record only where the file's first records show a duplicate key (costly on every line)
                  case when $check_duplicates and len(keys) <> list_unique(keys)
                       then 'a key appears twice in the JSON object' end) as parse_error,
@@ -47,6 +49,7 @@ final as (
                  else v[i] end)
              else v end as v,
         case
+            when len(keys) > $max_keys then null
             when len(list_filter(keys, lambda k: not list_contains($known, k))) > 0 then
                 to_json(map_from_entries(list_filter(map_entries(json_transform(doc, '"MAP(VARCHAR, JSON)"')),
                                                      lambda e: not list_contains($known, e.key))))
