@@ -17,7 +17,7 @@
 --          size, relative_size, lead_seconds, glitch_correlation, alert_threshold, alert_at
 with m as (  -- with an onset, only the minutes from the baseline's start to $metric_horizon_minutes after it
     select name, labels, type, minute, value
-    from metric_minutes_between(
+    from metric_minutes_of(
         coalesce(
             cast($onset as timestamptz)
                 - to_minutes(cast($metric_guard_minutes + $metric_baseline_minutes + 1 as bigint)),
@@ -26,7 +26,8 @@ with m as (  -- with an onset, only the minutes from the baseline's start to $me
         coalesce(
             cast($onset as timestamptz) + to_minutes(cast($metric_horizon_minutes as bigint)),
             cast('infinity' as timestamptz)
-        )
+        ),
+        cast(null as varchar[])
     )
 ),
 bounds as (

@@ -559,3 +559,18 @@ def test_the_alert_what_if_is_set_against_the_notes_detection_time(simulated):
     # the alert would have fired at 21:11:00; the notes say someone was alerted at 21:14:00: 180 s earlier
     assert (leading["name"], leading["alert_before_detection_s"]) == ("node_cpu_utilisation", 180.0)
     assert facts["metrics"][1]["alert_before_detection_s"] == -480.0  # 21:22 alert, 8 min after 21:14
+
+
+def test_the_lead_time_table_lists_fifty_series_and_says_how_many_more(simulated):
+    from postmortem import commands, render, report
+    from postmortem.timefmt import Clock
+
+    _, _, path = simulated
+    facts = commands.load_facts(path)
+    steady = next(m for m in facts["metrics"] if m["changed_at"] is None)
+    # 3 real series + 60 copies of the steady one with other labels = 63; 50 listed, 13 not
+    facts["metrics"] += [{**steady, "labels": {"instance": f"auth-{i + 2}"}} for i in range(60)]
+    context = report.build_context(facts, {}, Clock())
+    assert (len(context["metrics"]["rows"]), context["metrics"]["not_listed"]) == (50, 13)
+    assert context["metrics"]["rows"][0]["series"].startswith("node_cpu_utilisation")
+    assert "13 more series, none earlier than those above, are not listed" in render.render_html(context)

@@ -13,6 +13,7 @@ from postmortem import charts, figures
 from postmortem.metrics.changes import onset, series_label, shown_series
 from postmortem.timefmt import Clock, duration, iso
 
+TABLE_ROWS = 50  # the lead-time table lists this many series (changed ones first); the JSON and query hold all
 WELL_BEFORE_S = 120  # a series that moved at least this long before the onset is named in the summary
 MARGIN = timedelta(minutes=5)
 COLORS = {  # one colour per kind of moment, the same on every panel
@@ -61,7 +62,8 @@ def section(facts: dict, clock: Clock) -> dict | None:
         "has_onset": start is not None,
         "series": len(metrics),
         "changed": sum(m["changed_at"] is not None for m in metrics),
-        "rows": [lead_row(m, clock) for m in metrics],
+        "rows": [lead_row(m, clock) for m in metrics[:TABLE_ROWS]],
+        "not_listed": max(0, len(metrics) - TABLE_ROWS),
         "shown": len(shown_series(metrics)),
     }
 

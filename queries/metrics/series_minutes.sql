@@ -5,6 +5,10 @@ with wanted as (
     select unnest($names) as name, unnest($labels) as labels, unnest(range(len($names))) as series_no
 )
 select w.series_no, m.name, m.labels, m.minute, m.value
-from metric_minutes as m
+from metric_minutes_of(
+    cast('-infinity' as timestamptz),
+    cast('infinity' as timestamptz),
+    list_transform(list_zip($names, $labels), lambda p: p[1] || chr(31) || p[2])
+) as m
 join wanted as w on w.name = m.name and w.labels = cast(m.labels as varchar)
 order by w.series_no, m.minute

@@ -2,10 +2,11 @@
 -- holds no metrics). A gauge: its mean over the minute. A counter: its rate per second over the minute, the
 -- increase between consecutive points divided by the time between them, where a drop is a reset (the counter
 -- restarted from zero, so the increase is the new value, as Prometheus' rate() counts it). A counter's first
--- point has no rate; a minute without one has no value and no row. `metric_minutes_between(lo, hi)` reads only the
--- points in [lo, hi) (a question about the hours around an incident need not window a day of points).
+-- point has no rate; a minute without one has no value and no row. `metric_minutes_of(lo, hi, series)` reads only the
+-- points in [lo, hi) of the series named in `series` (each `name || chr(31) || labels`; null: all), so a question
+-- about a few series, or the hours around an incident, need not window every point.
 -- params: none
-create or replace temp macro metric_minutes_between(lo, hi) as table
+create or replace temp macro metric_minutes_of(lo, hi, series) as table
 with steps as (
     select
         name, labels, type, ts, value,
@@ -13,6 +14,7 @@ with steps as (
         lag(ts) over w as prev_ts
     from metric_points
     where ts >= lo and ts < hi
+        and (series is null or list_contains(series, name || chr(31) || cast(labels as varchar)))
     window w as (partition by name, labels order by ts)
 ),
 increases as (
@@ -39,4 +41,4 @@ final as (
 select * from final where value is not null;
 
 create or replace temp view metric_minutes as
-select * from metric_minutes_between(cast('-infinity' as timestamptz), cast('infinity' as timestamptz));
+select * from metric_minutes_of(cast('-infinity' as timestamptz), cast('infinity' as timestamptz), cast(null as varchar[]));
