@@ -115,12 +115,12 @@ def build_context(facts: dict, notes: dict, clock: Clock) -> dict:
         "action_items": items,
         "top_action_items": items[:FIRST_SCREEN_ACTIONS],
         "charts": {},
-        "switchover": switchover_text(move, clock),
+        "switchover": switchover_text(move, (evidence.get("time_to_follow") or [None])[0], clock),
         "phases": [
             {"phase": p["phase"], "space_id": p["space_id"], "start": clock(p["start"]), "end": clock(p["end"])}
             for p in (incident["phases"] if incident else [])
         ],
-        "speakers": speaker_rows(evidence.get("speakers", []), clock),
+        "speakers": speaker_rows(evidence.get("speakers", []), evidence.get("mic_toggles", []), clock),
         "tables": {},
         "glitch_scope": f"Glitch reports in {from_space} (the failed room) over its whole life; the chart above "
         "shows its replacement too."
@@ -196,7 +196,7 @@ def impact_line(facts: dict, clock: Clock) -> str:
         span = f"{clock(window['start'], seconds=False)} – {clock(window['end'], seconds=False)}"
         line = (
             f"{window['users_affected']:,} users affected for "
-            f"{duration((window['end'] - window['start']).total_seconds())} ({span}); "
+            f"{duration((window['end'] - window['start']).total_seconds()).removesuffix(' 00 s')} ({span}); "
             f"{window['users_reporting']:,} reported a glitch"
         )
         if move:
@@ -207,7 +207,7 @@ def impact_line(facts: dict, clock: Clock) -> str:
         return line + "."
     if burst:
         return (
-            f"{burst['errors']:,} error-level records in {duration(burst['minutes'] * 60)} "
+            f"{burst['errors']:,} error-level records in {duration(burst['minutes'] * 60).removesuffix(' 00 s')} "
             f"({clock(burst['start'], seconds=False)} – {clock(burst['end'], seconds=False)}), up to "
             f"{burst['peak_per_minute']:,} a minute, from {facts['errors']['services']:,} services "
             "in the error log; which users this touched cannot be told without room logs."
@@ -502,10 +502,16 @@ def anchor_rows(facts: dict, clock: Clock) -> list[dict]:
     ]
 
 
-def switchover_text(move: dict | None, clock: Clock) -> dict | None:
+def switchover_text(move: dict | None, follow: dict | None, clock: Clock) -> dict | None:
+    """The switch-over as shown, with how long followers took (time_to_follow: from leaving the failed room to
+    joining the replacement) when any followed."""
     if not move:
         return None
     return {
+        "time_to_follow": f"median {duration(follow['median_s'])}, 90th percentile {duration(follow['p90_s'])} "
+        f"(fastest {duration(follow['min_s'])}, slowest {duration(follow['max_s'])})"
+        if follow and follow["followers"]
+        else "",
         "from_space": move["from_space"],
         "to_space": move["to_space"],
         "from_host": move["from_host"],
@@ -523,8 +529,10 @@ def switchover_text(move: dict | None, clock: Clock) -> dict | None:
     }
 
 
-def speaker_rows(segments: list[dict], clock: Clock) -> list[dict]:
-    """Per speaker and room: on stage from, until, how often they left and came back, time with mic on."""
+def speaker_rows(segments: list[dict], toggles: list[dict], clock: Clock) -> list[dict]:
+    """Per speaker and room: on stage from, until, how often they left and came back, time with mic on, and
+    how often they toggled their mic (mic_toggles: many toggles in a few minutes is a speaker fighting audio)."""
+    toggled = {(t["space_id"], t["user_id"]): t["toggles"] for t in toggles}
     out: dict[tuple, dict] = {}
     for s in segments:
         row = out.setdefault(
@@ -551,6 +559,7 @@ def speaker_rows(segments: list[dict], clock: Clock) -> list[dict]:
             "on_stage": f"{clock(r['first'])} – {clock(r['last'])}",
             "left_and_came_back": f"{r['left']:,}",
             "mic_on": duration(r["mic_s"]),
+            "mic_toggles": f"{toggled.get((r['space_id'], r['user_id']), 0):,}",
         }
         for r in out.values()
     ]

@@ -280,6 +280,7 @@ def gather_evidence(con: duckdb.DuckDBPyConnection, facts: dict, quality: list[d
     out["glitch_breakdown"] = records(queries.run(con, "glitch_breakdown", space_id=from_space))
     out["storm"] = records(queries.run(con, "reconnect_storm", space_id=from_space))
     out["speakers"] = records(queries.run(con, "speakers", **pair))
+    out["mic_toggles"] = records(queries.run(con, "mic_toggles", **pair))
     impact_start = facts["anchors"]["impact_start"]
     if impact_start and from_room:
         window = dict(space_id=from_space, start=impact_start, end=impact_end(facts))
@@ -299,6 +300,7 @@ def gather_evidence(con: duckdb.DuckDBPyConnection, facts: dict, quality: list[d
         )
     if move:
         out["funnel"] = records(queries.run(con, "funnel", **pair))
+        out["time_to_follow"] = records(queries.run(con, "time_to_follow", **pair))
     return out
 
 

@@ -210,6 +210,8 @@ def test_speakers_reach_the_report(context):
     rows = {(r["space_id"], r["user_id"]): r for r in context["speakers"]}
     assert rows[("sp-main", "u-spk3")]["left_and_came_back"] == "3"  # the simulation: 3 times in and out
     assert rows[("sp-main", "u-host")]["role"] == "host"
+    assert rows[("sp-main", "u-host")]["mic_toggles"] == "9"  # mic_toggles: 5 mic_on + 4 mic_off
+    assert rows[("sp-rescue", "u-cohost")]["mic_toggles"] == "0"
     lanes = context["charts"]["speakers"]["spec"]
     data = [d for layer in lanes["layer"] for d in layer["data"]["values"]]
     assert {"mic on", "mic off"} <= {d["mic"] for d in data}
@@ -755,6 +757,12 @@ def test_report_renders_in_chromium_offline(browser, sample_html):
     assert [m for m in messages if m[0] in ("error", "pageerror", "warning")] == []
     assert requests == [sample_html.as_uri()]  # the page itself and nothing else
     assert "degraded" in page.inner_text("#executive-summary")
+    # The first screen (900 px high): the root cause stands above the first chart, which starts on it.
+    root, chart = page.evaluate(
+        "[document.querySelector('#root-cause').getBoundingClientRect().bottom,"
+        " document.querySelector('figure.chart').getBoundingClientRect().top]"
+    )
+    assert root <= chart < 900, (root, chart)
     # Printed: no heading left alone at the foot of a page, no chart split over two.
     page.emulate_media(media="print")
     styles = page.evaluate(
@@ -899,7 +907,7 @@ def test_first_screen_title_impact_and_leads(context):
     assert context["title"] == "Audio failure in u-host's room on 2026-03-14"
     # 963 users in sp-main during 21:12-21:28; 928 of them reported; 600 of 1,000 listeners followed.
     assert context["impact"] == (
-        "963 users affected for 16 min 00 s (21:12 UTC – 21:28 UTC); 928 reported a glitch; "
+        "963 users affected for 16 min (21:12 UTC – 21:28 UTC); 928 reported a glitch; "
         "600 of 1,000 listeners (60%) followed to the replacement room."
     )
     assert context["leads"][0].startswith("first error naming the room: audio-relay at 21:12:45 UTC, 46 s after onset")
@@ -1175,3 +1183,11 @@ def test_months_of_errors_draw_day_buckets_and_name_the_span(months_of_errors):
     # No record names a server: not "0 servers".
     assert facts["evidence"]["top_messages"][0]["servers"] is None
     assert context["tables"]["top_messages"][0]["servers"] == "not logged"
+
+
+def test_switchover_says_how_long_followers_took(context, sample_html):
+    # time_to_follow on the sample: 600 followers, median 442.8 s, p90 853.9 s, 270.4 s to 1,592.8 s.
+    assert context["switchover"]["time_to_follow"] == (
+        "median 7 min 23 s, 90th percentile 14 min 14 s (fastest 4 min 30 s, slowest 26 min 33 s)"
+    )
+    assert '<span id="time-to-follow">median 7 min 23 s' in sample_html.read_text()
