@@ -248,10 +248,10 @@ def run_query(
     lo, hi = parse_instant(since, "--since"), parse_instant(until, "--until")
     if (lo or hi) and not {"start", "end"} & set(wanted):
         raise QueryError(f"query {name!r} takes no time window ($start, $end): --since/--until do not apply")
+    given = {**params, **{k: t for k, t in (("start", lo), ("end", hi)) if t is not None}}
+    relative = any(t is not None and t.absolute is None for t in (lo, hi))
     with engine.open_read(db_path) as con:
-        if any(t is not None and t.absolute is None for t in (lo, hi)) or any(
-            p not in params and not (p == "start" and lo) and not (p == "end" and hi) for p in wanted
-        ):
+        if relative or any(p not in given for p in wanted):  # the incident is needed: detect it
             facts = _detect(con, space, detection)
             params = {**incident_parameters(facts, detection), **params}
             anchors = facts["anchors"]
