@@ -164,6 +164,15 @@ def ingest_cmd(
     level_map: Annotated[
         list[str] | None, typer.Option(help="SOURCE=LEVEL for levels outside the common vocabularies (*=LEVEL: rest).")
     ] = None,
+    level_scale: Annotated[
+        str | None,
+        typer.Option(
+            help="Scale of numeric levels: syslog, nextcloud/php, dotnet, bunyan/pino, otel, http, syslog_pri."
+        ),
+    ] = None,
+    default: Annotated[
+        list[str] | None, typer.Option("--default", help="FIELD=VALUE where a record has no value for FIELD.")
+    ] = None,
     pattern: Annotated[
         str | None, typer.Option(help="Text logs: a regex with named groups, e.g. (?P<ts>...) (?P<message>.*).")
     ] = None,
@@ -199,7 +208,9 @@ def ingest_cmd(
     from postmortem import mapping, terminal
     from postmortem.timefmt import parse_duration
 
-    field_map = mapping.parse_options(map_, set_, ts_format, level_map, pattern, multiline)
+    field_map = mapping.parse_options(
+        map_, set_, ts_format, level_map, pattern, multiline, defaults=default, level_scale=level_scale
+    )
     options = ingest_mod.Options(
         kind=kind,
         format=fmt,

@@ -236,8 +236,9 @@ def _kind_of(log: LogFile, options: Options, profile: profiles.Profile | None) -
     if kind:
         return kind
     shown = ", ".join(sorted({f.lower() for f in fields})[:12]) or "no named fields"
+    *some, last = kinds.staged()
     raise InputError(
-        f"{log.name}: cannot tell whether this is a {' or '.join(kinds.staged())} log from its name or fields"
+        f"{log.name}: cannot tell whether this is a {', '.join(some)} or {last} log from its name or fields"
         f" (it has: {shown}); pass --kind {'|'.join(kinds.names())}"
     )
 

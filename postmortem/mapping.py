@@ -175,14 +175,32 @@ OTEL_RANGES = (
 )
 OTEL_LEVELS = {str(n): level for numbers, level in OTEL_RANGES for n in numbers}
 HTTP_LEVELS = {"1xx": "info", "2xx": "info", "3xx": "info", "4xx": "warn", "5xx": "error"}
+# Nextcloud's and PHP's (Monolog-less) 0-4; .NET's LogLevel 0-5 (Trace, Debug, Information, Warning, Error, Critical).
+NEXTCLOUD_LEVELS = {"0": "debug", "1": "info", "2": "warn", "3": "error", "4": "fatal"}
+DOTNET_LEVELS = {"0": "debug", "1": "debug", "2": "info", "3": "warn", "4": "error", "5": "fatal"}
 # A syslog <PRI> is facility * 8 + severity.
 SYSLOG_PRI_LEVELS = {str(pri): SYSLOG_LEVELS[str(pri % 8)] for pri in range(192)}
 SCALES = {
     "syslog_pri": SYSLOG_PRI_LEVELS,
     "syslog": SYSLOG_LEVELS,
+    "nextcloud": NEXTCLOUD_LEVELS,
+    "php": NEXTCLOUD_LEVELS,
+    "dotnet": DOTNET_LEVELS,
     "bunyan": BUNYAN_LEVELS,
+    "pino": BUNYAN_LEVELS,
     "otel": OTEL_LEVELS,
     "http": HTTP_LEVELS,
+}
+# The scales numbers alone may be read on, where the values fit one of them only (a <PRI> is never guessed: its
+# 0-191 holds every other scale's numbers; php and pino are other names of nextcloud and bunyan).
+GUESSABLE_SCALES = ("syslog", "nextcloud", "dotnet", "bunyan", "otel", "http")
+SCALE_RANGES = {
+    "syslog": "0-7",
+    "nextcloud": "0-4",
+    "dotnet": "0-5",
+    "bunyan": "10-60",
+    "otel": "1-24",
+    "http": "100-599",
 }
 # `unknown` is for logs that carry no severity at all (syslog without <PRI>): said, never guessed.
 LEVELS = ("debug", "info", "warn", "error", "fatal", "unknown")
@@ -214,7 +232,7 @@ class Mapping:
     defaults: dict[str, str] = field(default_factory=dict)  # a profile's value where the log has none
     ts_formats: list[str] = field(default_factory=list)
     level_map: dict[str, str] = field(default_factory=dict)
-    level_scale: str | None = None  # syslog | bunyan | otel | http; None: by the values seen
+    level_scale: str | None = None  # a name in SCALES; None: by the values seen, where they fit one scale only
     pattern: str | None = None  # text logs: a regex with named groups
     multiline: bool = False  # text logs: an unmatched line continues the record above (a stack trace)
 
@@ -248,8 +266,11 @@ def parse_options(
     level_maps: list[str] | None = None,
     pattern: str | None = None,
     multiline: bool = False,
+    defaults: list[str] | None = None,
+    level_scale: str | None = None,
 ) -> Mapping:
-    """`--map FIELD=SOURCE[+SOURCE]`, `--set FIELD=VALUE`, `--ts-format`, `--level-map SOURCE=LEVEL[,..]`."""
+    """`--map FIELD=SOURCE[+SOURCE]`, `--set FIELD=VALUE`, `--ts-format`, `--level-map SOURCE=LEVEL[,..]`,
+    `--default FIELD=VALUE` (where a record has none), `--level-scale NAME`."""
     fields: dict[str, list[list[str]]] = {}
     for text in maps or []:
         name, sep, source = text.partition("=")
@@ -263,6 +284,14 @@ def parse_options(
         if not sep:
             raise InputError(f"--set {text!r} is not of the form FIELD=VALUE")
         constants[_known_field(name)] = value
+    filled: dict[str, str] = {}
+    for text in defaults or []:
+        name, sep, value = text.partition("=")
+        if not sep or not value:
+            raise InputError(f"--default {text!r} is not of the form FIELD=VALUE")
+        filled[_known_field(name)] = value
+    if level_scale is not None and level_scale not in SCALES:
+        raise InputError(f"unknown --level-scale {level_scale!r}; use one of: {', '.join(SCALES)}")
     level_map: dict[str, str] = {}
     for text in level_maps or []:
         for pair in text.split(","):
@@ -274,8 +303,10 @@ def parse_options(
         fields=fields,
         required=frozenset(fields),
         constants=constants,
+        defaults=filled,
         ts_formats=list(ts_formats or []),
         level_map=level_map,
+        level_scale=level_scale,
         pattern=pattern,
         multiline=multiline,
     )
@@ -415,18 +446,42 @@ def _top_level(available: list[str]) -> set[str]:
     return {n for n in available if "." not in n or n.split(".")[0] not in names}
 
 
-def level_table(mapping: Mapping, seen_numbers: list[str]) -> tuple[list[str], list[str]]:
-    """Source level text (lower-cased) -> our level, as two parallel lists for a DuckDB MAP parameter.
+class UnclearScale(InputError):
+    """Numeric levels that fit several scales, where no profile or --level-scale says which."""
 
-    Numbers follow the mapping's scale, else the values seen: all of 10..60 in tens -> bunyan/pino, else 0..7 ->
-    syslog. Words cover syslog, Java, log4j, Python, OpenTelemetry severityText and single letters."""
+
+def fitting_scales(numbers: list[str]) -> list[str]:
+    """The scales every one of these numbers belongs to (HTTP status: any 100-599)."""
+
+    def fits(scale: str, n: str) -> bool:
+        return 100 <= int(n) <= 599 if scale == "http" else n in SCALES[scale]
+
+    return [scale for scale in GUESSABLE_SCALES if numbers and all(fits(scale, n) for n in numbers)]
+
+
+def level_scale(mapping: Mapping, seen_numbers: list[str]) -> str | None:
+    """The scale numeric levels are read on: the mapping's (a profile's, --level-scale), else the one scale the
+    numbers seen fit. Numbers that fit several are refused (UnclearScale naming them and the flag to pass): level
+    1 is an alert on syslog's scale and info on Nextcloud's, and a wrong guess loads every line wrong."""
+    if mapping.level_scale:
+        return mapping.level_scale
+    numbers = sorted(set(seen_numbers) - set(mapping.level_map), key=int)
+    fits = fitting_scales(numbers)
+    if len(fits) > 1:
+        shown = ", ".join(numbers[:8]) + (", ..." if len(numbers) > 8 else "")
+        scales = ", ".join(f"{s} {SCALE_RANGES[s]}" for s in fits)
+        raise UnclearScale(
+            f"numeric levels ({shown}) fit several scales ({scales}) and nothing says which;"
+            f" pass --level-scale NAME, e.g. --level-scale {fits[0]}"
+        )
+    return fits[0] if fits else None
+
+
+def level_table(mapping: Mapping, scale: str | None) -> tuple[list[str], list[str]]:
+    """Source level text (lower-cased) -> our level, as two parallel lists for a DuckDB MAP parameter: the words
+    of syslog, Java, log4j, Python, OpenTelemetry severityText and single letters, the numbers of `scale`, then
+    the mapping's own level map."""
     table = dict(LEVEL_WORDS)
-    scale = mapping.level_scale
-    if scale is None and seen_numbers:
-        if all(n in BUNYAN_LEVELS for n in seen_numbers):
-            scale = "bunyan"
-        elif all(n in SYSLOG_LEVELS for n in seen_numbers):
-            scale = "syslog"
     if scale:
         table.update(SCALES[scale])
     table.update(mapping.level_map)

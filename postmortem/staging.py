@@ -255,9 +255,15 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
         if kind == "error"
         else None
     )
-    level_names, level_values = mapping.level_table(
-        chosen, numbers.to_series().to_list() if numbers is not None else []
-    )
+    try:
+        scale = mapping.level_scale(chosen, numbers.to_series().to_list() if numbers is not None else [])
+    except mapping.UnclearScale as err:
+        raise InputError(f"{log.name}: {err}") from None
+    if scale and not chosen.level_scale:
+        notes.append(
+            f"numeric levels read on the {scale} scale ({mapping.SCALE_RANGES[scale]}), the one their values fit"
+        )
+    level_names, level_values = mapping.level_table(chosen, scale)
     ts_params = log_times.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
     at = (plan.alternatives[0] or [0])[0]
     if queries.run_chained(con, records, "ingest/yearless_timestamps", at=at, **record_params).item():
