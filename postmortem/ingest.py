@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from postmortem import db, formats, kinds, mapping, profiles, queries, sources, staging, webrtc
+from postmortem import db, formats, kinds, mapping, profiles, queries, recognition, sources, staging, webrtc
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
 from postmortem.metrics import read as metric_read
@@ -201,21 +201,20 @@ def _plan_file(path: Path, options: Options, chosen: profiles.Profile | None) ->
 def _profile_of(log: LogFile, options: Options) -> profiles.Profile | None:
     """A built-in profile by the file's fields (JSON, CSV) or lines (text); None means our own field names."""
     by = formats.get(log.format).profile_by
-    if by == "fields":
-        return profiles.detect(sources.head_fields(log))
     if by in profiles.built_in():
         return profiles.built_in()[by]
+    if by == "fields":
+        fields = sources.head_fields(log)
+        if formats.get(log.format).route == "csv":
+            lines = sources.head_lines(sources.head(log.path, log.compression), limit=recognition.HEAD_RECORDS + 1)
+            records = recognition.head_records(lines, log.delimiter)
+        else:
+            lines = sources.head_lines(sources.head(log.path, log.compression), limit=recognition.HEAD_RECORDS)
+            records = recognition.head_records(lines)
+        return recognition.choose_structured(log.name, fields, records, options.mapping)
     if by == "lines" and options.mapping.pattern is None:
         lines = sources.head_lines(sources.head(log.path, log.compression))
-        best, share = profiles.best_text_profile(lines)
-        if best is None or share < 0.5:
-            sample = lines[0][:80] if lines else "(empty)"
-            raise InputError(
-                f"{log.name}: cannot read this text log: no built-in format matches its lines (first: {sample!r});"
-                " pass --pattern with named groups, e.g. '^(?P<ts>\\S+ \\S+) (?P<level>\\w+) (?P<message>.*)$',"
-                " or --profile (see `postmortem profiles`)"
-            )
-        return best
+        return recognition.choose_text(log.name, lines, options.mapping)
     return None
 
 

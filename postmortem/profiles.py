@@ -134,37 +134,5 @@ def load(name_or_path: str) -> Profile:
     raise InputError(f"unknown profile {name_or_path!r}; built in: {', '.join(profiles)} (or a .toml file)")
 
 
-def detect(fields: list[str]) -> Profile | None:
-    """The built-in JSON/CSV profile whose `detect` fields are all present (case-insensitive), most specific first."""
-    have = {f.lower() for f in fields}
-    matching = [p for p in built_in().values() if p.detect and all(d.lower() in have for d in p.detect)]
-    return max(matching, key=lambda p: len(p.detect), default=None)
-
-
 def text_profiles() -> list[Profile]:
     return [p for p in built_in().values() if p.mapping.pattern]
-
-
-# A line that opens with a date opens a record of some timestamped format: never a continuation of another's.
-_DATED = re.compile(r"^\W{0,2}(?:\d{4}[-/.]\d\d[-/.]\d\d|\d{6} \d{6}|[A-Z][a-z]{2} +\d{1,2} \d\d:)")
-
-
-def best_text_profile(lines: list[str]) -> tuple[Profile | None, float]:
-    """The built-in text profile that explains the largest share of `lines`, and that share.
-
-    A line is explained when the pattern matches it or, for a multiline profile, when it follows a matched line
-    and does not open with a date (a stack trace under a record). Among equal shares the pattern that reads more
-    of each line wins (more named groups: haproxy's over plain syslog's, vpxd's over `ts LEVEL message`)."""
-    best, score = None, (0.0, 0)
-    for profile in text_profiles():
-        pattern = re.compile(profile.mapping.pattern)
-        explained, started = 0, False
-        for line in lines:
-            if pattern.match(line):
-                explained, started = explained + 1, True
-            elif started and profile.mapping.multiline and not _DATED.match(line):
-                explained += 1
-        candidate = (explained / len(lines) if lines else 0.0, len(pattern.groupindex))
-        if candidate > score:
-            best, score = profile, candidate
-    return best, score[0]

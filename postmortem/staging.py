@@ -266,7 +266,8 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     level_names, level_values = mapping.level_table(chosen, scale)
     ts_params = log_times.parameters(options.tz, chosen.ts_formats, year, options.clock_offset_s)
     at = (plan.alternatives[0] or [0])[0]
-    if queries.run_chained(con, records, "ingest/yearless_timestamps", at=at, **record_params).item():
+    yearless = {k: ts_params[k] for k in ("ts_formats", "yearless_formats")}
+    if queries.run_chained(con, records, "ingest/yearless_timestamps", at=at, **yearless, **record_params).item():
         notes.append(
             f"timestamps without a year read as {year}"
             + ("" if options.year else " (the file's modification year; --year to choose)")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from postmortem import db, ingest, profiles
+from postmortem import db, ingest, profiles, recognition
 from postmortem.cli import app
 
 FORMATS = Path(__file__).parent / "data" / "formats"
@@ -455,7 +455,7 @@ def test_postgres_detail_lines_join_the_error_above(runner, tmp_path):
     [(p.example, p.name) for p in profiles.built_in().values() if p.mapping.pattern and p.example],
 )
 def test_each_text_profile_recognises_its_own_example(text, profile):
-    best, share = profiles.best_text_profile([text])
+    best, share = recognition.best_text_profile([text])
     assert (best.name if best else None, share) == (profile, 1.0)
 
 

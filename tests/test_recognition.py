@@ -1,6 +1,7 @@
 """Never a wrong load: numeric level scales, --default, year-less timestamps, recognition by score, directive
 lines. Every refusal's hint is followed here, and the file it names then loads exactly."""
 
+import os
 import re
 import shlex
 from datetime import UTC, datetime
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 import duckdb
 from conftest import write_lines
 
+from postmortem import mapping, profiles, recognition
 from postmortem.cli import app
 
 
@@ -112,3 +114,113 @@ def test_default_fills_a_field_only_where_the_record_lacks_it(runner, tmp_path):
     ]
     bad = run(runner, "ingest", path, "--db", database, "--default", "level")
     assert bad.exit_code == 1 and "--default 'level' is not of the form FIELD=VALUE" in bad.output
+
+
+# --- recognition by score -------------------------------------------------------------------------------------
+
+
+def test_a_zone_abbreviation_is_never_a_level():
+    plain = mapping.Mapping()
+    assert [recognition.valid_level(t, plain) for t in ("PDT", "UTC", "CEST", "gmt", "ERROR", "warning")] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
+    # even a level map naming it does not make a zone a level
+    assert not recognition.valid_level("PDT", mapping.Mapping(level_map={"pdt": "info"}))
+
+
+def test_postgres_stderr_with_a_zone_loads_by_score_with_no_flag(runner, tmp_path):
+    # log4j-like patterns would read `PDT` as the level; scoring counts that record as read wrong
+    path = tmp_path / "postgresql-Mon.log"
+    path.write_text(
+        "2023-05-01 10:00:00.123 PDT [123] LOG:  database system is ready to accept connections\n"
+        '2023-05-01 10:00:05.500 PDT [124] ERROR:  relation "users" does not exist at character 15\n'
+    )
+    database = tmp_path / "pm.duckdb"
+    result = run(runner, "ingest", path, "--db", database)
+    assert result.exit_code == 0, result.output
+    # PDT is UTC-7: 10:00:00.123 PDT is 17:00:00.123 UTC
+    assert rows(database, "select ts, level from error_events order by ts") == [
+        (utc(2023, 5, 1, 17, 0, 0, 123000), "info"),
+        (utc(2023, 5, 1, 17, 0, 5, 500000), "error"),
+    ]
+
+
+def _profile(name: str, pattern: str) -> profiles.Profile:
+    text = f"format = 'text'\nkind = 'error'\npattern = '{pattern}'\n"
+    return profiles.parse(text, name, name)
+
+
+def test_two_profiles_reading_a_file_equally_are_a_refusal_and_the_hint_loads_it(runner, tmp_path, monkeypatch):
+    same = r"^(?P<ts>\S+) (?P<level>\w+) (?P<message>.*)$"
+    twins = {"alpha": _profile("alpha", same), "beta": _profile("beta", same)}
+    monkeypatch.setattr(profiles, "built_in", lambda: twins)
+    path = tmp_path / "app.log"
+    path.write_text("2024-05-01T10:00:00Z ERROR disk full\n2024-05-01T10:00:01Z INFO cleaned\n")
+    database = tmp_path / "pm.duckdb"
+    refused = run(runner, "ingest", path, "--db", database)
+    assert "more than one built-in format reads this file equally well" in refused.output
+    assert "alpha (2 of 2 records" in refused.output and "beta (2 of 2 records" in refused.output
+    followed = follow(runner, refused, path, database)
+    assert followed.exit_code == 0, followed.output
+    assert rows(database, "select level, message from error_events order by ts") == [
+        ("error", "disk full"),
+        ("info", "cleaned"),
+    ]
+
+
+def test_a_poor_best_is_a_refusal_naming_the_closest(runner, tmp_path, monkeypatch):
+    only = {"alpha": _profile("alpha", r"^(?P<ts>\S+) (?P<level>\w+) (?P<message>.*)$")}
+    monkeypatch.setattr(profiles, "built_in", lambda: only)
+    path = tmp_path / "app.log"
+    # 4 lines: the pattern matches 3, but only line 1 has a timestamp and a level: (3 - 2 bad) / 4 = 25%
+    path.write_text("2024-05-01T10:00:00Z ERROR disk full\nhello there world\nnoise PDT x\nplain\n")
+    result = run(runner, "ingest", path, "--db", tmp_path / "pm.duckdb")
+    assert result.exit_code == 1
+    assert "no built-in format reads most of this file" in result.output
+    assert "closest: alpha (1 of 4 records read with a valid time and level)" in result.output
+
+
+def test_timestamps_valid_as_staging_reads_them():
+    cases = {
+        "2023-05-01 10:00:00.123 PDT": True,
+        "2015-10-18 18:01:47,978": True,
+        "20/Jul/2009:22:59:29 +0000": True,
+        "Jun 14 15:16:01": True,  # year-less syslog, given a year
+        "1684965600123": True,  # epoch milliseconds
+        "12": False,  # a counter, not 1970
+        "PDT": False,
+        "hello": False,
+    }
+    assert {text: recognition.valid_ts(text, []) for text in cases} == cases
+
+
+# --- year-less timestamps -------------------------------------------------------------------------------------
+
+
+def test_a_year_less_ts_format_takes_the_modification_year_and_says_so(runner, tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("03-17 16:13:38.811 E boom\n03-17 16:13:39.000 I fine\n")
+    june_2019 = datetime(2019, 6, 1, tzinfo=UTC).timestamp()
+    os.utime(log, (june_2019, june_2019))
+    pattern = r"^(?P<ts>\S+ \S+) (?P<level>\w) (?P<message>.*)$"
+    flags = ["--pattern", pattern, "--ts-format", "%m-%d %H:%M:%S.%f", "--set", "service=app"]
+    database = tmp_path / "a.duckdb"
+    result = run(runner, "ingest", log, "--db", database, *flags)
+    assert result.exit_code == 0, result.output
+    assert "timestamps without a year read as 2019 (the file's modification year; --year to choose)" in " ".join(
+        result.output.split()
+    )
+    assert rows(database, "select ts from error_events order by ts") == [
+        (utc(2019, 3, 17, 16, 13, 38, 811000),),
+        (utc(2019, 3, 17, 16, 13, 39),),
+    ]
+    chosen = tmp_path / "b.duckdb"
+    result = run(runner, "ingest", log, "--db", chosen, *flags, "--year", "2017")
+    assert result.exit_code == 0, result.output
+    assert "read as 2017" in result.output and "modification year" not in result.output
+    assert rows(chosen, "select min(year(ts)), max(year(ts)) from error_events") == [(2017, 2017)]
