@@ -32,6 +32,7 @@ class Format:
     many_per_line: bool = False  # one line holds many records: its blank lines are counted themselves
     profile_by: str | None = None  # how a built-in profile is told: fields (JSON keys, CSV header), lines, or a name
     kind_by_fields: bool = False  # its field names can tell the kind (else a log with no --kind is a service log)
+    directives: bool = False  # its columns are named by `#fields` / `#Fields:` lines (Zeek, W3C extended)
     sniffed_as: str | None = None  # read as this format's lines, told apart by its profile (OTLP JSON is JSON lines)
     user_choice: bool = True  # may be named by --format and by a profile's `format`
     kind: str | None = None  # a whole-file format belongs to one kind
@@ -80,6 +81,15 @@ TABLE: dict[str, Format] = {
             profile_by="lines",
         ),
         Format(
+            "directive",
+            "json",
+            "a line under a Zeek `#fields` or W3C `#Fields:` directive (directive lines count as blank)",
+            json_lines="ingest/json_lines_directive",
+            profile_by="fields",
+            kind_by_fields=True,
+            directives=True,
+        ),
+        Format(
             "parquet",
             "json",
             "a row",
@@ -110,7 +120,7 @@ TABLE: dict[str, Format] = {
 # What --format and a profile's `format` may name (the whole-file formats are told by content, with --kind).
 CHOICES = tuple(name for name, f in TABLE.items() if f.user_choice)
 # Formats `postmortem.sources` tells from a file's name and content (otlp is jsonl told by a profile).
-SNIFFED = ("jsonl", "csv", "logfmt", "text", "parquet")
+SNIFFED = ("jsonl", "csv", "logfmt", "text", "parquet", "directive")
 
 
 def get(name: str) -> Format:

@@ -204,14 +204,8 @@ def _profile_of(log: LogFile, options: Options) -> profiles.Profile | None:
     if by in profiles.built_in():
         return profiles.built_in()[by]
     if by == "fields":
-        fields = sources.head_fields(log)
-        if formats.get(log.format).route == "csv":
-            lines = sources.head_lines(sources.head(log.path, log.compression), limit=recognition.HEAD_RECORDS + 1)
-            records = recognition.head_records(lines, log.delimiter)
-        else:
-            lines = sources.head_lines(sources.head(log.path, log.compression), limit=recognition.HEAD_RECORDS)
-            records = recognition.head_records(lines)
-        return recognition.choose_structured(log.name, fields, records, options.mapping)
+        records = sources.head_records(log, recognition.HEAD_RECORDS)
+        return recognition.choose_structured(log.name, sources.head_fields(log), records, options.mapping)
     if by == "lines" and options.mapping.pattern is None:
         lines = sources.head_lines(sources.head(log.path, log.compression))
         return recognition.choose_text(log.name, lines, options.mapping)
@@ -583,10 +577,26 @@ def _fill(result: FileResult, con, per_file: dict, i: int, lines_read: int, stag
         if reason.startswith("unknown level: ")
     ]
     if levels and not result.hint:
-        pairs = " ".join(f"--level-map '{level}=info'" for level in levels[:2])
-        result.hint = f"levels outside the known vocabularies ({', '.join(levels)}): try {pairs} or --set level=unknown"
+        result.hint = _level_hint(levels)
     if result.continued:
         result.notes.append(f"{result.continued:,} line(s) joined to the record above them (multi-line records)")
+
+
+def _level_hint(levels: list[str]) -> str:
+    """What to pass for levels outside the vocabularies: never a level map that would hide what they say (a zone
+    taken for a level, an HTTP 5xx read as info)."""
+    zones = [level for level in levels if level.upper() in recognition.ZONES]
+    if zones:
+        return (
+            f"the level field holds a time zone ({', '.join(zones)}), not a level: the pattern splits the line"
+            " wrongly; pass --profile NAME or --pattern with the zone inside the timestamp group"
+        )
+    numbers = [level for level in levels if level.isdigit()]
+    fits = mapping.fitting_scales(numbers)
+    if numbers and fits:
+        return f"numeric levels ({', '.join(numbers)}) on no scale said: try --level-scale {fits[0]}"
+    pairs = " ".join(f"--level-map '{level}=info'" for level in levels[:2])
+    return f"levels outside the known vocabularies ({', '.join(levels)}): try {pairs} or --set level=unknown"
 
 
 def _file_records(

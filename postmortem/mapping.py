@@ -348,6 +348,14 @@ def literal_path(name: str) -> str:
     return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def source_name(path: str) -> str | None:
+    """The key a `literal_path` reads (None for a nested path or a column name)."""
+    if not (path.startswith('$."') and path.endswith('"')):
+        return None
+    inner = path[3:-1]
+    return None if '"."' in inner else inner.replace('\\"', '"').replace("\\\\", "\\")
+
+
 def service_note(service: str) -> str:
     """What a file without a service field is told: its name stands in."""
     return f"no service field: {service!r} (the file's name) where a line names none"

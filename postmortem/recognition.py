@@ -15,7 +15,6 @@ compiled once, timestamps tried by a few `strptime` formats only where the patte
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass
@@ -152,21 +151,6 @@ def score_records(profile: Profile, records: list[dict], user: mapping.Mapping) 
     chosen = user.merged_over(profile.mapping_for(profile.kind or "error"))
     bad = sum(1 for record in records if not _valid(chosen, lambda name, r=record: _lookup(r, name)))
     return Score(profile, len(records), len(records), bad, len(records), len(profile.detect))
-
-
-def head_records(lines: list[str], csv_delimiter: str | None = None) -> list[dict]:
-    """The first records of a JSON-lines or CSV head as dicts (for scoring)."""
-    if csv_delimiter is not None:
-        return list(csv.DictReader(lines[: HEAD_RECORDS + 1], delimiter=csv_delimiter))[:HEAD_RECORDS]
-    records = []
-    for line in lines[:HEAD_RECORDS]:
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-    return records
 
 
 def _lookup(record: dict, name: str):

@@ -167,6 +167,8 @@ def sniff_format(lines: list[str]) -> str:
     def share(test) -> float:
         return sum(1 for line in sample if test(line)) / len(sample)
 
+    if any(line.startswith(("#fields\t", "#Fields:")) for line in sample):
+        return "directive"  # Zeek TSV, W3C extended (IIS): columns named by directive lines
     if share(_is_json_object) >= 0.8:
         return "jsonl"
     if _looks_like_csv(lines):
@@ -232,17 +234,53 @@ def head_fields(log: LogFile) -> list[str]:
         with duckdb.connect() as scratch:
             return queries.run(scratch, "ingest/parquet_fields", path=str(log.path))["field"].to_list()
     names: dict[str, None] = {}
-    for line in head_lines(head(log.path, log.compression), limit=50):
+    for value in head_records(log, 50):
+        for key, inner in value.items():
+            names[key] = None
+            if isinstance(inner, dict):
+                names.update((f"{key}.{k}", None) for k in inner)
+    return list(names)
+
+
+def head_records(log: LogFile, limit: int) -> list[dict]:
+    """A JSON-lines, CSV or directive-columned file's first records as dicts (for telling its profile)."""
+    lines = head_lines(head(log.path, log.compression), limit=limit + 1)
+    if formats.get(log.format).route == "csv":
+        return list(csv.DictReader(lines, delimiter=log.delimiter))[:limit]
+    if formats.get(log.format).directives:
+        return directive_records(lines)[:limit]
+    records = []
+    for line in lines[:limit]:
         try:
             value = json.loads(line)
         except ValueError:
             continue
         if isinstance(value, dict):
-            for key, inner in value.items():
-                names[key] = None
-                if isinstance(inner, dict):
-                    names.update((f"{key}.{k}", None) for k in inner)
-    return list(names)
+            records.append(value)
+    return records
+
+
+def directive_records(lines: list[str]) -> list[dict]:
+    """Lines under Zeek `#fields` / W3C `#Fields:` directives as records, as json_lines_directive.sql reads them
+    (a repeated directive switches the columns; `-` is no value; a W3C `#Date:` gives rows without a date one)."""
+    columns: list[str] | None = None
+    separator, date = "\t", None
+    records = []
+    for line in lines:
+        if line.startswith("#fields\t"):
+            columns, separator = line[8:].split("\t"), "\t"
+        elif line.startswith("#Fields:"):
+            columns, separator = line[8:].strip().split(" "), " "
+        elif line.startswith("#Date:"):
+            date = line[6:].strip().split(" ")[0]
+        elif columns and not line.startswith("#"):
+            values = [None if v == "-" else v for v in line.rstrip("\r").split(separator)]
+            if len(values) == len(columns):
+                record = dict(zip(columns, values, strict=True))
+                if date and "date" not in record:
+                    record["date"] = date
+                records.append(record)
+    return records
 
 
 def zstd_is_whole(path: Path, tail: LongestLine | None = None) -> bool:

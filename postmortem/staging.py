@@ -218,8 +218,9 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
         pattern = chosen.pattern
         if pattern is None:
             raise InputError(f"{log.name}: a text log needs --pattern or a --profile with one")
-        groups = available = profiles.check_pattern(pattern)
-        plan = mapping.resolve(kind, chosen, groups, nested=False, default_service=default_service)
+        groups = profiles.check_pattern(pattern)
+        available = groups + _params_named(chosen, groups)
+        plan = mapping.resolve(kind, chosen, available, nested=False, default_service=default_service)
         message_at = plan.sources.index(_message_source(plan)) + 1 if _message_source(plan) else 0
         queries.materialise(
             con,
@@ -228,7 +229,8 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
             "ingest/records_text",
             pattern=pattern,
             groups=groups,
-            sources=[mapping.literal_path(s) for s in plan.sources] or ["$.\u0000"],
+            sources=[mapping.literal_path(s if s in groups else s.split(".")[0]) for s in plan.sources] or ["$.\u0000"],
+            param_patterns=[_param_pattern(s, groups) for s in plan.sources] or [""],
             message_at=message_at,
             multiline=chosen.multiline,
         )
@@ -336,6 +338,8 @@ def hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | N
     ]
     have = ", ".join(available[:15]) or "no named fields"
     if not unmapped:
+        if top_reasons and top_reasons[0][0].endswith("holds an object or array"):
+            return _nested_hint(plan, available)
         if top_reasons and top_reasons[0][0].startswith("unparseable timestamp"):
             parts = [a for a in available if re.search(r"date|time|month|day", a, re.I)]
             joined = f"--map ts={'+'.join(parts[:3])} or " if len(parts) > 1 else ""
@@ -364,6 +368,35 @@ def _column_names(header: list[str]) -> list[str]:
             unique = f"{name}_{copy}"
         names.append(unique)
     return names
+
+
+def _params_named(chosen: mapping.Mapping, groups: list[str]) -> list[str]:
+    """The `GROUP.KEY` sources a text log's mapping names: the value of `KEY="..."` inside a group's text (an RFC
+    5424 structured-data parameter: `sd.eventID` in `[exampleSDID@32473 eventID="1011"]`)."""
+    named = [name for alternatives in chosen.fields.values() for parts in alternatives for name in parts]
+    return list(dict.fromkeys(n for n in named if n not in groups and n.split(".")[0] in groups and "." in n))
+
+
+def _param_pattern(source: str, groups: list[str]) -> str:
+    """For a `GROUP.KEY` source, the expression that reads KEY's quoted value (escapes kept as written); else ''."""
+    if source in groups:
+        return ""
+    key = source.split(".", 1)[1]
+    return r"(?:^|[\s\[])" + re.escape(key) + r'="((?:[^"\\\]]|\\.)*)"'
+
+
+def _nested_hint(plan: mapping.Plan, available: list[str]) -> str | None:
+    """Our fields read from a key that holds an object (MongoDB's `t` is `{"$date": ...}`): the keys inside it."""
+    suggestions = []
+    for our, alternatives in zip(mapping.FIELDS[plan.kind], plan.alternatives, strict=True):
+        for position in alternatives[:1]:
+            name = mapping.source_name(plan.sources[position - 1])
+            inside = [a for a in available if name is not None and a.startswith(name + ".")]
+            if inside:
+                suggestions.append(f"--map '{our}={inside[0]}'")
+    if not suggestions:
+        return None
+    return f"a field holds an object where one value belongs; the values inside it: try {' '.join(suggestions)}"
 
 
 def _csv_field_pattern(delimiter: str) -> str:

@@ -224,3 +224,101 @@ def test_a_year_less_ts_format_takes_the_modification_year_and_says_so(runner, t
     assert result.exit_code == 0, result.output
     assert "read as 2017" in result.output and "modification year" not in result.output
     assert rows(chosen, "select min(year(ts)), max(year(ts)) from error_events") == [(2017, 2017)]
+
+
+# --- directive lines define the columns -----------------------------------------------------------------------
+
+
+def test_zeek_fields_directives_define_and_switch_the_columns(runner, tmp_path):
+    tab = "\t"
+    path = tmp_path / "notice.log"
+    path.write_text(
+        "#separator \\x09\n"
+        f"#fields{tab}ts{tab}note{tab}msg\n"
+        f"#types{tab}time{tab}string{tab}string\n"
+        f"1320279554.5{tab}error{tab}port scan\n"
+        "\n"
+        f"1320279555.5{tab}warn{tab}-\n"  # `-` is Zeek's unset field: no message, rejected
+        f"#fields{tab}msg{tab}ts{tab}note\n"  # the columns switch: msg first now
+        f"tls expired{tab}1320279556.5{tab}info\n"
+        f"#close{tab}2011-11-03-00-29-16\n"
+    )
+    database = tmp_path / "pm.duckdb"
+    flags = ["--kind", "error", "--map", "level=note", "--map", "message=msg", "--set", "service=zeek"]
+    result = run(runner, "ingest", path, "--db", database, *flags)
+    assert result.exit_code == 0, result.output
+    # 9 lines: 5 `#` lines and 1 empty line count as blank; 3 records, 2 loaded, 1 rejected (no message)
+    assert rows(database, "select lines_read, blank, loaded, rejected, format from files") == [
+        (9, 6, 2, 1, "directive")
+    ]
+    assert rows(database, "select epoch(ts), level, message from error_events order by ts") == [
+        (1320279554.5, "error", "port scan"),
+        (1320279556.5, "info", "tls expired"),  # read by the second directive's column order
+    ]
+    assert rows(database, "select line, reason from rejects") == [(6, "missing required field message")]
+
+
+def test_w3c_fields_and_date_directives(runner, tmp_path):
+    path = tmp_path / "u_ex.log"
+    path.write_text(
+        "#Software: Microsoft Internet Information Services 10.0\n"
+        "#Date: 2024-05-01 10:00:00\n"
+        "#Fields: time cs-method cs-uri-stem sc-status\n"
+        "10:00:01 GET /a 200\n"
+        "10:00:02 GET /b 504\n"
+        "#Date: 2024-05-02 00:00:00\n"  # a new day: rows under it take its date
+        "#Fields: date time cs-method cs-uri-stem sc-status\n"
+        "2024-05-02 00:00:03 POST /c 201\n"
+    )
+    database = tmp_path / "pm.duckdb"
+    flags = ["--kind", "error", "--map", "ts=date+time", "--map", "level=sc-status", "--map", "message=cs-uri-stem"]
+    result = run(runner, "ingest", path, "--db", database, *flags, "--set", "service=iis")
+    assert result.exit_code == 0, result.output
+    # 8 lines: 5 directive lines (blank), 3 records all loaded; statuses on the http scale (the only one they fit)
+    assert rows(database, "select lines_read, blank, loaded, rejected from files") == [(8, 5, 3, 0)]
+    assert rows(database, "select ts, level, message from error_events order by ts") == [
+        (utc(2024, 5, 1, 10, 0, 1), "info", "/a"),
+        (utc(2024, 5, 1, 10, 0, 2), "error", "/b"),
+        (utc(2024, 5, 2, 0, 0, 3), "info", "/c"),
+    ]
+
+
+# --- nested fields and structured data ------------------------------------------------------------------------
+
+
+def test_a_field_holding_an_object_gets_a_hint_naming_the_value_inside(runner, tmp_path):
+    # MongoDB-like, without the fields its profile is told by: `t` (a ts alias) holds {"$date": ...}
+    path = write_lines(
+        tmp_path / "mongod.jsonl",
+        [
+            {"t": {"$date": "2024-05-01T10:00:00.000+00:00"}, "s": "E", "c": "NETWORK", "msg": "socket closed"},
+            {"t": {"$date": "2024-05-01T10:00:01.500+00:00"}, "s": "I", "c": "NETWORK", "msg": "reconnected"},
+        ],
+    )
+    database = tmp_path / "pm.duckdb"
+    flags = ["--kind", "error", "--map", "level=s", "--map", "service=c", "--map", "message=msg"]
+    refused = run(runner, "ingest", path, "--db", database, *flags)
+    assert "try --map 'ts=t.$date'" in " ".join(refused.output.split())
+    followed = follow(runner, refused, path, database, *flags)
+    assert followed.exit_code == 0, followed.output
+    assert rows(database, "select ts, level, service, message from error_events order by ts") == [
+        (utc(2024, 5, 1, 10, 0, 0), "error", "NETWORK", "socket closed"),
+        (utc(2024, 5, 1, 10, 0, 1, 500000), "info", "NETWORK", "reconnected"),
+    ]
+
+
+def test_rfc5424_structured_data_parameters_by_map(runner, tmp_path):
+    path = tmp_path / "events.log"
+    path.write_text(
+        '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3"'
+        ' eventSource="Application" eventID="1011"][examplePriority@32473 class="high"] An application event\n'
+        "<163>1 2003-10-11T22:14:16.003Z mymachine.example.com evntslog - ID48 - no structured data\n"
+    )
+    database = tmp_path / "pm.duckdb"
+    result = run(runner, "ingest", path, "--db", database, "--map", "code=sd.eventID", "--map", "user_id=sd.iut")
+    assert result.exit_code == 0, result.output
+    # PRI 165 = facility 20 * 8 + severity 5 (notice: info); 163 = 20 * 8 + 3 (error)
+    assert rows(database, "select level, code, user_id, message from error_events order by ts") == [
+        ("info", "1011", "3", "An application event"),
+        ("error", None, None, "no structured data"),
+    ]

@@ -1,8 +1,10 @@
 -- Text lines -> records by a regular expression with named groups ($pattern; $groups: the group names in order).
--- v holds the groups named in $sources (in that order); empty groups are absent. With $multiline, a line that
+-- v holds the groups named in $sources (in that order); empty groups are absent. Where $param_patterns names a
+-- pattern for a source, v holds what it captures inside that group instead (a `KEY="value"` parameter of an RFC
+-- 5424 structured-data group, mapped as `sd.KEY`). With $multiline, a line that
 -- does not match continues the record above it (a stack trace): it is appended to the message group and the
 -- record's raw text; without it, or before the first match, such a line is a reject.
--- reads: source_lines   params: $pattern, $groups, $sources, $message_at, $multiline
+-- reads: source_lines   params: $pattern, $groups, $sources, $param_patterns, $message_at, $multiline
 -- returns: line, file_no, blank, raw, line_raw, parse_error, v, extra (staging keeps it in a table `records`)
 with lines as (
     select rowid + 1 as line, raw, pre_reason, pre_reason is null and regexp_matches(raw, $pattern) as matched
@@ -27,9 +29,11 @@ continued as (
 parsed as (
     select
         l.line, l.raw, l.pre_reason, l.matched, c.tail,
+        json_extract_string(to_json(regexp_extract(l.raw, $pattern, $groups)), $sources) as group_texts,
         list_transform(
-            json_extract_string(to_json(regexp_extract(l.raw, $pattern, $groups)), $sources),
-            lambda x: nullif(x, '')) as groups_v
+            range(1, len(group_texts) + 1),
+            lambda i: nullif(case when $param_patterns[i] = '' then group_texts[i]
+                                  else regexp_extract(group_texts[i], $param_patterns[i], 1) end, '')) as groups_v
     from lines as l
     left join continued as c using (line)
     where l.matched or not $multiline or l.line not in (select line from owners where owner is not null)
