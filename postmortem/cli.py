@@ -148,7 +148,8 @@ def ingest_cmd(
         typer.Option(help="join, error, glitch, metric or webrtc; default: by content, file name, then fields."),
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="jsonl, csv, parquet, logfmt, text or otlp; default: by content.")
+        str | None,
+        typer.Option("--format", help="jsonl, csv, parquet, logfmt, text, directive or otlp; default: by content."),
     ] = None,
     profile: Annotated[
         str | None, typer.Option(help="A built-in profile (see `postmortem profiles`) or a profile .toml file.")
