@@ -23,8 +23,8 @@ from functools import cache
 
 from postmortem import formats, mapping, profiles
 from postmortem.errors import InputError
+from postmortem.log_times import ZONE_OFFSETS
 from postmortem.profiles import Profile
-from postmortem.timestamps import ZONE_OFFSETS
 
 HEAD_RECORDS = 200
 POOR = 0.5  # a best profile that reads well fewer than this share of the first records is no answer
