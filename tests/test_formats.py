@@ -262,6 +262,23 @@ def grafana():  # `logger=settings t=2025-04-24T19:51:48.520963849Z level=info m
     )
 
 
+def zeek():  # tab-separated under `#fields ts uid ...`; ts in epoch seconds; `#` lines are directives
+    return expect([(epoch(x.split("\t")[0]), "unknown") for x in lines("zeek_conn.log") if not x.startswith("#")])
+
+
+def w3c(name):  # rows under `#Fields:`; a row without a date column takes the `#Date:` above it; status last
+    records, date = [], None
+    for x in lines(name):
+        if x.startswith("#Date:"):
+            date = x.split()[1]
+        elif not x.startswith("#"):
+            parts = x.split()
+            day, clock = (parts[0], parts[1]) if "-" in parts[0] else (date, parts[0])
+            status = parts[9] if "-" in parts[0] else parts[-1]
+            records.append((utc(f"{day} {clock}", "%Y-%m-%d %H:%M:%S"), http(status)))
+    return expect(records)
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -320,6 +337,9 @@ REFERENCES = {
         ),
     ),
     "vdsm.log": Reference("vdsm", vdsm),
+    "zeek_conn.log": Reference("zeek", zeek),
+    "w3c_httpapi.log": Reference("w3c", lambda: w3c("w3c_httpapi.log")),
+    "w3c_iis4.log": Reference("w3c", lambda: w3c("w3c_iis4.log")),
     # no @l in either line: Information by the format's rule; 7-digit fractions, the first 6 digits kept
     "clef.json": Reference(
         "clef", lambda: json_records("clef.json", lambda r: iso(r["@t"][:26] + "Z"), lambda r: "info")
