@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from postmortem import db, lake, queries
 from postmortem.choices import EngineName
@@ -40,14 +41,11 @@ def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]
     """A read-only connection to the data: a DuckDB connection, or a SparkEngine over the lake."""
     if source.engine == EngineName.spark:
         if source.lake is None:
-            raise InputError("--engine spark reads a Parquet lake: pass --lake DIR (written by `ingest --lake`)")
-        files = lake.read(source.lake)  # a missing lake fails before a JVM starts
-        engine = SparkEngine(spark_session(remote=source.spark_remote, master=source.spark_master))
-        try:
-            engine.attach_lake(files)
-            yield engine
-        finally:
-            engine.close()
+            raise InputError("--engine spark reads a lake: pass --lake LAKE (written by `ingest --lake`)")
+        tables = lake.read(source.lake)  # a missing lake fails before a JVM starts
+        with SparkEngine(spark_session(remote=source.spark_remote, master=source.spark_master)) as spark:
+            spark.attach_lake(tables)
+            yield spark
         return
     if source.spark_remote or source.spark_master:
         raise InputError("--spark-remote and --spark-master need --engine spark")
@@ -57,20 +55,32 @@ def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]
         ) as con:
             yield con
         return
-    files = lake.read(source.lake)
+    with lake_connection(source.lake, threads=source.threads, memory_limit=source.memory_limit) as con:
+        yield con
+
+
+@contextlib.contextmanager
+def lake_connection(
+    where: str | Path, *, threads: int = db.DEFAULT_THREADS, memory_limit: str = db.DEFAULT_MEMORY_LIMIT, sandboxed=False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """DuckDB over a Delta lake: each table as the Arrow dataset delta-rs gives (no DuckDB extension), the
+    read views over them. `sandboxed`: then locked as `postmortem sql`'s connection is (schema/sandbox)."""
+    tables = lake.read(where)
     # Spill beyond the memory limit to a private temporary folder (an in-memory database has none by default;
-    # the lake itself may be read-only for this user).
+    # the lake itself may be read-only for this user, or an object store).
     spill = tempfile.TemporaryDirectory(prefix="postmortem-spill-")
-    config = {"threads": source.threads, "memory_limit": source.memory_limit, "temp_directory": spill.name}
+    config = {"threads": threads, "memory_limit": memory_limit, "temp_directory": spill.name}
     with spill, duckdb.connect(":memory:", config=config) as con:
         try:
             con.execute("set TimeZone = 'UTC'")  # as db.connect: a config key needs ICU loaded first
-            for table, paths in files.tables.items():
-                con.read_parquet(paths).create_view(f"lake_{table}")
+            for table, dataset in tables.datasets().items():
+                con.register(f"lake_{table}", dataset)
             queries.execute_script(con, "lake/views")
             queries.execute_script(con, "schema/views")
+            if sandboxed:
+                queries.execute_script(con, "schema/sandbox")
         except duckdb.Error as err:
-            raise db.translate(err, source.lake) from None
+            raise db.translate(err, where) from None
         yield con
 
 
@@ -84,6 +94,11 @@ def open_read(
     return db.connect(where, read_only=True, threads=threads, memory_limit=memory_limit)
 
 
+# Every session's SQL settings, classic or Connect: times in UTC as in DuckDB; a few shuffle partitions (the
+# default 200 schedules 200 tasks per stage for the report's small aggregates).
+SESSION_SETTINGS = {"spark.sql.session.timeZone": "UTC", "spark.sql.shuffle.partitions": "8"}
+
+
 def spark_session(*, remote: str | None = None, master: str | None = None):
     """A Spark session: Spark Connect at `remote` (sc://host:15002), else a classic session on `master`
     (default local[*], this machine's cores). Times are UTC, as in DuckDB."""
@@ -93,24 +108,25 @@ def spark_session(*, remote: str | None = None, master: str | None = None):
         raise InputError("--engine spark needs pyspark: pip install 'postmortem[spark]' (and Java 17+)") from None
     builder = SparkSession.builder.appName("postmortem")
     if remote:
+        # A Connect client's session is its own on the server (released by SparkEngine.close); its SQL
+        # settings are set below, as for a classic one (the builder's configs would be the server's to take).
         builder = builder.remote(remote)
     else:
         builder = (
             builder.master(master or "local[*]")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "8")
-            .config("spark.sql.session.timeZone", "UTC")
         )
     try:
-        session = builder.getOrCreate()
+        session = builder.create() if remote else builder.getOrCreate()
     except Exception as err:  # noqa: BLE001 - Java gateway and gRPC failures have no common base class
         raise DatabaseError(f"cannot start Spark ({remote or master or 'local'}): {_first_line(err)}") from None
     if not remote:
         session.sparkContext.setLogLevel("ERROR")
         # Temporary views are per session: a new one per engine keeps two engines in one process apart.
         session = session.newSession()
-    session.conf.set("spark.sql.session.timeZone", "UTC")
+    for key, value in SESSION_SETTINGS.items():
+        session.conf.set(key, value)
     return session
 
 
@@ -126,9 +142,17 @@ class SparkEngine:
         self.translator = Translator()
         self._translated: dict[str, str] = {}
 
-    def attach_lake(self, files: lake.LakeFiles) -> None:
-        for table, paths in files.tables.items():
-            self.session.read.parquet(*paths).createOrReplaceTempView(f"lake_{table}")
+    def attach_lake(self, tables: lake.LakeTables) -> None:
+        """Each lake table as the Parquet files its Delta log names (pyspark has no Delta jars); a table with
+        no files yet as an empty frame of its columns. Object-store URIs go as Hadoop's s3a:// (the server
+        needs hadoop-aws and credentials of its own: docs/scale-out.md)."""
+        schemas = {name: table.schema().to_arrow() for name, table in tables.tables.items()}
+        for table, uris in tables.file_uris().items():
+            if uris:
+                frame = self.session.read.parquet(*[_hadoop_uri(u) for u in uris])
+            else:
+                frame = self.session.createDataFrame(pa.Table.from_batches([], schema=pa.schema(schemas[table])))
+            frame.createOrReplaceTempView(f"lake_{table}")
         self.execute_script("lake/views")
         self.execute_script("schema/views")
 
@@ -155,8 +179,14 @@ class SparkEngine:
         self.execute_script("schema/cache")
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
+        """Stop the session: a classic one's JVM context (its executors), a Connect one's server-side
+        session (released, so the server's memory does not grow run by run)."""
+        stop = getattr(self.session, "stop", None)
+        with contextlib.suppress(Exception):  # noqa: BLE001 - a dead JVM or server: nothing left to stop
             self.session.catalog.clearCache()
+        if stop is not None:
+            with contextlib.suppress(Exception):  # noqa: BLE001
+                stop()
 
     def __enter__(self):
         return self
@@ -175,6 +205,10 @@ def _spark_errors(name: str):
         if isinstance(err, PySparkException):
             raise QueryError(f"{name} on Spark: {_first_line(err)}") from err
         raise
+
+
+def _hadoop_uri(uri: str) -> str:
+    return "s3a://" + uri.removeprefix("s3://") if uri.startswith("s3://") else uri
 
 
 def _first_line(err: BaseException) -> str:
