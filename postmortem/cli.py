@@ -196,7 +196,8 @@ def ingest_cmd(
     threads: Threads = DEFAULT_THREADS,
     memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
     lake: Annotated[
-        str | None, typer.Option(help="Write a Parquet lake in this folder instead of --db (docs/scale-out.md).")
+        str | None,
+        typer.Option(help="Write a Delta lake (a folder, s3://, gs://, az://) instead of --db (docs/scale-out.md)."),
     ] = None,
 ):
     """Load logs into the database: room-event (join), error and glitch logs, and any service log as it comes
@@ -205,7 +206,6 @@ def ingest_cmd(
     Example: postmortem ingest sample_logs/   |   postmortem ingest HDFS.csv --map ts=Date+Time
     """
     from postmortem import ingest as ingest_mod
-    from postmortem import lake as lake_mod
     from postmortem import mapping, terminal
     from postmortem.timefmt import parse_duration
 
@@ -224,7 +224,10 @@ def ingest_cmd(
         replace=replace,
     )
     with terminal.progress_bar() as bar:
-        load = lake_mod.ingest_lake if lake else ingest_mod.ingest_into  # same shape; a lake takes many writers
+        if lake:  # same shape; a lake takes many writers
+            from postmortem.lake_write import ingest_lake as load
+        else:
+            load = ingest_mod.ingest_into
         summary = load(lake or db_path, paths, options, threads=threads, memory_limit=memory_limit, on_progress=bar)
     terminal.ingest_summary(summary)
     if strict and summary.rejected:
@@ -412,6 +415,7 @@ def sql(
     memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
     space: str | None = None,
     detection: Detection = Detection(),
+    lake: Annotated[str | None, typer.Option(envvar="POSTMORTEM_LAKE", help="Query this lake instead of --db.")] = None,
 ):
     from postmortem import commands
 
@@ -419,6 +423,7 @@ def sql(
     frame = commands.run_sql(
         db_path,
         statement,
+        lake=lake,
         space=space,
         detection=detection,
         timeout=timeout,
@@ -511,6 +516,56 @@ def report(
         terminal.err.print(f"note: {note}", markup=False)
     if written.target != "-":
         terminal.err.print(terminal.visible(f"wrote {written.target}"), markup=False)
+
+
+lake_app = typer.Typer(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Look after a lake: compact and vacuum it, convert one of the earlier layout.",
+)
+app.add_typer(lake_app, name="lake")
+LakeArgument = Annotated[str, typer.Argument(help="The lake: a folder, or s3://..., gs://..., az://...")]
+
+
+@lake_app.command("optimize")
+@one_line_errors
+def lake_optimize(
+    lake: LakeArgument,
+    retention_hours: Annotated[
+        int, typer.Option(min=0, help="Keep files that versions this recent still read (Delta's default: 168).")
+    ] = 168,
+):
+    """Compact the lake's small files (one commit per table) and delete files no recent version reads.
+
+    Example: postmortem lake optimize s3://logs/incident-lake
+    """
+    from postmortem import terminal
+    from postmortem.lake_write import optimize
+
+    for table, done in optimize(lake, retention_hours=retention_hours).items():
+        terminal.out.print(
+            f"{table}: {done['files_removed']} file(s) compacted into {done['files_added']},"
+            f" {done['files_deleted']} unread file(s) deleted",
+            markup=False,
+        )
+
+
+@lake_app.command("convert")
+@one_line_errors
+def lake_convert(
+    old: Annotated[str, typer.Argument(help="A lake of the earlier Parquet layout (it has a _schema folder).")],
+    new: Annotated[str, typer.Argument(help="Where to write the Delta lake (a new folder or prefix).")],
+):
+    """Convert a lake of the earlier Parquet layout into a Delta lake; the old one is only read.
+
+    Example: postmortem lake convert old-lake/ new-lake/
+    """
+    from postmortem import terminal
+    from postmortem.lake_write import convert
+
+    count = convert(old, new)
+    terminal.out.print(terminal.visible(f"converted {count} file(s) of {old} into {new}"), markup=False)
 
 
 @app.command("notes-template")

@@ -273,12 +273,18 @@ def run_sql(
     timeout: float | None = None,
     threads: int = db.DEFAULT_THREADS,
     memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
+    lake: str | None = None,
 ) -> pl.DataFrame:
-    """Ad hoc SQL on a read-only, sandboxed connection (db.connect_sandboxed). A statement that calls
+    """Ad hoc SQL on a read-only, sandboxed connection (db.connect_sandboxed, or the `lake` read by DuckDB and
+    sandboxed alike: engine.lake_connection). A statement that calls
     `getvariable` finds the detected incident in DuckDB variables (queries/schema/incident_variables.sql:
     incident_room, replacement_room, onset, detected, mitigated, resolved, impact_end); they are computed only
     then, since detection reads the whole database."""
-    with db.connect_sandboxed(db_path, threads=threads, memory_limit=memory_limit) as con:
+    if lake:
+        opened = engine.lake_connection(lake, threads=threads, memory_limit=memory_limit, sandboxed=True)
+    else:
+        opened = db.connect_sandboxed(db_path, threads=threads, memory_limit=memory_limit)
+    with opened as con:
         if "getvariable" in statement.lower():
             facts = _detect(con, space, detection)
             queries.execute(con, "schema/incident_variables", **incident_variables(facts))

@@ -61,7 +61,11 @@ def connect(source: Source) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]
 
 @contextlib.contextmanager
 def lake_connection(
-    where: str | Path, *, threads: int = db.DEFAULT_THREADS, memory_limit: str = db.DEFAULT_MEMORY_LIMIT, sandboxed=False
+    where: str | Path,
+    *,
+    threads: int = db.DEFAULT_THREADS,
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
+    sandboxed=False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """DuckDB over a Delta lake: each table as the Arrow dataset delta-rs gives (no DuckDB extension), the
     read views over them. `sandboxed`: then locked as `postmortem sql`'s connection is (schema/sandbox)."""

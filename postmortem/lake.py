@@ -54,7 +54,9 @@ def locate(lake: str | os.PathLike, *, create: bool = False) -> Location:
     if scheme and scheme.group(1).lower() != "file":
         name = scheme.group(1).lower()
         if name not in REMOTE_SCHEMES:
-            raise InputError(f"lake {text}: unknown scheme {name}://; use a folder or one of {', '.join(REMOTE_SCHEMES)}")
+            raise InputError(
+                f"lake {text}: unknown scheme {name}://; use a folder or one of {', '.join(REMOTE_SCHEMES)}"
+            )
         # `s3://b/x` handed over as a Path arrives as `s3:/b/x`
         uri = re.sub(r"^([A-Za-z0-9+.-]+):/+", lambda m: f"{m.group(1).lower()}://", text)
         return Location(uri=uri.replace("s3a://", "s3://", 1))
@@ -94,8 +96,19 @@ class LakeTables:
     tables: dict  # name -> deltalake.DeltaTable
 
     def datasets(self) -> dict:
-        """Each table as an Arrow dataset (what DuckDB scans: no extension, no download)."""
-        return {name: table.to_pyarrow_dataset() for name, table in self.tables.items()}
+        """Each table as an Arrow dataset (what DuckDB scans: no extension, no download). Text columns are
+        read as string_view: DuckDB 2.0 pushes its filters into the scan with string_view literals, which
+        pyarrow cannot compare with plain strings ("no kernel matching input types (string, string_view)")."""
+        import pyarrow as pa
+
+        out = {}
+        for name, table in self.tables.items():
+            columns = table.schema().to_arrow()
+            viewed = pa.schema(
+                [f.with_type(pa.string_view()) if pa.types.is_string(f.type) else f for f in pa.schema(columns)]
+            )
+            out[name] = table.to_pyarrow_dataset(schema=viewed)
+        return out
 
     def file_uris(self) -> dict[str, list[str]]:
         """The Parquet files each table's log names (what Spark reads without Delta's jars). Each must lie in
@@ -131,7 +144,9 @@ def read(lake: str | os.PathLike) -> LakeTables:
         try:
             tables[name] = DeltaTable(location.table(name))
         except TableNotFoundError:
-            raise InputError(f"no files in the lake {location}; run `postmortem ingest LOGS --lake {lake}` first") from None
+            raise InputError(
+                f"no files in the lake {location}; run `postmortem ingest LOGS --lake {lake}` first"
+            ) from None
         except (DeltaError, OSError) as err:
             raise DatabaseError(f"cannot read the lake {location}: {first_line(err)}") from None
     return LakeTables(location, tables)

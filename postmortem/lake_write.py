@@ -34,6 +34,7 @@ from postmortem import db, ingest, queries
 from postmortem import lake as lake_read
 from postmortem.errors import DatabaseError, InputError
 
+UNLAKEABLE = {"metric": "a metrics export", "webrtc": "a WebRTC dump"}  # kinds with tables of their own
 COMMIT_ATTEMPTS = 60  # a loser of a commit race tries again; this many losses in a row is an error
 
 
@@ -55,10 +56,14 @@ def ingest_lake(
     location = lake_read.locate(lake, create=True)
     with tempfile.TemporaryDirectory(prefix="postmortem-lake-") as staging:
         with db.connect(Path(staging) / "ingest.duckdb", threads=threads, memory_limit=memory_limit) as con:
-            tables = _open_or_create(location, con)
-            after = _seed(con, tables["files"])
+            after = _seed(con, location)
             # the derived tables are the report's over the whole lake, not this private database's
             summary = ingest.ingest(con, paths, options, on_progress=on_progress, derived=False)
+            unlakeable = [f for f in summary.files if f.kind in UNLAKEABLE]
+            if unlakeable:  # nothing is published: a lake holds the three logs' tables only
+                f = unlakeable[0]
+                raise InputError(f"{f.name}: {UNLAKEABLE[f.kind]} cannot go into a lake yet; ingest it with --db")
+            _open_or_create(location, con)
             _publish_fresh(con, location, after, summary, across=options.dedup != "off")
     return summary
 
@@ -103,10 +108,16 @@ def _open_or_create(location: lake_read.Location, con: duckdb.DuckDBPyConnection
     return tables
 
 
-def _seed(con: duckdb.DuckDBPyConnection, files) -> int:
+def _seed(con: duckdb.DuckDBPyConnection, location: lake_read.Location) -> int:
     """Copy the lake's bookkeeping into the private database (so ingest skips what the lake holds); returns
-    the highest file_id it took."""
-    seed = files.to_pyarrow_table()  # noqa: F841 - read by name in lake/seed_files
+    the highest file_id it took (0 for a new lake)."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    try:
+        seed = DeltaTable(location.table("files")).to_pyarrow_table()
+    except TableNotFoundError:
+        return 0
     try:
         con.register("lake_seed", seed)
         queries.execute(con, "lake/seed_files")
@@ -117,10 +128,11 @@ def _seed(con: duckdb.DuckDBPyConnection, files) -> int:
 
 
 def _export(con: duckdb.DuckDBPyConnection, table: str, *, file_id: int, sha256: str):
-    """One file's rows of a lake table as Arrow, from the private database (no rows for file_id -1)."""
+    """One file's rows of a lake table as an Arrow table, from the private database (no rows for file_id -1).
+    A table, not a stream: a commit that lost a race is retried with the same rows."""
     if table in lake_read.EVENT_TABLES:
-        return queries.relation(con, "lake/export_events", table=table, file_id=file_id, sha256=sha256).arrow()
-    return queries.relation(con, f"lake/export_{table}", file_id=file_id).arrow()
+        return queries.relation(con, "lake/export_events", table=table, file_id=file_id, sha256=sha256).to_arrow_table()
+    return queries.relation(con, f"lake/export_{table}", file_id=file_id, loaded=0, duplicates=0).to_arrow_table()
 
 
 def _publish(con, location: lake_read.Location, row: dict, *, across: bool) -> int | None:
@@ -159,11 +171,14 @@ def _commit_file_row(con, location: lake_read.Location, row: dict, loaded: int, 
     digest = _checked_digest(row["sha256"])
     record = queries.relation(
         con, "lake/export_files", file_id=row["file_id"], loaded=loaded, duplicates=duplicates
-    ).arrow()
+    ).to_arrow_table()
 
     def merge() -> None:
         merger = DeltaTable(location.table("files")).merge(
-            source=record, predicate=f"t.sha256 = s.sha256 and s.sha256 = '{digest}'", source_alias="s", target_alias="t"
+            source=record,
+            predicate=f"t.sha256 = s.sha256 and s.sha256 = '{digest}'",
+            source_alias="s",
+            target_alias="t",
         )
         merger.when_matched_update_all().when_not_matched_insert_all().execute()
 
@@ -207,8 +222,12 @@ def optimize(lake: str | Path, *, retention_hours: int = 168) -> dict[str, dict]
     for name in lake_read.TABLES:
         table = DeltaTable(location.table(name))
         compacted = _retrying(location, lambda t=table: t.optimize.compact())
-        removed = DeltaTable(location.table(name)).vacuum(
-            retention_hours=retention_hours, dry_run=False, enforce_retention_duration=retention_hours < 168
+        # the retention asked for is the user's choice: Delta's 168-hour floor protects readers of old versions
+        removed = _retrying(
+            location,
+            lambda n=name: DeltaTable(location.table(n)).vacuum(
+                retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False
+            ),
         )
         done[name] = {
             "files_removed": compacted["numFilesRemoved"],

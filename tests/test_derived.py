@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import write_lines
 
-from postmortem import commands, db, export, ingest, lake, queries
+from postmortem import commands, db, export, ingest, lake_write, queries
 from postmortem.errors import DatabaseError
 
 DERIVED = ["space_bounds", "sessions", "presence_minutes", "space_minutes"]
@@ -142,5 +142,5 @@ def test_tables_kept_by_other_definitions_are_not_read(sample_copy, tmp_path, sc
 
 def test_a_lake_ingest_keeps_no_derived_tables(tmp_path, scripts):
     """A lake's files are loaded through a private database that is thrown away: nothing to keep there."""
-    lake.ingest_lake(tmp_path / "lake", [write_lines(tmp_path / "join.jsonl", room("s1", 5))])
+    lake_write.ingest_lake(tmp_path / "lake", [write_lines(tmp_path / "join.jsonl", room("s1", 5))])
     assert "schema/derive" not in scripts
