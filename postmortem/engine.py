@@ -76,7 +76,7 @@ def lake_connection(
     config = {"threads": threads, "memory_limit": memory_limit, "temp_directory": spill.name}
     with spill, duckdb.connect(":memory:", config=config) as con:
         try:
-            con.execute("set TimeZone = 'UTC'")  # as db.connect: a config key needs ICU loaded first
+            db._session(con)  # what every connection of ours sets (UTC, no DuckDB progress bar)
             for table, dataset in tables.datasets().items():
                 con.register(f"lake_{table}", dataset)
             queries.execute_script(con, "lake/views")

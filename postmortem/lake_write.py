@@ -30,11 +30,10 @@ from pathlib import Path
 
 import duckdb
 
-from postmortem import db, ingest, queries
+from postmortem import db, ingest, kinds, queries
 from postmortem import lake as lake_read
 from postmortem.errors import DatabaseError, InputError
 
-UNLAKEABLE = {"metric": "a metrics export", "webrtc": "a WebRTC dump"}  # kinds with tables of their own
 COMMIT_ATTEMPTS = 60  # a loser of a commit race tries again; this many losses in a row is an error
 
 
@@ -59,10 +58,10 @@ def ingest_lake(
             after = _seed(con, location)
             # the derived tables are the report's over the whole lake, not this private database's
             summary = ingest.ingest(con, paths, options, on_progress=on_progress, derived=False)
-            unlakeable = [f for f in summary.files if f.kind in UNLAKEABLE]
+            unlakeable = [f for f in summary.files if not kinds.get(f.kind).lake]
             if unlakeable:  # nothing is published: a lake holds the three logs' tables only
                 f = unlakeable[0]
-                raise InputError(f"{f.name}: {UNLAKEABLE[f.kind]} cannot go into a lake yet; ingest it with --db")
+                raise InputError(f"{f.name}: {kinds.get(f.kind).noun} cannot go into a lake yet; ingest it with --db")
             _open_or_create(location, con)
             _publish_fresh(con, location, after, summary, across=options.dedup != "off")
     return summary
