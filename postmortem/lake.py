@@ -110,6 +110,11 @@ class LakeTables:
             out[name] = table.to_pyarrow_dataset(schema=viewed)
         return out
 
+    def plain_files(self) -> bool:
+        """Whether each table is exactly the rows of the Parquet files its log names (reader protocol 1: no
+        deletion vectors, no column mapping), which is what delta-rs writes and what Spark reads."""
+        return all(t.protocol().min_reader_version == 1 for t in self.tables.values())
+
     def file_uris(self) -> dict[str, list[str]]:
         """The Parquet files each table's log names (what Spark reads without Delta's jars). Each must lie in
         its table's folder: a log naming `../elsewhere` or a symlink out is refused, not followed."""
