@@ -46,9 +46,14 @@ class Location:
         return self.uri
 
 
-def locate(lake: str | os.PathLike, *, create: bool = False) -> Location:
-    """Where a lake is. A local folder is checked for symlinks leading out of it before anything is read or
-    written there (a link planted at LAKE/join_events would otherwise receive our files)."""
+def locate(lake: str | os.PathLike, *, new: bool = False) -> Location:
+    """Where a lake is (`new`: it may not exist yet, as for an ingest). A local folder is checked for symlinks
+    leading out of it before anything is read or written there (a link planted at LAKE/join_events would
+    otherwise receive our files)."""
+    try:
+        import deltalake  # noqa: F401 - only to say what is missing, once, here
+    except ImportError:
+        raise InputError("a lake needs the deltalake package: pip install 'postmortem[lake]'") from None
     text = os.fspath(lake)
     scheme = _SCHEME.match(text)
     if scheme and scheme.group(1).lower() != "file":
@@ -63,14 +68,12 @@ def locate(lake: str | os.PathLike, *, create: bool = False) -> Location:
     root = Path(re.sub(r"^file:/+", "/", text)).absolute()
     if ".." in root.parts:
         raise InputError(f"lake {text}: a lake path may not contain '..'; give the folder itself")
-    if create:
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise DatabaseError(f"cannot create the lake {root}: {err.strerror}") from None
-    elif not root.is_dir():
+    if root.exists() and not root.is_dir():
+        raise InputError(f"lake {root} is a file, not a folder")
+    if not new and not root.is_dir():
         raise InputError(f"no lake at {root}; run `postmortem ingest LOGS --lake {root}` first")
-    check_contained(root)
+    if root.is_dir():
+        check_contained(root)
     return Location(uri=str(root), root=root)
 
 

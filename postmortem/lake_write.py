@@ -50,9 +50,7 @@ def ingest_lake(
     """`postmortem ingest --lake LAKE`: load the files into a private database with the ordinary ingest, then
     publish each loaded file. `options` / `option_fields` are ingest's (kind=, tz=, replace=, dedup=, ...)."""
     options = options or ingest.Options(**option_fields)
-    paths = list(paths)
-    ingest.plan(paths, options)  # a bad path or option fails before the lake is touched
-    location = lake_read.locate(lake, create=True)
+    location = lake_read.locate(lake, new=True)  # nothing is created before the files have loaded
     with tempfile.TemporaryDirectory(prefix="postmortem-lake-") as staging:
         with db.connect(Path(staging) / "ingest.duckdb", threads=threads, memory_limit=memory_limit) as con:
             after = _seed(con, location)
@@ -87,6 +85,12 @@ def _open_or_create(location: lake_read.Location, con: duckdb.DuckDBPyConnection
     from deltalake import DeltaTable
     from deltalake.exceptions import DeltaError, TableNotFoundError
 
+    if location.root is not None:
+        try:
+            location.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise DatabaseError(f"cannot create the lake {location.root}: {err.strerror}") from None
+        lake_read.check_contained(location.root)  # again: what was planted while the files loaded
     tables = {}
     for name in lake_read.TABLES:
         uri = location.table(name)
@@ -244,7 +248,7 @@ def convert(old: str | Path, new: str | Path, *, threads: int = db.DEFAULT_THREA
     old_root = lake_read.locate(old).root
     if old_root is None or not (old_root / "_schema").is_dir():
         raise InputError(f"{old} is not a lake of the earlier Parquet layout (it has no _schema folder)")
-    location = lake_read.locate(new, create=True)
+    location = lake_read.locate(new, new=True)
     books = [str(p) for p in sorted((old_root / "files").glob("kind=*/*.parquet"))]
     if not books:
         raise InputError(f"no files in the lake {old}")
