@@ -367,7 +367,7 @@ def test_two_processes_writing_one_s3_lake_at_once(s3_bucket, runner, tmp_path):
 
 def test_the_read_side_does_not_import_ingest():
     code = (
-        "import sys, postmortem.engine, postmortem.lake, postmortem.output; print('postmortem.ingest' in sys.modules)"
+        "import sys, postmortem.engine, postmortem.lake, postmortem.commands; print('postmortem.ingest' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
