@@ -35,3 +35,13 @@ create or replace temp macro metric_time(text, tz) as
 -- text. Computed once per distinct label set where a format repeats them on every point.
 create or replace temp macro label_json(m) as
     cast(to_json(map_from_entries(list_sort(list_filter(map_entries(m), lambda e: e.key <> '__name__')))) as json);
+
+-- A Grafana series header `name{label="value"}` (or a bare name) -> its name, and its labels as label_json (NULL
+-- when a label is named twice).
+create or replace temp macro grafana_series_name(series) as
+    coalesce(nullif(regexp_extract(series, '^([^{]*)\{', 1), ''), series);
+create or replace temp macro grafana_series_labels(series) as
+    case when len(list_distinct(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1))))
+              = len(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1)))
+         then label_json(map(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1)),
+                  prom_label_values(regexp_extract(series, '\{(.*)\}$', 1)))) end;

@@ -11,11 +11,8 @@ with cells as (
 final as (
     select
         line_no as ord,
-        coalesce(nullif(regexp_extract(series, '^([^{]*)\{', 1), ''), series) as name,
-        case when len(list_distinct(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1))))
-                  = len(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1)))
-             then label_json(map(prom_label_names(regexp_extract(series, '\{(.*)\}$', 1)),
-                      prom_label_values(regexp_extract(series, '\{(.*)\}$', 1)))) end as labels,
+        grafana_series_name(series) as name,
+        grafana_series_labels(series) as labels,
         metric_time(ts_text, $tz) as ts,
         ts_text,
         value_text,
