@@ -408,6 +408,7 @@ def load(con: duckdb.DuckDBPyConnection, logs: list[LogFile], mapping: Mapping, 
         for name, frame in staged.items():
             con.register(f"webrtc_staged_{name}", frame)
         try:
+            queries.execute_script(con, "webrtc/macros")
             for step in ("insert_stats", "insert_states", "insert_session", "derive_quality", "insert_glitches"):
                 queries.execute(con, f"webrtc/{step}", file_ids=file_ids)
             queries.execute(con, "webrtc/insert_rejects", file_ids=file_ids)

@@ -2,7 +2,7 @@
 -- counters as the client reported them) with each counter turned into its difference from the same stat's previous sample.
 -- A stat whose received samples or packets went back was restarted (a new stream under the same id): its
 -- counters count from zero again, so their values are the differences. A stat's first sample has none.
--- reads: webrtc_staged_stats   params: $file_ids (by file_no)
+-- reads: webrtc_staged_stats   macros: webrtc/macros   params: $file_ids (by file_no)
 insert into webrtc_stats
 with previous as (
     select
@@ -31,27 +31,18 @@ flagged as (
 final as (
     select
         file_no, $file_ids[file_no + 1] as file_id, pc_id, stat_id, sample, ts, type, kind,
-        case when first_sample then null when restarted then packets_received
-             else packets_received - p_packets_received end as packets_received,
-        case when first_sample then null when restarted then packets_lost
-             else packets_lost - p_packets_lost end as packets_lost,
+        counter_delta(packets_received, p_packets_received, first_sample, restarted) as packets_received,
+        counter_delta(packets_lost, p_packets_lost, first_sample, restarted) as packets_lost,
         jitter,
-        case when first_sample then null when restarted then jitter_buffer_delay
-             else jitter_buffer_delay - p_jitter_buffer_delay end as jitter_buffer_delay,
-        case when first_sample then null when restarted then jitter_buffer_emitted
-             else jitter_buffer_emitted - p_jitter_buffer_emitted end as jitter_buffer_emitted,
-        case when first_sample then null when restarted then samples_received
-             else samples_received - p_samples_received end as samples_received,
-        case when first_sample then null when restarted then concealed_samples
-             else concealed_samples - p_concealed_samples end as concealed_samples,
-        case when first_sample then null when restarted then silent_concealed_samples
-             else silent_concealed_samples - p_silent_concealed_samples end as silent_concealed_samples,
-        case when first_sample then null when restarted then concealment_events
-             else concealment_events - p_concealment_events end as concealment_events,
-        case when first_sample then null when restarted then inserted_samples
-             else inserted_samples - p_inserted_samples end as inserted_samples,
-        case when first_sample then null when restarted then removed_samples
-             else removed_samples - p_removed_samples end as removed_samples,
+        counter_delta(jitter_buffer_delay, p_jitter_buffer_delay, first_sample, restarted) as jitter_buffer_delay,
+        counter_delta(jitter_buffer_emitted, p_jitter_buffer_emitted, first_sample, restarted) as jitter_buffer_emitted,
+        counter_delta(samples_received, p_samples_received, first_sample, restarted) as samples_received,
+        counter_delta(concealed_samples, p_concealed_samples, first_sample, restarted) as concealed_samples,
+        counter_delta(silent_concealed_samples, p_silent_concealed_samples, first_sample, restarted)
+            as silent_concealed_samples,
+        counter_delta(concealment_events, p_concealment_events, first_sample, restarted) as concealment_events,
+        counter_delta(inserted_samples, p_inserted_samples, first_sample, restarted) as inserted_samples,
+        counter_delta(removed_samples, p_removed_samples, first_sample, restarted) as removed_samples,
         audio_level, round_trip_time, erle
     from flagged
 )
