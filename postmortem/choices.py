@@ -37,6 +37,13 @@ class TableFormat(enum.StrEnum):
     json = "json"
 
 
+class WebrtcFailure(enum.StrEnum):
+    """What `simulate --webrtc` plants in the dumps: a speaker's mic feedback loop, or an edge that fails."""
+
+    speaker = "speaker"
+    edge = "edge"
+
+
 class EngineName(enum.StrEnum):
     duckdb = "duckdb"
     spark = "spark"

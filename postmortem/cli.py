@@ -23,6 +23,7 @@ from postmortem.choices import (
     ReportFormat,
     TableFormat,
     TimelineFormat,
+    WebrtcFailure,
     schema_names,
 )
 from postmortem.engine_options import engine_options
@@ -263,8 +264,8 @@ def simulate(
         int, typer.Option(min=0, help="Also write rtcstats dumps (webrtc/) for this many listeners and the speakers.")
     ] = 0,
     webrtc_failure: Annotated[
-        str, typer.Option(help="What the dumps plant: speaker (a mic feedback loop) or edge (an edge fails).")
-    ] = "speaker",
+        WebrtcFailure, typer.Option(help="What the dumps plant: speaker (a mic feedback loop) or edge (an edge fails).")
+    ] = WebrtcFailure.speaker,
     metrics: Annotated[
         bool, typer.Option(help="Also write metrics.json, a Prometheus export with leading and lagging series.")
     ] = False,

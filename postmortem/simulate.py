@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from postmortem.choices import WebrtcFailure
 from postmortem.errors import InputError
 
 T0 = int(datetime(2026, 3, 14, 21, 0, tzinfo=UTC).timestamp())  # the celebrity room starts
@@ -251,15 +252,15 @@ def simulate(
     *,
     force: bool = False,
     webrtc: int = 0,
-    webrtc_failure: str = "speaker",
+    webrtc_failure: WebrtcFailure | str = WebrtcFailure.speaker,
     metrics: bool = False,
 ) -> Truth:
     """Write join.jsonl, error.csv, glitch.jsonl.gz and .truth.json into `out_dir`, which must be empty or
     new unless `force` (a simulation once overwrote a folder of real logs). `webrtc`: also write rtcstats dumps
     for that many listeners and the speakers, with `webrtc_failure` planted (postmortem.simulate_webrtc).
     `metrics`: also metrics.json, a Prometheus export (postmortem/metrics/simulate.py)."""
-    if webrtc_failure not in ("speaker", "edge"):
-        raise InputError(f"unknown --webrtc-failure {webrtc_failure!r}; use speaker or edge")
+    if webrtc_failure not in WebrtcFailure.__members__:
+        raise InputError(f"unknown --webrtc-failure {webrtc_failure!r}; use {' or '.join(WebrtcFailure)}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a folder")
