@@ -262,7 +262,8 @@ def head_records(log: LogFile, limit: int) -> list[dict]:
 
 def directive_records(lines: list[str]) -> list[dict]:
     """Lines under Zeek `#fields` / W3C `#Fields:` directives as records, as json_lines_directive.sql reads them
-    (a repeated directive switches the columns; `-` is no value; a W3C `#Date:` gives rows without a date one)."""
+    (a repeated directive switches the columns; `-` is no value; a W3C `#Date:` gives rows without a date one; a
+    row holding a tab is split at tabs)."""
     columns: list[str] | None = None
     separator, date = "\t", None
     records = []
@@ -274,7 +275,9 @@ def directive_records(lines: list[str]) -> list[dict]:
         elif line.startswith("#Date:"):
             date = line[6:].strip().split(" ")[0]
         elif columns and not line.startswith("#"):
-            values = [None if v == "-" else v for v in line.rstrip("\r").split(separator)]
+            row = line.rstrip("\r")
+            # W3C rows are space-separated (IIS) or, under the same space-separated #Fields, tab-separated (CloudFront)
+            values = [None if v == "-" else v for v in row.split("\t" if "\t" in row else separator)]
             if len(values) == len(columns):
                 record = dict(zip(columns, values, strict=True))
                 if date and "date" not in record:

@@ -1,10 +1,11 @@
 -- Lines of a log whose columns are named by directive lines, as JSON objects keyed by the last directive above
 -- them: Zeek's `#fields<TAB>ts<TAB>uid ...` (values tab-separated) and the W3C extended log format's
--- `#Fields: date time c-ip ...` (space-separated; IIS, HTTP.SYS). A repeated directive switches the columns
--- from the next line on. Every `#` line (directives, `#types`, `#Date:`, `#close`) is counted like a blank line.
--- A `-` is no value (both formats' unset field). A W3C `#Date:` directive gives rows whose columns lack a date
--- the directive's date as `date`. A line with more or fewer values than columns is not an object (rejected by
--- the JSON checks, its text kept).
+-- `#Fields: date time c-ip ...` (space-separated; IIS, HTTP.SYS; CloudFront writes its rows under the same
+-- space-separated `#Fields:` tab-separated, so a row holding a tab is split at tabs). A repeated directive
+-- switches the columns from the next line on. Every `#` line (directives, `#types`, `#Date:`, `#close`) is
+-- counted like a blank line. A `-` is no value (both formats' unset field). A W3C `#Date:` directive gives rows
+-- whose columns lack a date the directive's date as `date`. A line with more or fewer values than columns is not
+-- an object (rejected by the JSON checks, its text kept).
 -- reads: numbered_lines (line, file_no, raw, pre_reason)
 with marked as (
     select
@@ -32,7 +33,10 @@ columned as (
 split as (
     select
         line, file_no, raw, pre_reason, columns, date,
-        list_transform(string_split(rtrim(raw, chr(13)), separator), lambda x: nullif(x, '-')) as vals
+        list_transform(
+            string_split(rtrim(raw, chr(13)), case when contains(raw, chr(9)) then chr(9) else separator end),
+            lambda x: nullif(x, '-')
+        ) as vals
     from columned
 )
 
