@@ -150,7 +150,9 @@ def ingest_cmd(
     ] = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="jsonl, csv, parquet, logfmt, text, directive or otlp; default: by content."),
+        typer.Option(
+            "--format", help="jsonl, csv, parquet, logfmt, text, directive, otlp or cloudtrail; default: by content."
+        ),
     ] = None,
     profile: Annotated[
         str | None, typer.Option(help="A built-in profile (see `postmortem profiles`) or a profile .toml file.")

@@ -106,6 +106,14 @@ TABLE: dict[str, Format] = {
             many_per_line=True,
             sniffed_as="jsonl",
         ),
+        Format(
+            "cloudtrail",
+            "json",
+            "a record of a CloudTrail file's `Records` array (one line holds many)",
+            json_lines="ingest/json_lines_cloudtrail",
+            many_per_line=True,
+            sniffed_as="jsonl",
+        ),
         # whole files, each read by its kind's module (a WebRTC dump's small files in batches)
         _whole("rtcstats", "webrtc", "a stats sample or state change", batchable=True),
         _whole("rtcstats-legacy", "webrtc", "a stats sample or state change", batchable=True),

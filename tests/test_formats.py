@@ -306,6 +306,11 @@ def envoy():  # `[2020-08-13T22:58:42.619Z] "GET /service/red HTTP/2" 200 - 0 14
     return expect([(iso(x[1:].split("]")[0]), http(x.split('" ')[1].split()[0])) for x in lines("envoy.log")])
 
 
+def cloudtrail():  # `{"Records":[...]}`: a record per event; errorCode (a failed call) is an error, else info
+    records = [r for x in lines("cloudtrail.json") for r in json.loads(x)["Records"]]
+    return expect([(iso(r["eventTime"]), "error" if r.get("errorCode") else "info") for r in records])
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -390,6 +395,7 @@ REFERENCES = {
     ),
     # fractions of 7-9 digits: fromisoformat keeps the first 6, as the staging does
     "cloudfront.log": Reference("cloudfront", cloudfront),
+    "cloudtrail.json": Reference("cloudtrail", cloudtrail),
     "cri.log": Reference("cri", cri),
     "envoy.log": Reference("envoy", envoy),  # two identical lines (22:58:45.755Z): both kept
     "gcp_logging.jsonl": Reference(
@@ -578,6 +584,27 @@ def test_clef_reads_the_rendered_message_or_the_template_line_by_line(runner, tm
         ),
         # a CRI line with nothing written after the flag: an empty message, still a record
         ("2024-04-16T06:21:30.494902976Z stdout F", [], "cri", "unknown"),
+        # CloudTrail records of opentelemetry-collector-contrib's awslogsencodingextension test data (Apache-2.0,
+        # internal/unmarshaler/cloudtraillog/testdata/cloudtrail_log.json @ 96e4eca0da47df948136a85ab3aeda68b459b274),
+        # abridged to one line: a call that failed (errorCode) is an error; an Insight event names its call inside
+        (
+            '{"Records":[{"eventVersion":"1.09","userIdentity":{"type":"IAMUser",'
+            '"arn":"arn:aws:iam::111122223333:user/Terry"},"eventTime":"2023-07-19T21:35:03Z",'
+            '"eventSource":"cloudtrail.amazonaws.com","eventName":"UpdateTrail","awsRegion":"us-east-1",'
+            '"errorCode":"TrailNotFoundException","eventType":"AwsApiCall","recipientAccountId":"111122223333"}]}',
+            [],
+            "cloudtrail",
+            "error",
+        ),
+        (
+            '{"Records":[{"eventVersion":"1.08","eventTime":"2023-01-02T02:51:00Z","awsRegion":"us-east-1",'
+            '"eventID":"654a30ff-b0f3-4527-81b6-EXAMPLEf2393","eventType":"AwsCloudTrailInsight",'
+            '"insightDetails":{"state":"Start","eventSource":"ssm.amazonaws.com",'
+            '"eventName":"UpdateInstanceInformation","insightType":"ApiCallRateInsight"},"eventCategory":"Insight"}]}',
+            [],
+            "cloudtrail",
+            "info",
+        ),
     ],
 )
 def test_format_variants(runner, tmp_path, line, flags, profile, level):
@@ -607,6 +634,11 @@ def _first_of(record: dict, paths: list[str]):
     [
         # CRI: whatever follows `time stream flag ` (a `P` part is its own record)
         ("cri.log", lambda: [x.split(" ", 3)[3] for x in lines("cri.log")]),
+        # CloudTrail: the API call's name, record by record
+        (
+            "cloudtrail.json",
+            lambda: [r["eventName"] for x in lines("cloudtrail.json") for r in json.loads(x)["Records"]],
+        ),
         # LogEntry: the text payload, a JSON payload's message, an audit log's method, else the log's name
         (
             "gcp_logging.jsonl",

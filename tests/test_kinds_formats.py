@@ -49,7 +49,7 @@ def test_every_format_row_is_complete():
     assert webrtc.FORMATS == ("rtcstats", "rtcstats-legacy", "webrtc-internals")
     assert metric_read.FORMATS == formats.of_kind("metric") and len(metric_read.FORMATS) == 5
     # what --format accepts: the line formats, not the whole-file ones (told by content)
-    assert formats.CHOICES == ("jsonl", "logfmt", "csv", "text", "directive", "parquet", "otlp")
+    assert formats.CHOICES == ("jsonl", "logfmt", "csv", "text", "directive", "parquet", "otlp", "cloudtrail")
 
 
 def test_every_kind_is_registered_once_with_what_it_needs():
