@@ -311,6 +311,22 @@ def cloudtrail():  # `{"Records":[...]}`: a record per event; errorCode (a faile
     return expect([(iso(r["eventTime"]), "error" if r.get("errorCode") else "info") for r in records])
 
 
+def logcat_plaso():  # threadtime and time (brief with a time) lines, with the year/zone/usec/uid adverbs
+    records, rejected = [], 0
+    for x in lines("logcat_plaso.log"):
+        if x.startswith("-"):  # by hand: `--------- beginning of main` and `... of kernel` are no records
+            rejected += 1
+            continue
+        parts = x.split()
+        stamp = " ".join(parts[:2]) if x[4] == "-" else "2022-" + " ".join(parts[:2])  # --year 2022
+        zoned = parts[2][0] in "+-"
+        ts = datetime.strptime(f"{stamp} {parts[2] if zoned else '+0000'}", "%Y-%m-%d %H:%M:%S.%f %z")
+        rest = parts[3:] if zoned else parts[2:]
+        letter = rest[0][0] if "/" in rest[0] else next(p for p in rest if len(p) == 1 and p.isalpha())
+        records.append((ts.astimezone(UTC), LOGCAT[letter]))
+    return expect(records, rejected)
+
+
 def json_records(name, ts, level):
     return expect([(ts(r), level(r)) for r in map(json.loads, lines(name))])
 
@@ -412,6 +428,16 @@ REFERENCES = {
         "syslog5424", lambda: expect([(datetime(2015, 8, 5, 21, 58, 59, 693000, tzinfo=UTC), "info")])
     ),
     "logcat_threadtime.log": Reference("logcat", logcat, ("--year", "2017")),
+    "logcat_plaso.log": Reference("logcat", logcat_plaso, ("--year", "2022")),
+    # StartUTC, or StartLocal where a line has none (nanoseconds: the first 6 digits); status 404 warn, 200/304 info
+    "traefik.json": Reference(
+        "traefik",
+        lambda: json_records(
+            "traefik.json",
+            lambda r: iso(r.get("StartUTC") or r["StartLocal"]),
+            lambda r: http(str(r["DownstreamStatus"])),
+        ),
+    ),
     "proxifier.log": Reference("proxifier", proxifier, ("--year", "2017")),
     "glog.log": Reference("glog", glog, ("--year", "2017")),
     "nginx_error.log": Reference("nginx_error", nginx_error),
@@ -573,6 +599,13 @@ def test_clef_reads_the_rendered_message_or_the_template_line_by_line(runner, tm
         ),
         # `adb logcat -v threadtime,year` writes the year: no --year needed
         ("2017-03-17 16:13:38.811  1702  2395 W WindowManager: slow", [], "logcat", "warn"),
+        # `adb logcat -v time` (brief with a time), lnav's sample (src/formats/logcat_log.json, BSD-2): V is verbose
+        (
+            "05-26 14:57:03.870 V/Configuration( 1766): Updating configuration, locales updated from [] to [en_US]",
+            ["--year", "2025"],
+            "logcat",
+            "debug",
+        ),
         # Contour's docs (projectcontour/contour, Apache-2.0, site/content/docs/main/troubleshooting/
         # common-proxy-errors.md @ 31c4bb38e0a52cef4d8273dd5641a70e39f1d693): no upstream time (`-`), 503 UF
         (
@@ -634,6 +667,13 @@ def _first_of(record: dict, paths: list[str]):
     [
         # CRI: whatever follows `time stream flag ` (a `P` part is its own record)
         ("cri.log", lambda: [x.split(" ", 3)[3] for x in lines("cri.log")]),
+        # logcat: what follows the tag's `: ` (no message here holds one); dividers are rejects
+        ("logcat_plaso.log", lambda: [x.rsplit(": ", 1)[1] for x in lines("logcat_plaso.log") if x[0] != "-"]),
+        # Traefik: the method and the path
+        (
+            "traefik.json",
+            lambda: [f"{r['RequestMethod']} {r['RequestPath']}" for r in map(json.loads, lines("traefik.json"))],
+        ),
         # CloudTrail: the API call's name, record by record
         (
             "cloudtrail.json",

@@ -53,8 +53,12 @@ create or replace temp macro parse_ts_text(v, tz, formats, yearless, year) as
     case
         when regexp_matches(v, '^[+-]?\d{4,}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?') then
             case
+                -- a numeric offset after a space (logcat's `-v zone`: `... 11:20:07.171997 +1000`) is read joined
                 when regexp_matches(v, '([Zz]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+-]+)*)\s*$')
-                    then try_cast(v as timestamptz)
+                    then coalesce(
+                        try_cast(v as timestamptz),
+                        try_cast(regexp_replace(v, '\s+([+-]\d\d:?\d\d)$', '\1') as timestamptz)
+                    )
                 else timezone(tz, try_cast(v as timestamp))
             end
         else coalesce(
