@@ -210,7 +210,7 @@ def ingest_cmd(
     """
     from postmortem import ingest as ingest_mod
     from postmortem import mapping, terminal
-    from postmortem.timefmt import parse_duration
+    from postmortem.human_times import parse_duration
 
     field_map = mapping.parse_options(
         map_, set_, ts_format, level_map, pattern, multiline, defaults=default, level_scale=level_scale

@@ -15,10 +15,10 @@ from postmortem import db, engine, export, queries, render
 from postmortem import notes as notes_mod
 from postmortem.choices import ReportFormat, TimelineFormat
 from postmortem.errors import QueryError
+from postmortem.human_times import Clock, check_range, iso, parse_instant, terminal_time, zone
 from postmortem.metrics import changes as metric_changes
 from postmortem.notes import load_notes
 from postmortem.summary import Detection, gather_facts, impact_end, ordered_events
-from postmortem.timefmt import Clock, check_range, iso, parse_instant, terminal_time, zone
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from postmortem.errors import InputError
+from postmortem.human_times import iso
 from postmortem.summary import to_json_ready
-from postmortem.timefmt import iso
 
 
 def dumps(value) -> str:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from postmortem import charts
+from postmortem.human_times import iso
 from postmortem.summary import impact_end
-from postmortem.timefmt import iso
 
 TOP_FACTORS = 15
 MARKER_KINDS = {

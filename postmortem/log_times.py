@@ -1,5 +1,5 @@
 """How the timestamps in logs are read at ingest (times shown to people and typed on the command line are
-postmortem/timefmt.py's): the parameters of `ts_iso`, `epoch_ts` and `parse_ts_text` (queries/ingest/macros.sql).
+postmortem/human_times.py's): the parameters of `ts_iso`, `epoch_ts` and `parse_ts_text` (queries/ingest/macros.sql).
 
 ISO-8601 and epoch numbers need nothing; other forms are tried against formats in order (the user's first,
 then unambiguous common ones); zone abbreviations DuckDB does not know are given as offsets. A zone written in

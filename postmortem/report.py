@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 from postmortem import figures, webrtc_report
 from postmortem.glossary import GLOSSARY
+from postmortem.human_times import Clock, duration, iso, spans_days
 from postmortem.metrics import figures as metric_figures
-from postmortem.timefmt import Clock, duration, iso, spans_days
 
 KIND_LABELS = {"join": "room-event (join) log", "error": "error log", "glitch": "audio-glitch log"}
 CANNOT_ANSWER = {

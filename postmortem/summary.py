@@ -18,8 +18,8 @@ import polars as pl
 from postmortem import queries, webrtc_facts
 from postmortem.choices import Detection
 from postmortem.errors import InputError
+from postmortem.human_times import iso
 from postmortem.metrics import changes as metric_changes
-from postmortem.timefmt import iso
 
 KINDS = ("join", "error", "glitch")
 # Contributing factors are shown only with this much support and over-representation (see the glossary).

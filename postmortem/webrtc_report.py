@@ -6,7 +6,7 @@ a report of a database without any is unchanged.
 
 from __future__ import annotations
 
-from postmortem.timefmt import Clock
+from postmortem.human_times import Clock
 
 HEADLINES = {
     "speaker": "Speaker: one microphone fed back",

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from postmortem import db, queries
 from postmortem.errors import InputError
+from postmortem.human_times import parse_duration
 from postmortem.ingest import ingest
-from postmortem.timefmt import parse_duration
 
 GOOD_JOIN = {"ts": "2024-05-01T10:00:00Z", "space_id": "s1", "user_id": "u1", "event": "join"}
 

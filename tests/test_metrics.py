@@ -306,7 +306,7 @@ def test_the_named_metric_queries_run_with_the_incident_defaults(simulated, name
 
 def test_the_report_names_the_leading_series_and_tabulates_each(simulated):
     from postmortem import commands, report
-    from postmortem.timefmt import Clock
+    from postmortem.human_times import Clock
 
     _, _, path = simulated
     facts = commands.load_facts(path)
@@ -337,7 +337,7 @@ def test_the_report_names_the_leading_series_and_tabulates_each(simulated):
 
 def test_a_report_without_metrics_has_no_metrics_section(sample_db):
     from postmortem import commands, report
-    from postmortem.timefmt import Clock
+    from postmortem.human_times import Clock
 
     facts = commands.load_facts(sample_db)
     assert facts["metrics"] == []
@@ -563,7 +563,7 @@ def test_the_alert_what_if_is_set_against_the_notes_detection_time(simulated):
 
 def test_the_lead_time_table_lists_fifty_series_and_says_how_many_more(simulated):
     from postmortem import commands, render, report
-    from postmortem.timefmt import Clock
+    from postmortem.human_times import Clock
 
     _, _, path = simulated
     facts = commands.load_facts(path)

@@ -16,10 +16,10 @@ from postmortem import charts, commands, db, export, figures, queries, render, r
 from postmortem.cli import app
 from postmortem.commands import write_report
 from postmortem.errors import InputError
+from postmortem.human_times import Clock
 from postmortem.ingest import ingest
 from postmortem.notes import TEMPLATE, load_notes
 from postmortem.summary import Detection, build_summary, gather_facts, to_json_ready
-from postmortem.timefmt import Clock
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 # The registry's charts the sample draws: all but the error-only one (it has an incident room and a switch-over)

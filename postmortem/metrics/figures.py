@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import altair as alt
 
 from postmortem import charts, figures
+from postmortem.human_times import Clock, duration, iso
 from postmortem.metrics.changes import onset, series_label, shown_series
-from postmortem.timefmt import Clock, duration, iso
 
 TABLE_ROWS = 50  # the lead-time table lists this many series (changed ones first); the JSON and query hold all
 WELL_BEFORE_S = 120  # a series that moved at least this long before the onset is named in the summary

@@ -27,7 +27,7 @@ create or replace temp macro ts_decimal_point(v) as
     case when contains(v, ',') then regexp_replace(v, '(\d\d:\d\d:\d\d),(\d)', '\1.\2') else v end;
 
 -- A trailing zone abbreviation DuckDB does not know (PDT, CEST ...) replaced by its offset; `zones`/`offsets`
--- are parallel lists bound from postmortem/timestamps.py.
+-- are parallel lists bound from postmortem/log_times.py.
 create or replace temp macro ts_zone_offset(v, zones, offsets) as
     case
         when not right(v, 1) between 'A' and 'Z' then v

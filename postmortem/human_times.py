@@ -1,6 +1,7 @@
-"""The one place that turns instants into text and text into instants: ISO-8601 UTC for machines, `21:12:45 UTC`
-for people (with the reader's zone beside it when asked), durations both ways, times given on the command line
-(absolute or relative to the incident, `onset-5m`), and the time-zone check every command shares.
+"""Times as people read and type them: the one place that turns instants into text and text into instants:
+ISO-8601 UTC for machines, `21:12:45 UTC` for people (with the reader's zone beside it when asked), durations
+both ways, times given on the command line (absolute or relative to the incident, `onset-5m`), and the time-zone
+check every command shares. (Timestamps written in the logs are read at ingest: postmortem/log_times.py.)
 
 Times are UTC inside; every string a person reads says so.
 """
