@@ -694,3 +694,11 @@ def test_messages_are_the_formats_own(runner, tmp_path, name, message):
     with load(runner, tmp_path, name, *ref.flags) as con:
         got = [m for (m,) in con.sql("select message from error_events").fetchall()]
     assert sorted(got) == sorted(message())
+
+
+def test_a_directive_row_with_a_value_too_many_is_a_reject_saying_so(runner, tmp_path):
+    # by hand: cloudfront.log's line 5 ends with a stray tab, 34 values under its 33 #Fields names
+    with load(runner, tmp_path, "cloudfront.log") as con:
+        assert con.sql("select line, reason from rejects").fetchall() == [
+            (5, "34 values for the 33 columns of the directive above")
+        ]
