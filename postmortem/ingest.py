@@ -134,9 +134,10 @@ def resolve_paths(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]
     return list(dict.fromkeys(found))
 
 
-def _fingerprint_and_check(log: LogFile, out: dict) -> None:
+def _fingerprint_and_check(log: LogFile, out: dict, alone: bool = False) -> None:
     """Beside DuckDB's read: the content fingerprint, for .zst whether the stream is whole, and whether a line is
-    longer than DuckDB's reader keeps (see sources.long_line)."""
+    longer than DuckDB's reader keeps (see sources.long_line; a gzip file read `alone` is checked as it is fed
+    to DuckDB, see sources.Feed)."""
     try:
         out["sha256"] = fingerprint(log.path)
         traits = formats.get(log.format)
@@ -144,7 +145,7 @@ def _fingerprint_and_check(log: LogFile, out: dict) -> None:
         tail = sources.LongestLine() if lines else None
         if log.compression == "zstd" and not sources.zstd_is_whole(log.path, tail):
             out["error"] = InputError(f"{log.name}: truncated zstd stream (the file ends inside a frame)")
-        if tail is None:
+        if tail is None or (alone and log.compression == "gzip"):
             out["long_line"] = False
         elif log.compression == "zstd":
             out["long_line"] = tail.length > sources.LINE_LIMIT
@@ -459,7 +460,7 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
         staged = staging.read_and_stage(con, batch, options)
         if len(batch) == 1 and not staged.split_in_python:
             hashing.join()
-            if digests[0].get("long_line"):  # DuckDB may have dropped it without a word: Python splits the file
+            if digests[0].get("long_line") or staged.long_line:  # DuckDB may have dropped it: Python splits the file
                 staged = staging.read_and_stage(con, batch, options, in_python=True)
     lines = staged.lines
     first_lines = [lines.get(i, (0, 0))[0] for i in range(len(batch))]
@@ -516,7 +517,7 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
 
 def _fingerprint_each(logs: list[LogFile], out: list[dict]) -> None:
     for log, digest in zip(logs, out, strict=True):
-        _fingerprint_and_check(log, digest)
+        _fingerprint_and_check(log, digest, alone=len(logs) == 1)
 
 
 def _earlier(con, digests: list[dict]) -> list[list[dict]]:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from postmortem import formats, log_times, mapping, profiles, queries, sources
-from postmortem.errors import InputError
+from postmortem.errors import InputError, PostmortemError
 from postmortem.plans import FilePlan, Options
 from postmortem.sources import LogFile
 
@@ -70,9 +70,25 @@ def read_and_stage(con, batch: list[FilePlan], options: Options, *, in_python: b
     if in_python:  # a line longer than DuckDB's reader keeps (sources.long_line)
         _read_lines_in_python(con, log)
         return _split_in_python(stage(con, batch, options, one_pass=False))
+    with sources.fed(log) as feed:
+        try:
+            staged = _read_and_stage_alone(con, batch, options, feed)
+        except (duckdb.Error, PostmortemError) as err:
+            if feed is not None and feed.error is not None:  # the stream ended early: what DuckDB read is moot
+                raise InputError(f"{log.name}: cannot read: {feed.error}") from err
+            raise
+        if feed is not None and not staged.split_in_python:
+            if feed.error is not None:
+                raise InputError(f"{log.name}: cannot read: {feed.error}") from feed.error
+            staged.long_line = feed.long_line
+    return staged
+
+
+def _read_and_stage_alone(con, batch: list[FilePlan], options: Options, feed: sources.Feed | None) -> Staged:
+    log = batch[0].log
     if _in_one_pass(log):
         try:
-            return stage(con, batch, options, one_pass=True)
+            return stage(con, batch, options, one_pass=True, feed=feed)
         except duckdb.IOException as err:
             _cannot_read(log, err)
         except PYTHON_SPLITS:  # a line DuckDB cannot split exactly: Python splits the file
@@ -81,7 +97,7 @@ def read_and_stage(con, batch: list[FilePlan], options: Options, *, in_python: b
             return _split_in_python(stage(con, batch, options, one_pass=False))
         except NotInOnePass:
             queries.execute(con, "ingest/cleanup")
-    in_python = read_lines(con, log)
+    in_python = read_lines(con, log, feed)
     return _split_in_python(stage(con, batch, options, one_pass=False), in_python)
 
 
@@ -94,8 +110,9 @@ def _in_one_pass(log: LogFile) -> bool:
     return formats.get(log.format).one_pass and log.name_is_utf8
 
 
-def read_lines(con, log: LogFile) -> bool:
-    """A file's physical lines into `source_lines`, numbered by rowid; True where Python split them."""
+def read_lines(con, log: LogFile, feed: sources.Feed | None = None) -> bool:
+    """A file's physical lines into `source_lines`, numbered by rowid; True where Python split them. `feed`:
+    DuckDB reads a gzip file's lines from it."""
     parquet = formats.get(log.format).read == "parquet"
     if not log.name_is_utf8:  # DuckDB opens files by UTF-8 name only; Python opens any
         if parquet:
@@ -106,7 +123,7 @@ def read_lines(con, log: LogFile) -> bool:
         queries.execute(con, "ingest/read_parquet", path=str(log.path))
         return False
     try:
-        read_lines_in_duckdb(con, [log])
+        read_lines_in_duckdb(con, [log], feed)
     except PYTHON_SPLITS:
         _read_lines_in_python(con, log)
         return True
@@ -121,11 +138,13 @@ def _cannot_read(log: LogFile, err: duckdb.IOException):
     raise InputError(f"{log.name}: cannot read: {first_line(err)}") from err
 
 
-def read_lines_in_duckdb(con, logs: list[LogFile]) -> None:
-    queries.materialise(con, "source_lines", [], "ingest/lines_of_files", **_line_params(logs))
+def read_lines_in_duckdb(con, logs: list[LogFile], feed: sources.Feed | None = None) -> None:
+    queries.materialise(con, "source_lines", [], "ingest/lines_of_files", **_line_params(logs, feed))
 
 
-def _line_params(logs: list[LogFile]) -> dict:
+def _line_params(logs: list[LogFile], feed: sources.Feed | None = None) -> dict:
+    if feed is not None:  # one gzip file, inflated by the feed
+        return {"paths": [str(feed.path)], "compression": "none", "line_delimiter": LINE_DELIMITER}
     return {
         "paths": [str(log.path) for log in logs],
         "compression": logs[0].duckdb_compression,
@@ -162,15 +181,17 @@ class Staged:
     records: list[tuple[str, str]]  # the queries that make `records` from source_lines (none: it is a table)
     record_params: dict  # their parameters
     split_in_python: bool = False  # the lines were split by Python (sources.fallback_batches), not DuckDB
+    long_line: bool = False  # a line over sources.LINE_LIMIT was fed to DuckDB, which may have dropped it
 
 
-def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> Staged:
+def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool, feed: sources.Feed | None = None) -> Staged:
     """Records (format-specific parse) then checked rows (kind-specific checks) into `staged_lines`, read as
     the view `staged`. A batch of small files is staged as one, by the mapping of its first file's plan (they
     share format, kind and profile); where the mapping has no service field, each file's name stands in for its
     own lines. `one_pass`: JSON or CSV lines parsed and checked in one statement from the files themselves
     (nothing in between is kept; NotInOnePass where a CSV's quoted field spans lines); otherwise from
-    `source_lines`, with CSV and text records kept in a table (their records join lines)."""
+    `source_lines`, with CSV and text records kept in a table (their records join lines). `feed`: a gzip
+    file's lines come from it (sources.Feed)."""
     planned = batch[0]
     log, kind, profile = planned.log, planned.kind, planned.profile
     user = options.mapping
@@ -180,7 +201,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool) -> St
     header_line = 0
     records: list[tuple[str, str]] = []
     record_params: dict = {}
-    line_params = _line_params([p.log for p in batch])
+    line_params = _line_params([p.log for p in batch], feed)
     if one_pass:  # the sampling queries below read the first lines, kept once
         reader = [("lines_of_files", "ingest/lines_of_files")]
         queries.materialise(con, "source_lines", reader, "ingest/sample_lines", limit=SAMPLE_LINES, **line_params)

@@ -10,7 +10,9 @@ import gzip
 import io
 import json
 import os
+import zlib
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import write_lines
@@ -90,6 +92,57 @@ def test_the_python_line_splitter_reads_past_a_long_line_at_any_block_boundary(t
             None,
             "line of 25 bytes, longer than the 10 bytes a line may have (its first 25 bytes kept)",
         ], batch_bytes
+
+
+def _feed_count(con, feed, limit: int | None = None) -> int:
+    read = f"""select line from read_csv('{feed.path}', columns = {{'line': 'VARCHAR'}}, delim = '\x01', quote = '',
+        escape = '', header = false, auto_detect = false, compression = 'none')"""
+    return con.sql(f"select count(*) from ({read} {'' if limit is None else f'limit {limit}'})").fetchall()[0][0]
+
+
+def test_a_gzip_file_fed_to_duckdb_gives_each_statement_the_whole_stream(tmp_path):
+    # The one-pass read samples the first lines, then reads them all: a statement that stops early must not leave
+    # the rest of its stream to the next one. 300,000 lines of 7 bytes (2.1 MB inflated): a sample of 5, then all.
+    path = tmp_path / "many.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(b"%06d\n" % i for i in range(300_000))))
+    with duckdb.connect() as con, sources.fed(LogFile(path, "jsonl", "gzip")) as feed:
+        assert _feed_count(con, feed, limit=5) == 5
+        assert feed.longest is None or feed.longest == 6  # the sample may have read it all (it is small)
+        assert _feed_count(con, feed) == 300_000
+        assert _feed_count(con, feed, limit=5) == 5
+        assert _feed_count(con, feed) == 300_000
+        assert feed.error is None and feed.longest == 6 and not feed.long_line
+
+
+def test_a_gzip_file_cut_short_is_a_feed_error_not_fewer_lines(tmp_path):
+    whole = gzip.compress(b"".join(b"line %d\n" % i for i in range(100_000)))
+    path = tmp_path / "cut.log.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    with duckdb.connect() as con, sources.fed(LogFile(path, "text", "gzip")) as feed:
+        assert _feed_count(con, feed) < 100_000  # DuckDB sees the pipe end early and says nothing
+    assert isinstance(feed.error, EOFError)
+    assert feed.long_line  # no stream was read to its end: the file is not vouched for
+
+
+def test_a_feed_nobody_reads_closes_at_once(tmp_path):
+    path = tmp_path / "unread.log.gz"
+    path.write_bytes(gzip.compress(b"x\n" * 1_000_000))
+    with sources.fed(LogFile(path, "text", "gzip")) as feed:
+        fifo = feed.path
+        with open(fifo, "rb") as reader:  # a reader that reads 1 byte and holds the pipe open (the feeder blocks)
+            assert reader.read(1) == b"x"
+    assert not fifo.exists() and not fifo.parent.exists()
+
+
+def test_a_gzip_file_under_64_mib_over_the_deflate_bound_is_not_inflated_to_check_it(tmp_path):
+    # Deflate gives at most 1,032 bytes a byte: 65,027 * 1,032 = 67,107,864 <= 64 MiB (67,108,864). The best
+    # compressor on the most compressible line just over the limit stays above that size, so the bound is sound.
+    assert 65_027 * sources.DEFLATE_MAX_RATIO <= sources.LINE_LIMIT < 65_028 * sources.DEFLATE_MAX_RATIO
+    smallest = len(zlib.compress(b"\0" * (sources.LINE_LIMIT + 1), 9))
+    assert smallest * sources.DEFLATE_MAX_RATIO > sources.LINE_LIMIT
+    small = tmp_path / "small.jsonl.gz"
+    small.write_bytes(b"\x1f\x8b not a gzip stream at all")  # would fail to inflate, were it inflated
+    assert not sources.long_line(LogFile(small, "jsonl", "gzip"))
 
 
 # --- 2. a repeated column keeps both values --------------------------------------------------------------------

@@ -188,9 +188,9 @@ def _staged_both_ways(tmp_path, monkeypatch, name, text):
     routes = []
     stage = staging.stage
 
-    def recorded(con, batch, options, *, one_pass):
+    def recorded(con, batch, options, *, one_pass, feed=None):
         routes.append(one_pass)
-        return stage(con, batch, options, one_pass=one_pass)
+        return stage(con, batch, options, one_pass=one_pass, feed=feed)
 
     monkeypatch.setattr(staging, "stage", recorded)
     materialise = queries.materialise
@@ -280,7 +280,7 @@ def test_files_staged_in_many_batches_keep_line_numbers_and_counts(con, tmp_path
     if reader != "duckdb":  # what happens to a file DuckDB's strict line reader refuses (e.g. a lone CR)
         monkeypatch.setattr(sources, "FALLBACK_BATCH_BYTES", 200)  # a few lines per batch
 
-        def refuse(con, log):
+        def refuse(con, logs, feed=None):
             raise duckdb.InvalidInputException("strict mode")
 
         monkeypatch.setattr(staging, "read_lines_in_duckdb", refuse)
