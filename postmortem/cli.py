@@ -364,6 +364,8 @@ def query(
     raw: RawCsv = False,
     timeout: Timeout = DEFAULT_TIMEOUT,
     db_path: DbOption = Path(DEFAULT_DB),
+    threads: Threads = DEFAULT_THREADS,
+    memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
     space: str | None = None,
     detection: Detection = Detection(),
 ):
@@ -375,7 +377,9 @@ def query(
     from postmortem import commands, queries
 
     if list_ or name is None:
-        catalogue = commands.query_catalogue(db_path, space=space, detection=detection)
+        catalogue = commands.query_catalogue(
+            db_path, space=space, detection=detection, threads=threads, memory_limit=memory_limit
+        )
         if fmt is TableFormat.table:
             from postmortem import terminal
 
@@ -385,7 +389,16 @@ def query(
         return
     params = queries.parse_params(param or [])
     frame = commands.run_query(
-        db_path, name, params, space=space, detection=detection, since=since, until=until, timeout=timeout
+        db_path,
+        name,
+        params,
+        space=space,
+        detection=detection,
+        since=since,
+        until=until,
+        timeout=timeout,
+        threads=threads,
+        memory_limit=memory_limit,
     )
     _print_frame(frame, fmt.value, raw=raw)
 
@@ -455,6 +468,8 @@ def timeline(
     ] = None,
     display_tz: Annotated[str | None, typer.Option(help="Also show times in this IANA zone (table).")] = None,
     db_path: DbOption = Path(DEFAULT_DB),
+    threads: Threads = DEFAULT_THREADS,
+    memory_limit: MemoryLimit = DEFAULT_MEMORY_LIMIT,
     space: str | None = None,
     detection: Detection = Detection(),
 ):
@@ -466,7 +481,15 @@ def timeline(
 
     commands.timeline_frame([], display_tz)  # a bad zone fails before any work
     found = commands.timeline(
-        db_path, space=space, detection=detection, notes_path=notes, since=since, until=until, kinds=kind
+        db_path,
+        space=space,
+        detection=detection,
+        notes_path=notes,
+        since=since,
+        until=until,
+        kinds=kind,
+        threads=threads,
+        memory_limit=memory_limit,
     )
     if found.empty_because:
         terminal.err.print(terminal.visible(found.empty_because), markup=False)

@@ -132,13 +132,23 @@ def timeline(
     since: str | None = None,
     until: str | None = None,
     kinds: list[str] | None = None,
+    threads: int = db.DEFAULT_THREADS,
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
 ) -> Timeline:
     """The reconstructed timeline's events (the notes' among them) in time order, optionally cut to
     [since, until] (ISO-8601 or relative to the incident, `onset-5m`) and to event kinds (a kind matches by
     prefix: `speaker` is every speaker event). An empty answer says whether the logs or the filters emptied it."""
     lo_text, hi_text = parse_instant(since, "--since"), parse_instant(until, "--until")  # before any work
     notes = load_notes(notes_path)
-    facts = load_facts(db_path, space=space, detection=detection, notes=notes, evidence=False)
+    facts = load_facts(
+        db_path,
+        space=space,
+        detection=detection,
+        notes=notes,
+        evidence=False,
+        threads=threads,
+        memory_limit=memory_limit,
+    )
     events = facts["evidence"]["events"]
     lo = lo_text.at(facts["anchors"]) if lo_text else None
     hi = hi_text.at(facts["anchors"]) if hi_text else None
@@ -189,14 +199,19 @@ def timeline_frame(events: list[dict], display_tz: str | None = None) -> pl.Data
 
 
 def query_catalogue(
-    db_path: str | Path | None = None, *, detection: Detection = Detection(), space=None
+    db_path: str | Path | None = None,
+    *,
+    detection: Detection = Detection(),
+    space=None,
+    threads: int = db.DEFAULT_THREADS,
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
 ) -> pl.DataFrame:
     """Every named query: its name, what it answers (the whole header), its parameters and, when `db_path`
     holds a database, the value each parameter takes from the detected incident."""
     names = queries.names()
     defaults: dict = {}
     if db_path is not None and (not isinstance(db_path, str | Path) or Path(db_path).is_file()):  # or a lake
-        with engine.open_read(db_path) as con:
+        with engine.open_read(db_path, threads=threads, memory_limit=memory_limit) as con:
             defaults = incident_parameters(_detect(con, space, detection), detection)
     wanted = {n: queries.parameters(queries.load(n)) for n in names}
     return pl.DataFrame(
@@ -228,6 +243,8 @@ def run_query(
     since: str | None = None,
     until: str | None = None,
     timeout: float | None = None,
+    threads: int = db.DEFAULT_THREADS,
+    memory_limit: str = db.DEFAULT_MEMORY_LIMIT,
 ) -> pl.DataFrame:
     """A named query with the detected incident filling any parameter not given (`space_id`, `from_space`,
     `to_space`, `start`, `end`, ...); `since`/`until` (ISO-8601 or relative to the incident, `onset-5m`) set
@@ -250,7 +267,7 @@ def run_query(
         raise QueryError(f"query {name!r} takes no time window ($start, $end): --since/--until do not apply")
     given = {**params, **{k: t for k, t in (("start", lo), ("end", hi)) if t is not None}}
     relative = any(t is not None and t.absolute is None for t in (lo, hi))
-    with engine.open_read(db_path) as con:
+    with engine.open_read(db_path, threads=threads, memory_limit=memory_limit) as con:
         if relative or any(p not in given for p in wanted):  # the incident is needed: detect it
             facts = _detect(con, space, detection)
             params = {**incident_parameters(facts, detection), **params}

@@ -92,6 +92,10 @@ def timesketch_lines(events: list[dict]) -> str:
 def write_text(text: str, output: str | Path) -> None:
     """Write `text` to `output` atomically (`-` is standard output)."""
     if str(output) == "-":
+        if sys.stdout.isatty():  # a person's terminal: controls in log or notes text shown escaped, not obeyed
+            from postmortem.terminal import visible  # only here: the terminal module loads rich and ingest
+
+            text = visible(text, keep="\t\n")
         sys.stdout.write(text)
         sys.stdout.flush()
         return

@@ -203,7 +203,7 @@ def _verb(statement) -> str:
     under CALL, which would name a statement the user did not write."""
     text = re.sub(r"^(?:\s+|--[^\n]*|/\*.*?\*/)*", "", statement.query, flags=re.S)
     words = re.findall(r"[A-Za-z_]+", text[:40].upper())[:2]
-    if not words:
+    if not words or words[0] == "WITH":  # nothing to go by, or CTEs in front of an INSERT, UPDATE, DELETE ...
         return statement.type.name.replace("_", " ")
     return " ".join(words) if words[0] == "FORCE" else words[0]
 

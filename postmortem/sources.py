@@ -195,7 +195,7 @@ def _is_json_object(line: str) -> bool:
         return False
     try:
         return isinstance(json.loads(stripped), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested thousands deep: Python's parser gives up, DuckDB's does not
         return stripped.endswith("}")  # a long or broken JSON line still says "JSON lines"
 
 
@@ -264,7 +264,7 @@ def head_records(log: LogFile, limit: int) -> list[dict]:
     for line in lines[:limit]:
         try:
             value = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, or nested thousands deep
             continue
         if isinstance(value, dict):
             records.append(value)
