@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from conftest import SAMPLE_LOGS
 
-from postmortem import commands, db, engine, lake, lake_write, queries
+from postmortem import commands, db, engine, export, lake, lake_write, queries
 from postmortem.cli import app
 from postmortem.dialect import Translator
 from postmortem.errors import QueryError
@@ -80,7 +80,8 @@ def test_time_buckets_other_than_the_minute_are_refused(duckdb_sql):
 
 @pytest.fixture(scope="session")
 def spark_session():
-    # The first session of the process: later ones (the CLI's) reuse its JVM, each with its own views.
+    # The first session of the process: later ones reuse its context (until a CLI run stops it), each with its
+    # own views.
     return engine.spark_session(master="local[2]")
 
 
@@ -151,11 +152,16 @@ def _kind(dtype: pl.DataType) -> str:
     return str(dtype.base_type())
 
 
-def test_sample_summary_from_spark_equals_the_database(sample_db, sample_lake, spark_session, runner, tmp_path):
-    from_db = report_json(runner, tmp_path, "--db", str(sample_db))
-    on_spark = report_json(runner, tmp_path, "--engine", "spark", "--lake", str(sample_lake))
-    assert from_db["incident"] is not None and from_db["switchover"] is not None  # the sample's incident is found
-    assert on_spark == from_db
+def spark_summary(lake_root) -> dict:
+    """The JSON summary as `report --format json --engine spark` computes it (commands.load_facts: the derived
+    cache, the facts without evidence, no notes), on the test session's Spark context. A CLI run starts and
+    stops a context of its own (test_the_cli_summary_from_spark...): one such run is checked, the other data
+    sets go through the same steps on a shared context, each in its own session (its own views)."""
+    spark_engine = engine.SparkEngine(engine.spark_session(master="local[2]"))  # the live context, or a new one
+    spark_engine.attach_lake(lake.read(lake_root))
+    db.cache_derived(spark_engine)
+    facts = commands.add_notes(gather_facts(spark_engine, detection=Detection(), evidence=False), {})
+    return json.loads(export.summary_json(facts))
 
 
 def test_records_delivered_twice_summary_from_spark_equals_the_database(spark_session, runner, tmp_path):
@@ -169,22 +175,7 @@ def test_records_delivered_twice_summary_from_spark_equals_the_database(spark_se
     build_lake(again, tmp_path / "lake")
     from_db = report_json(runner, tmp_path, "--db", str(database))
     assert from_db["data_quality"] is not None
-    assert report_json(runner, tmp_path, "--engine", "spark", "--lake", str(tmp_path / "lake")) == from_db
-
-
-def test_a_cli_run_stops_its_spark_session(sample_lake):
-    """Every exit path stops the session: here the normal one, and one where the query fails."""
-    with engine.connect(
-        engine.Source(engine=engine.EngineName.spark, lake=sample_lake, spark_master="local[1]")
-    ) as spark:
-        context = spark.session.sparkContext
-        assert not context._jsc.sc().isStopped()
-    assert context._jsc is None or context._jsc.sc().isStopped()
-    with pytest.raises(QueryError):
-        with engine.connect(engine.Source(engine=engine.EngineName.spark, lake=sample_lake)) as spark:
-            context = spark.session.sparkContext
-            spark.frame("bad", "select no_such_column", {})
-    assert context._jsc is None or context._jsc.sc().isStopped()
+    assert spark_summary(tmp_path / "lake") == from_db
 
 
 def test_simulation_summary_from_spark_equals_the_database(spark_session, runner, tmp_path):
@@ -197,7 +188,35 @@ def test_simulation_summary_from_spark_equals_the_database(spark_session, runner
     assert result.exit_code == 0, result.output
     build_lake(logs, tmp_path / "lake")
     from_db = report_json(runner, tmp_path, "--db", str(database))
-    on_spark = report_json(runner, tmp_path, "--engine", "spark", "--lake", str(tmp_path / "lake"))
     truth = json.loads((logs / ".truth.json").read_text())
     assert from_db["incident"]["space_id"] == truth["incident_space"]
+    assert spark_summary(tmp_path / "lake") == from_db
+
+
+# The CLI's own Spark runs stop the context they used (issue 22), the shared one included: these come last.
+
+
+def test_the_cli_summary_from_spark_equals_the_database_and_stops_its_session(
+    sample_db, sample_lake, spark_session, runner, tmp_path
+):
+    """`report --engine spark --lake` end to end; the run takes the live context (the shared one, as any
+    later session of a process would) and stops it on the way out."""
+    context = spark_session.sparkContext
+    assert not context._jsc.sc().isStopped()
+    from_db = report_json(runner, tmp_path, "--db", str(sample_db))
+    on_spark = report_json(runner, tmp_path, "--engine", "spark", "--lake", str(sample_lake))
+    assert from_db["incident"] is not None and from_db["switchover"] is not None  # the sample's incident is found
     assert on_spark == from_db
+    assert context._jsc is None or context._jsc.sc().isStopped()
+
+
+def test_a_spark_session_is_stopped_when_its_query_fails(sample_lake):
+    """The other exit path: a query fails inside the engine (the normal one: the test above)."""
+    with pytest.raises(QueryError):
+        with engine.connect(
+            engine.Source(engine=engine.EngineName.spark, lake=sample_lake, spark_master="local[1]")
+        ) as spark:
+            context = spark.session.sparkContext
+            assert not context._jsc.sc().isStopped()
+            spark.frame("bad", "select no_such_column", {})
+    assert context._jsc is None or context._jsc.sc().isStopped()
