@@ -456,8 +456,8 @@ def _already_loaded(result: FileResult, earlier: list[dict], options: Options) -
 def _load(con, batch, results, digests, earlier, options: Options, hashing: threading.Thread, on_progress) -> None:
     started = time.perf_counter()
     logs = [p.log for p in batch]
-    with _progress(con, logs, on_progress):
-        staged = staging.read_and_stage(con, batch, options)
+    with _progress(con, logs, on_progress) as progress:
+        staged = staging.read_and_stage(con, batch, options, on_read=progress.fed)
         if len(batch) == 1 and not staged.split_in_python:
             hashing.join()
             if digests[0].get("long_line") or staged.long_line:  # DuckDB may have dropped it: Python splits the file
@@ -643,8 +643,15 @@ class _progress:
             self.thread.start()
         return self
 
+    def fed(self, done: int) -> None:
+        """Bytes of a gzip file its feed has read (sources.Feed): DuckDB, reading a pipe, cannot tell."""
+        if self.on_progress:
+            self.on_progress(self.logs[0].path, done, self.logs[0].bytes)
+
     def _poll(self):
         log = self.logs[0]
+        if log.compression == "gzip":  # reported by fed(): DuckDB's own figure for a pipe is meaningless
+            return
         while not self.stop.wait(0.2):
             try:
                 done = self.con.query_progress()

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -387,8 +387,8 @@ class Feed:
     then saw the stream end early: its lines must not be kept), `longest` the longest line of a stream read to
     its end (None before one was)."""
 
-    def __init__(self, log: LogFile) -> None:
-        self.log = log
+    def __init__(self, log: LogFile, on_read: Callable[[int], None] | None = None) -> None:
+        self.log, self.on_read = log, on_read
         self.error: Exception | None = None
         self.longest: int | None = None
         self._folder = Path(tempfile.mkdtemp(prefix="postmortem-feed-"))
@@ -436,6 +436,8 @@ class Feed:
                 stream = _decompressed(raw, "gzip")
                 while block := stream.read(1 << 20):
                     tail.feed(block)
+                    if self.on_read:
+                        self.on_read(raw.tell())
                     if not self._write(out, memoryview(block)):
                         return
         except READ_ERRORS as err:
@@ -459,12 +461,13 @@ class Feed:
 
 
 @contextmanager
-def fed(log: LogFile) -> Iterator[Feed | None]:
-    """A Feed for a gzip file, None (DuckDB reads the file itself) for any other."""
+def fed(log: LogFile, on_read: Callable[[int], None] | None = None) -> Iterator[Feed | None]:
+    """A Feed for a gzip file (`on_read`: told the compressed bytes read so far), None (DuckDB reads the file
+    itself) for any other."""
     if log.compression != "gzip":
         yield None
         return
-    with Feed(log) as feed:
+    with Feed(log, on_read) as feed:
         yield feed
 
 

@@ -13,6 +13,7 @@ lines kept in a table. `postmortem.ingest` orchestrates.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -54,11 +55,19 @@ class BatchRefused(Exception):
     same content): each is loaded alone instead, where every case is handled and named."""
 
 
-def read_and_stage(con, batch: list[FilePlan], options: Options, *, in_python: bool = False) -> Staged:
+def read_and_stage(
+    con,
+    batch: list[FilePlan],
+    options: Options,
+    *,
+    in_python: bool = False,
+    on_read: Callable[[int], None] | None = None,
+) -> Staged:
     """Read one file, or a batch of small JSON-lines files, and stage its records (see stage). A JSON, logfmt or
     CSV file that DuckDB's strict reader splits is staged in one pass from the file, one row per line (a CSV file
     while no quoted field spans lines); every other file, and a batch (small, and read whole by the sampling
-    queries anyway), is first read into `source_lines` (where its lines are numbered)."""
+    queries anyway), is first read into `source_lines` (where its lines are numbered). `on_read`: told the
+    compressed bytes of a gzip file read so far (DuckDB cannot tell how far into its pipe it is)."""
     logs = [planned.log for planned in batch]
     if len(logs) > 1:
         try:
@@ -70,7 +79,7 @@ def read_and_stage(con, batch: list[FilePlan], options: Options, *, in_python: b
     if in_python:  # a line longer than DuckDB's reader keeps (sources.long_line)
         _read_lines_in_python(con, log)
         return _split_in_python(stage(con, batch, options, one_pass=False))
-    with sources.fed(log) as feed:
+    with sources.fed(log, on_read) as feed:
         try:
             staged = _read_and_stage_alone(con, batch, options, feed)
         except (duckdb.Error, PostmortemError) as err:
