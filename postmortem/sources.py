@@ -425,6 +425,8 @@ class Feed:
                 os.mkfifo(self.path, 0o600)
                 if not self._closing:
                     self._stream(out)
+            except Exception as err:  # the feeder must outlive any error: a reader may be waiting on the pipe
+                self.error = err
             finally:
                 os.close(out)
 
