@@ -420,9 +420,10 @@ class Feed:
             out = os.open(self.path, os.O_WRONLY)  # waits for a reader
             try:
                 # A new pipe for the next reader at once: one that opened this one while it still has a writer
-                # (a statement after one that stopped early) would read the rest of this stream.
-                os.unlink(self.path)
-                os.mkfifo(self.path, 0o600)
+                # (a statement after one that stopped early) would read the rest of this stream. Renamed into
+                # place, so the path always names a pipe.
+                os.mkfifo(self._folder / "next", 0o600)
+                os.replace(self._folder / "next", self.path)
                 if not self._closing:
                     self._stream(out)
             except Exception as err:  # the feeder must outlive any error: a reader may be waiting on the pipe
