@@ -25,10 +25,9 @@ from pathlib import Path
 
 import duckdb
 
-from postmortem import db, formats, kinds, mapping, profiles, queries, recognition, sources, staging, webrtc
+from postmortem import db, formats, hints, kinds, mapping, profiles, queries, recognition, sources, staging
 from postmortem.db import translate
 from postmortem.errors import InputError, PostmortemError
-from postmortem.metrics import read as metric_read
 from postmortem.plans import FilePlan, FileResult, Options
 from postmortem.sources import LogFile
 
@@ -188,7 +187,7 @@ def _plan_file(path: Path, options: Options, chosen: profiles.Profile | None) ->
             raise wanted.refuse(path)
         return FilePlan(log, wanted.name, None)
     if wanted is None and chosen is None and options.format is None:
-        for kind in kinds.REGISTRY.values():  # a dump or an export is told by its content, whatever its name
+        for kind in kinds.every().values():  # a dump or an export is told by its content, whatever its name
             if not kind.staged and (log := kind.recognise(path)):
                 return FilePlan(log, kind.name, None)
     fmt = options.format or (chosen.format if chosen else None)
@@ -209,7 +208,10 @@ def _profile_of(log: LogFile, options: Options) -> profiles.Profile | None:
         return recognition.choose_structured(log.name, sources.head_fields(log), records, options.mapping)
     if by == "lines" and options.mapping.pattern is None:
         lines = sources.head_lines(sources.head(log.path, log.compression))
-        return recognition.choose_text(log.name, lines, options.mapping)
+        try:
+            return recognition.choose_text(log.name, lines, options.mapping)
+        except recognition.Unread as err:
+            raise InputError(f"{err}; {hints.for_text(lines)}") from None
     return None
 
 
@@ -233,7 +235,7 @@ def _kind_of(log: LogFile, options: Options, profile: profiles.Profile | None) -
     *some, last = kinds.staged()
     raise InputError(
         f"{log.name}: cannot tell whether this is a {', '.join(some)} or {last} log from its name or fields"
-        f" (it has: {shown}); pass --kind {'|'.join(kinds.names())}"
+        f" (it has: {shown}); pass --kind {'|'.join(kinds.names())}: {hints.for_kind(log, fields, options.mapping)}"
     )
 
 
@@ -341,8 +343,10 @@ def load_batch(
     Staging runs outside the transaction (temporary tables never reach the database file, so a crash while
     staging leaves the database as it was); the fingerprints are computed while DuckDB reads a lone file."""
     kind = kinds.get(batch[0].kind)
-    if not kind.staged:  # read whole by its kind's own module
+    if kind.load:  # read whole by its kind's own module, which keeps its own books
         return kind.load(con, batch, options)
+    if not kind.staged:
+        return [_load_whole(con, planned, options, kind) for planned in batch]
     results = [
         FileResult(p.log.path, p.kind, p.log.format, "loaded", profile=p.profile.name if p.profile else None)
         for p in batch
@@ -393,20 +397,9 @@ def load_batch(
     return results
 
 
-def _load_webrtc(con, batch: list[FilePlan], options: Options) -> list[FileResult]:
-    """WebRTC dumps, read whole by postmortem.webrtc (small ones in batches)."""
-    logs = [p.log for p in batch]
-    loaded = webrtc.load(con, logs, options.mapping, options.replace, options.recorded())
-    return [FileResult(log.path, "webrtc", log.format, **r) for log, r in zip(logs, loaded, strict=True)]
-
-
-def _load_metrics(con, batch: list[FilePlan], options: Options) -> list[FileResult]:
-    return [_load_metric(con, planned, options) for planned in batch]
-
-
-def _load_metric(con, planned: FilePlan, options: Options) -> FileResult:
-    """A metrics export (postmortem.metrics.read): staged, then appended with its bookkeeping in one transaction,
-    like a log file; a file loaded before is not read again."""
+def _load_whole(con, planned: FilePlan, options: Options, kind: kinds.Kind) -> FileResult:
+    """A file of a read kind that ingest keeps the books of (a metrics export): staged by its kind, then appended
+    with its bookkeeping in one transaction, like a log file; a file loaded before is not read again."""
     log, started = planned.log, time.perf_counter()
     result = FileResult(log.path, planned.kind, log.format, "loaded")
     digest: dict = {}
@@ -415,13 +408,13 @@ def _load_metric(con, planned: FilePlan, options: Options) -> FileResult:
     if _already_loaded(result, earlier, options):
         return result
     try:
-        loaded = metric_read.stage(con, log, tz=options.tz, clock_offset_s=options.clock_offset_s)
+        loaded = kind.stage(con, log, options)
         with db.transaction(con):
             for old in earlier:
                 queries.execute(con, "ingest/forget_file", file_id=old["file_id"])
                 result.notes.append(f"replaced what this file loaded before (file {old['file_id']})")
             file_id = queries.run(con, "ingest/next_file_ids", files=1).item()
-            metric_read.append(con, loaded, file_id)
+            kind.append(con, loaded, file_id)
             for key in ("lines_read", "blank", "loaded", "rejected", "duplicates", "min_ts", "max_ts", "top_reasons"):
                 setattr(result, key, getattr(loaded, key))
             if loaded.loaded + loaded.duplicates == 0 and loaded.rejected:
@@ -435,7 +428,7 @@ def _load_metric(con, planned: FilePlan, options: Options) -> FileResult:
     except duckdb.Error as err:
         raise InputError(f"{log.name}: cannot read this {log.format} export: {staging.first_line(err)}") from err
     finally:
-        metric_read.cleanup(con)
+        kind.cleanup(con)
     return result
 
 
@@ -475,7 +468,7 @@ def _load(con, batch, results, digests, earlier, options: Options, hashing: thre
         result.notes.extend(staged.notes)
         if staged.file_services[i]:
             result.notes.append(mapping.service_note(staged.file_services[i]))
-        _fill(result, con, per_file, i, lines.get(i, (0, 0))[1] - staged.header_line, staged)
+        _fill(result, con, per_file, i, lines.get(i, (0, 0))[1] - staged.header_line, staged, logs[i])
     within = [
         options.dedup == "on"
         or (options.dedup == "auto" and not _real_repeats(log, r, valid[i], repeats.get(i, 0), per_file, i))
@@ -557,7 +550,9 @@ def _real_repeats(log: LogFile, result: FileResult, valid: int, repeats: int, pe
     return repeats >= REPEATS_SHARE * valid
 
 
-def _fill(result: FileResult, con, per_file: dict, i: int, lines_read: int, staged: staging.Staged) -> None:
+def _fill(
+    result: FileResult, con, per_file: dict, i: int, lines_read: int, staged: staging.Staged, log: LogFile
+) -> None:
     """A staged file's counts into its result (what it loads and drops is known after the append)."""
     counts = per_file["counts"].get(i, EMPTY_COUNTS)
     result.lines_read = lines_read
@@ -569,35 +564,12 @@ def _fill(result: FileResult, con, per_file: dict, i: int, lines_read: int, stag
     result.rejected = counts["rejected"]
     result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
     result.top_reasons = [(reason, lines) for file_no, reason, lines in per_file["reasons"] if file_no == i]
-    result.hint = staging.hint(staged.plan, staged.available, result.top_reasons)
     if counts["valid"] == 0 and counts["rejected"] > 0:
         result.status = "rejected"
-    levels = [
-        reason.removeprefix("unknown level: ")
-        for reason, _ in result.top_reasons
-        if reason.startswith("unknown level: ")
-    ]
-    if levels and not result.hint:
-        result.hint = _level_hint(levels)
+    if counts["rejected"]:
+        result.hint = hints.for_rejects(log, staged.plan, staged.available, result.top_reasons)
     if result.continued:
         result.notes.append(f"{result.continued:,} line(s) joined to the record above them (multi-line records)")
-
-
-def _level_hint(levels: list[str]) -> str:
-    """What to pass for levels outside the vocabularies: never a level map that would hide what they say (a zone
-    taken for a level, an HTTP 5xx read as info)."""
-    zones = [level for level in levels if level.upper() in recognition.ZONES]
-    if zones:
-        return (
-            f"the level field holds a time zone ({', '.join(zones)}), not a level: the pattern splits the line"
-            " wrongly; pass --profile NAME or --pattern with the zone inside the timestamp group"
-        )
-    numbers = [level for level in levels if level.isdigit()]
-    fits = mapping.fitting_scales(numbers)
-    if numbers and fits:
-        return f"numeric levels ({', '.join(numbers)}) on no scale said: try --level-scale {fits[0]}"
-    pairs = " ".join(f"--level-map '{level}=info'" for level in levels[:2])
-    return f"levels outside the known vocabularies ({', '.join(levels)}): try {pairs} or --set level=unknown"
 
 
 def _file_records(
@@ -669,36 +641,5 @@ class _progress:
                 self.on_progress(log.path, log.bytes, log.bytes)
         return False
 
-
-def _recognise_metrics(path: Path) -> LogFile | None:
-    fmt = metric_read.recognise(path)
-    return LogFile(path, fmt, sources.compression_of(path)) if fmt else None
-
-
-# The kinds read whole by their own modules (see postmortem.kinds for how one registers).
-kinds.register(
-    kinds.Kind(
-        "webrtc",
-        "WebRTC statistics dumps (rtcstats, jitsi rtcstats-server, webrtc-internals)",
-        recognise=webrtc.recognise,
-        load=_load_webrtc,
-        refuse=lambda path: InputError(
-            f"{path}: not a WebRTC dump (rtcstats, jitsi rtcstats-server or webrtc-internals export)"
-        ),
-        lake=False,
-        noun="a WebRTC dump",
-    )
-)
-kinds.register(
-    kinds.Kind(
-        metric_read.KIND,
-        "metrics exports (Prometheus JSON or text, OTLP metrics JSON, Grafana CSV)",
-        recognise=_recognise_metrics,
-        load=_load_metrics,
-        refuse=metric_read.refuse,
-        lake=False,
-        noun="a metrics export",
-    )
-)
 
 __all__ = ["FileResult", "IngestSummary", "Options", "PostmortemError", "ingest", "ingest_into", "plan"]

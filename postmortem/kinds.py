@@ -7,24 +7,31 @@ Two families:
   read kinds (webrtc, metric)   whole files read by the kind's own module into its own tables. Told by content
       first (`recognise`), before any log format is sniffed.
 
-A new read kind registers once, in its module or where ingest imports it:
+A read kind lives in its own module, which registers it when imported, and is listed here by that module's
+name (`READ_KINDS`): the registry imports it the first time a read kind is asked for, so starting the CLI
+(which imports this module) loads no reader. Its module says:
 
-    kinds.register(kinds.Kind(
+    KIND = kinds.register(kinds.Kind(
         "metric", "metrics exports (Prometheus, OTLP, Grafana)",
-        recognise=lambda path: ...,     # Path -> LogFile | None (its format one of formats.of_kind("metric"))
-        load=load_metric,               # (con, batch: list[FilePlan], options: Options) -> list[FileResult]
-        refuse=read.refuse,             # Path -> InputError, when --kind names it but recognise says no
+        recognise=recognise_file,       # Path -> LogFile | None (its format one of formats.of_kind("metric"))
+        refuse=refuse,                  # Path -> InputError, when --kind names it but recognise says no
+        stage=stage_file,               # (con, log, options) -> staged (its counts: loaded, rejected, min_ts...)
+        append=append,                  # (con, staged, file_id): into its tables, inside ingest's transaction
+        cleanup=cleanup,                # con: drop what stage left
         lake=False,                     # whether a lake can hold it
         noun="a metrics export",        # one file of it, in messages
     ))
 
-and adds its whole-file formats to `formats.TABLE` with `route="whole", kind=...` (`batchable=True` if its
-`load` takes several small files at once). `load` owns its transaction and the file's `files` row; the plan
-types it receives and returns are in `postmortem.plans`.
+with `stage`/`append`/`cleanup` where ingest is to keep the file's books (fingerprint, a file loaded before,
+the `files` row, one transaction), or `load` instead, (con, batch: list[FilePlan], options) -> list[FileResult],
+where the kind owns all of that itself (webrtc, which loads small dumps in batches). It adds its whole-file
+formats to `formats.TABLE` with `route="whole", kind=...` (`batchable=True` if its `load` takes several small
+files at once). The plan types it receives and returns are in `postmortem.plans`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,17 +46,22 @@ class Kind:
     # staged kinds: the field sets that tell a log of this kind, each a set of aliases (case-insensitive)
     signature: tuple[frozenset[str], ...] = ()
     recognise: Callable | None = None  # read kinds: Path -> LogFile | None, by content
-    load: Callable | None = None  # read kinds: (con, batch, options) -> list[FileResult]
     refuse: Callable | None = None  # read kinds: Path -> InputError (--kind names it, the content does not)
+    load: Callable | None = None  # read kinds keeping their own books: (con, batch, options) -> list[FileResult]
+    stage: Callable | None = None  # read kinds ingest keeps the books of: (con, log, options) -> staged counts
+    append: Callable | None = None  # (con, staged, file_id), inside ingest's transaction
+    cleanup: Callable | None = None  # con -> None, after stage (whatever happened)
     lake: bool = True  # a lake holds its tables
     noun: str = "a log"  # one file of this kind, in messages ("a metrics export cannot go into a lake")
 
     @property
     def staged(self) -> bool:
-        return self.load is None
+        return self.recognise is None
 
 
 REGISTRY: dict[str, Kind] = {}
+# The read kinds, by the module that registers each (imported on first use: they import DuckDB and polars).
+READ_KINDS = {"webrtc": "postmortem.webrtc", "metric": "postmortem.metrics.read"}
 
 
 def register(kind: Kind) -> Kind:
@@ -88,8 +100,16 @@ register(
 TEXT_KIND = "error"
 
 
+def every() -> dict[str, Kind]:
+    """Every kind: the staged ones, then the read kinds (their modules imported now), then any registered since."""
+    for module in READ_KINDS.values():
+        importlib.import_module(module)
+    order = [*staged(), *READ_KINDS]
+    return {name: REGISTRY[name] for name in [*order, *(n for n in REGISTRY if n not in order)]}
+
+
 def names() -> tuple[str, ...]:
-    return tuple(REGISTRY)
+    return tuple(every())
 
 
 def staged() -> tuple[str, ...]:
@@ -98,8 +118,10 @@ def staged() -> tuple[str, ...]:
 
 
 def get(name: str) -> Kind:
+    if name not in REGISTRY and name in READ_KINDS:
+        importlib.import_module(READ_KINDS[name])
     if name not in REGISTRY:
-        raise InputError(f"unknown kind {name!r}; use one of: {', '.join(REGISTRY)}")
+        raise InputError(f"unknown kind {name!r}; use one of: {', '.join(names())}")
     return REGISTRY[name]
 
 

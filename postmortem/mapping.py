@@ -457,6 +457,10 @@ def _top_level(available: list[str]) -> set[str]:
 class UnclearScale(InputError):
     """Numeric levels that fit several scales, where no profile or --level-scale says which."""
 
+    def __init__(self, message: str, numbers: list[str], fits: list[str]) -> None:
+        super().__init__(message)
+        self.numbers, self.fits = numbers, fits
+
 
 def fitting_scales(numbers: list[str]) -> list[str]:
     """The scales every one of these numbers belongs to (HTTP status: any 100-599)."""
@@ -479,8 +483,7 @@ def level_scale(mapping: Mapping, seen_numbers: list[str]) -> str | None:
         shown = ", ".join(numbers[:8]) + (", ..." if len(numbers) > 8 else "")
         scales = ", ".join(f"{s} {SCALE_RANGES[s]}" for s in fits)
         raise UnclearScale(
-            f"numeric levels ({shown}) fit several scales ({scales}) and nothing says which;"
-            f" pass --level-scale NAME, e.g. --level-scale {fits[0]}"
+            f"numeric levels ({shown}) fit several scales ({scales}) and nothing says which", numbers, fits
         )
     return fits[0] if fits else None
 

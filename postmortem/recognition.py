@@ -42,6 +42,10 @@ _FRACTION = re.compile(r"(\d\d:\d\d:\d\d)\.(\d{6})\d+")  # strptime's %f takes 6
 ZONES = frozenset({*ZONE_OFFSETS, "UTC", "GMT", "EST", "MST", "Z"})
 
 
+class Unread(InputError):
+    """No built-in profile reads the text log (ingest adds what to pass: `hints.for_text`)."""
+
+
 @dataclass(frozen=True)
 class Score:
     profile: Profile
@@ -103,25 +107,18 @@ def _clear_best(name: str, scores: list[Score], first: str | None) -> Profile | 
         names = ", ".join(s.describe() for s in [best, *tied])
         raise InputError(
             f"{name}: more than one built-in format reads this file equally well ({names}); a guess could load it"
-            f" wrong: pass --profile NAME, e.g. --profile {best.profile.name}"
+            f" wrong: pass --profile NAME, e.g. try `--profile {best.profile.name}`"
         )
     if best.share < POOR:
         near = ", ".join(s.describe() for s in scores[:3])
         sample = f" (first line: {first[:80]!r})" if first is not None else ""
-        raise InputError(
-            f"{name}: no built-in format reads most of this file{sample}; closest: {near}. Pass --pattern with"
-            " named groups, or --profile NAME if one of these is right (see `postmortem profiles`)"
-        )
+        raise Unread(f"{name}: no built-in format reads most of this file{sample}; closest: {near}")
     return best.profile
 
 
 def _no_match(name: str, lines: list[str]) -> Profile:
     sample = lines[0][:80] if lines else "(empty)"
-    raise InputError(
-        f"{name}: cannot read this text log: no built-in format matches its lines (first: {sample!r});"
-        " pass --pattern with named groups, e.g. '^(?P<ts>\\S+ \\S+) (?P<level>\\w+) (?P<message>.*)$',"
-        " or --profile (see `postmortem profiles`)"
-    )
+    raise Unread(f"{name}: cannot read this text log: no built-in format matches its lines (first: {sample!r})")
 
 
 @cache
@@ -133,14 +130,17 @@ def score_text(profile: Profile, lines: list[str], user: mapping.Mapping) -> Sco
     pattern = _compiled(profile.mapping.pattern)
     chosen = user.merged_over(profile.mapping_for(profile.kind or "error"))
     read = explained = bad = 0
-    started = False
+    started, stamp = False, None
     for line in lines:
         match = pattern.match(line)
         if match:
             read, explained, started = read + 1, explained + 1, True
             if not _valid(chosen, match.groupdict().get):
                 bad += 1
-        elif started and chosen.multiline and not _DATED.match(line):
+            stamp = match.group("ts") if "ts" in pattern.groupindex else None
+        elif started and chosen.multiline and (not _DATED.match(line) or (stamp and line.startswith(stamp))):
+            # a dated line continues a record only when it repeats the record's time: one event written in
+            # several lines (PostgreSQL's DETAIL and STATEMENT lines), not another format's record
             explained += 1
     return Score(profile, read, explained, bad, len(lines), len(pattern.groupindex))
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from postmortem import formats, log_times, mapping, profiles, queries, sources
+from postmortem import formats, hints, log_times, mapping, profiles, queries, sources
 from postmortem.errors import InputError, PostmortemError
 from postmortem.plans import FilePlan, Options
 from postmortem.sources import LogFile
@@ -290,7 +290,7 @@ def stage(con, batch: list[FilePlan], options: Options, *, one_pass: bool, feed:
     try:
         scale = mapping.level_scale(chosen, numbers.to_series().to_list() if numbers is not None else [])
     except mapping.UnclearScale as err:
-        raise InputError(f"{log.name}: {err}") from None
+        raise InputError(f"{log.name}: {err}; {hints.for_scales(err.numbers, err.fits)}") from None
     if scale and not chosen.level_scale:
         notes.append(
             f"numeric levels read on the {scale} scale ({mapping.SCALE_RANGES[scale]}), the one their values fit"
@@ -352,41 +352,6 @@ def service_of(log: LogFile) -> str:
     return re.sub(r"[^\w.-]+", "_", log.path.name.split(".")[0]) or "unknown"
 
 
-def hint(plan: mapping.Plan, available: list[str], top_reasons: list) -> str | None:
-    """What to pass for a file whose required fields have no source, or whose timestamps do not parse, from the
-    fields it does have."""
-    ours = mapping.FIELDS[plan.kind]
-    unmapped = [
-        f
-        for f in mapping.REQUIRED[plan.kind]
-        if not (
-            plan.constants[ours.index(f)]
-            or plan.parts[ours.index(f)]
-            or plan.alternatives[ours.index(f)]
-            or plan.defaults[ours.index(f)]
-        )
-    ]
-    have = ", ".join(available[:15]) or "no named fields"
-    if not unmapped:
-        if top_reasons and top_reasons[0][0].endswith("holds an object or array"):
-            return _nested_hint(plan, available)
-        if top_reasons and top_reasons[0][0].startswith("unparseable timestamp"):
-            parts = [a for a in available if re.search(r"date|time|month|day", a, re.I)]
-            joined = f"--map ts={'+'.join(parts[:3])} or " if len(parts) > 1 else ""
-            return f"timestamps do not parse; the file has {have}: try {joined}--ts-format FORMAT"
-        return None
-    suggestions = []
-    for our in unmapped:
-        if our == "ts":
-            parts = [a for a in available if re.search(r"date|time|month|day", a, re.I)]
-            suggestions.append(f"--map ts={'+'.join(parts[:3])}" if parts else "--map ts=FIELD")
-        elif our in ("service", "level"):
-            suggestions.append(f"--map {our}=FIELD or --set {our}=VALUE")
-        else:
-            suggestions.append(f"--map {our}=FIELD")
-    return f"no field maps to {', '.join(unmapped)}; the file has {have}: try {' '.join(suggestions)}"
-
-
 def _column_names(header: list[str]) -> list[str]:
     """The header's names, a repeated one numbered by its place among its copies (`message`, `message_2`) so that
     every column keeps its value under a name of its own (in `extra`) and none is dropped."""
@@ -413,20 +378,6 @@ def _param_pattern(source: str, groups: list[str]) -> str:
         return ""
     key = source.split(".", 1)[1]
     return r"(?:^|[\s\[])" + re.escape(key) + r'="((?:[^"\\\]]|\\.)*)"'
-
-
-def _nested_hint(plan: mapping.Plan, available: list[str]) -> str | None:
-    """Our fields read from a key that holds an object (MongoDB's `t` is `{"$date": ...}`): the keys inside it."""
-    suggestions = []
-    for our, alternatives in zip(mapping.FIELDS[plan.kind], plan.alternatives, strict=True):
-        for position in alternatives[:1]:
-            name = mapping.source_name(plan.sources[position - 1])
-            inside = [a for a in available if name is not None and a.startswith(name + ".")]
-            if inside:
-                suggestions.append(f"--map '{our}={inside[0]}'")
-    if not suggestions:
-        return None
-    return f"a field holds an object where one value belongs; the values inside it: try {' '.join(suggestions)}"
 
 
 def _csv_field_pattern(delimiter: str) -> str:

@@ -153,7 +153,7 @@ def ingest_summary(summary: IngestSummary) -> None:
         reasons = "; ".join(f"{visible(reason)} ({lines:,})" for reason, lines in f.top_reasons)
         out.print(f"rejected: {visible(f.name)}: every line rejected: {reasons}", markup=False)
         if f.hint:
-            out.print(f"hint: {visible(f.hint)}", markup=False)
+            out.print(f"hint: {visible(f.hint)}", markup=False, soft_wrap=True)  # a command line to copy whole
     if summary.rejected:
         out.print(f"{summary.rejected:,} line(s) rejected: see `postmortem query rejects`")
 

@@ -30,9 +30,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from postmortem import db, formats, queries, sources
+from postmortem import db, formats, kinds, queries, sources
 from postmortem.errors import InputError
 from postmortem.mapping import Mapping
+from postmortem.plans import FilePlan, FileResult, Options
 from postmortem.sources import LogFile
 
 FORMATS = formats.of_kind("webrtc")  # rtcstats, rtcstats-legacy, webrtc-internals
@@ -497,3 +498,27 @@ def _notes(dump: Dump) -> list[str]:
             " (pass --set space_id=ROOM)"
         ]
     return []
+
+
+def load_batch(con, batch: list[FilePlan], options: Options) -> list[FileResult]:
+    """Dumps planned by ingest (small ones in batches), as its results."""
+    logs = [p.log for p in batch]
+    loaded = load(con, logs, options.mapping, options.replace, options.recorded())
+    return [FileResult(log.path, "webrtc", log.format, **r) for log, r in zip(logs, loaded, strict=True)]
+
+
+def refuse(path: Path) -> InputError:
+    return InputError(f"{path}: not a WebRTC dump (rtcstats, jitsi rtcstats-server or webrtc-internals export)")
+
+
+KIND = kinds.register(
+    kinds.Kind(
+        "webrtc",
+        "WebRTC statistics dumps (rtcstats, jitsi rtcstats-server, webrtc-internals)",
+        recognise=recognise,
+        refuse=refuse,
+        load=load_batch,
+        lake=False,
+        noun="a WebRTC dump",
+    )
+)

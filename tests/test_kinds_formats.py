@@ -2,7 +2,10 @@
 listed once, and a new kind registers as postmortem.kinds says."""
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,7 +64,8 @@ def test_every_kind_is_registered_once_with_what_it_needs():
         assert kinds.get(name).signature
     for name in ("webrtc", "metric"):
         kind = kinds.get(name)
-        assert kind.recognise and kind.load and kind.refuse and not kind.lake
+        assert kind.recognise and kind.refuse and not kind.lake
+        assert kind.load or (kind.stage and kind.append and kind.cleanup)  # its own books, or ingest's
     with pytest.raises(ValueError, match="registered twice"):
         kinds.register(kinds.Kind("join", "another join"))
 
@@ -106,3 +110,17 @@ def test_a_new_kind_registers_as_the_docstring_says(con, tmp_path, monkeypatch):
     summary = ingest.ingest(con, [dump, other], derived=False)
     assert loaded == ["a.log"]  # the toy file went through its kind's load, the JSON log through staging
     assert [(f.kind, f.status, f.loaded) for f in summary.files] == [("toy", "loaded", 1), ("error", "loaded", 1)]
+
+
+def test_read_kinds_register_in_their_own_modules_and_load_lazily():
+    # ingest names no read kind: a new one is its module plus a line in kinds.READ_KINDS
+    text = (ROOT / "postmortem" / "ingest.py").read_text(encoding="utf-8")
+    assert not re.search(r"\bimport webrtc\b|metrics import|kinds\.register\(", text)
+    assert kinds.READ_KINDS == {"webrtc": "postmortem.webrtc", "metric": "postmortem.metrics.read"}
+    assert kinds.get("webrtc") is webrtc.KIND and kinds.get("metric") is metric_read.KIND
+    # importing the registry (the CLI does at start) imports no reader and no DuckDB
+    heavy = ("duckdb", "polars", "postmortem.webrtc")
+    probe = f"import sys, postmortem.kinds; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr

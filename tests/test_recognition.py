@@ -7,9 +7,10 @@ import shlex
 from datetime import UTC, datetime
 
 import duckdb
+import pytest
 from conftest import write_lines
 
-from postmortem import mapping, profiles, recognition
+from postmortem import mapping, profiles, recognition, staging
 from postmortem.cli import app
 
 
@@ -18,9 +19,9 @@ def run(runner, *args):
 
 
 def follow(runner, result, path, database, *flags):
-    """The flags a refusal suggests (`e.g. --flag VALUE` or `try --flag 'VALUE'`), run on the same file."""
+    """The flags a refusal suggests (the text between backticks after "try"), run on the same file."""
     assert result.exit_code == 1, result.output
-    suggested = re.search(r"(?:e\.g\.|try) (--[\w-]+ (?:'[^']*'|\S+))", result.output)
+    suggested = re.search(r"try `([^`]+)`", result.output)
     assert suggested, result.output
     return run(runner, "ingest", path, "--db", database, *flags, *shlex.split(suggested.group(1)))
 
@@ -51,7 +52,7 @@ def test_numbers_that_fit_several_scales_are_refused_and_the_hint_loads_them(run
     database = tmp_path / "pm.duckdb"
     refused = run(runner, "ingest", path, "--db", database)
     assert "fit several scales (syslog 0-7, nextcloud 0-4, dotnet 0-5, otel 1-24)" in refused.output
-    assert "--level-scale NAME" in refused.output
+    assert "--level-scale NAME, one of: syslog (1=fatal, 3=error); nextcloud (1=info, 3=error)" in refused.output
     assert not database.exists() or rows(database, "select count(*) from error_events") == [(0,)]
     followed = follow(runner, refused, path, database)  # the hint's example: syslog, the first that fits
     assert followed.exit_code == 0, followed.output
@@ -298,7 +299,7 @@ def test_a_field_holding_an_object_gets_a_hint_naming_the_value_inside(runner, t
     database = tmp_path / "pm.duckdb"
     flags = ["--kind", "error", "--map", "level=s", "--map", "service=c", "--map", "message=msg"]
     refused = run(runner, "ingest", path, "--db", database, *flags)
-    assert "try --map 'ts=t.$date'" in " ".join(refused.output.split())
+    assert "try `--map 'ts=t.$date'`" in " ".join(refused.output.split())
     followed = follow(runner, refused, path, database, *flags)
     assert followed.exit_code == 0, followed.output
     assert rows(database, "select ts, level, service, message from error_events order by ts") == [
@@ -321,4 +322,39 @@ def test_rfc5424_structured_data_parameters_by_map(runner, tmp_path):
     assert rows(database, "select level, code, user_id, message from error_events order by ts") == [
         ("info", "1011", "3", "An application event"),
         ("error", None, None, "no structured data"),
+    ]
+
+
+@pytest.mark.parametrize("one_pass", [True, False])
+def test_rejected_logfmt_and_directive_lines_are_kept_as_written(runner, tmp_path, monkeypatch, one_pass):
+    # the rejects table holds the user's line, never the JSON object it was read as
+    monkeypatch.setattr(staging, "_in_one_pass", lambda log: one_pass)
+    logfmt = tmp_path / "app.log"
+    logfmt.write_text(
+        'ts=2024-05-01T10:00:00Z level=info msg="a b" service=api\n'
+        'ts=bad level=info msg="c \\"d\\"" service=api\n'  # a quoted value with escapes: kept as written
+        "ts=2024-05-01T10:00:02Z level=info msg=x msg=y\n"
+    )
+    database = tmp_path / "logfmt.duckdb"
+    result = run(runner, "ingest", logfmt, "--db", database, "--format", "logfmt", "--kind", "error")
+    assert result.exit_code == 0, result.output
+    assert rows(database, "select line, reason, raw from rejects order by line") == [
+        (2, "unparseable timestamp: bad", 'ts=bad level=info msg="c \\"d\\"" service=api'),
+        (3, "a key appears twice in the logfmt line", "ts=2024-05-01T10:00:02Z level=info msg=x msg=y"),
+    ]
+    tab = "\t"
+    zeek = tmp_path / "notice.log"
+    zeek.write_text(
+        f"#fields{tab}ts{tab}note{tab}msg\n"
+        f"1320279554.5{tab}error{tab}port scan\n"
+        f"1320279555.5{tab}warn{tab}-\n"
+        f"only{tab}two\n"
+    )
+    database = tmp_path / "zeek.duckdb"
+    flags = ["--kind", "error", "--map", "level=note", "--map", "message=msg", "--set", "service=zeek"]
+    result = run(runner, "ingest", zeek, "--db", database, *flags)
+    assert result.exit_code == 0, result.output
+    assert rows(database, "select line, reason, raw from rejects order by line") == [
+        (3, "missing required field message", f"1320279555.5{tab}warn{tab}-"),
+        (4, "2 values for the 3 columns of the directive above", f"only{tab}two"),
     ]

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from postmortem import formats, queries, sources, staging
+from postmortem import formats, kinds, queries, sources, staging
 from postmortem.errors import InputError
+from postmortem.plans import Options
 
-KIND = "metric"
-FORMATS = formats.of_kind(KIND)
+FORMATS = formats.of_kind("metric")
 # The text format's sample line: name{labels} value [timestamp]
 _SAMPLE = re.compile(
     r"^\s*[a-zA-Z_:][a-zA-Z0-9_:.]*\s*(\{.*\})?\s+[+-]?(\d|\.\d|NaN|Inf|nan|inf)\S*(\s+-?\d+(\.\d+)?)?\s*$"
@@ -148,3 +148,27 @@ def append(con, loaded: Loaded, file_id: int) -> None:
 
 def cleanup(con) -> None:
     queries.execute(con, "metrics/cleanup")
+
+
+def recognise_file(path: Path) -> sources.LogFile | None:
+    fmt = recognise(path)
+    return sources.LogFile(path, fmt, sources.compression_of(path)) if fmt else None
+
+
+def stage_file(con, log: sources.LogFile, options: Options) -> Loaded:
+    return stage(con, log, tz=options.tz, clock_offset_s=options.clock_offset_s)
+
+
+KIND = kinds.register(
+    kinds.Kind(
+        "metric",
+        "metrics exports (Prometheus JSON or text, OTLP metrics JSON, Grafana CSV)",
+        recognise=recognise_file,
+        refuse=refuse,
+        stage=stage_file,
+        append=append,
+        cleanup=cleanup,
+        lake=False,
+        noun="a metrics export",
+    )
+)

@@ -4,9 +4,9 @@
 -- space-separated `#Fields:` tab-separated, so a row holding a tab is split at tabs). A repeated directive
 -- switches the columns from the next line on. Every `#` line (directives, `#types`, `#Date:`, `#close`) is
 -- counted like a blank line. A `-` is no value (both formats' unset field). A W3C `#Date:` directive gives rows
--- whose columns lack a date the directive's date as `date`. A line with more or fewer values than columns is a
--- reject saying so, its text kept.
--- reads: numbered_lines (line, file_no, raw, pre_reason)
+-- whose columns lack a date the directive's date as `date`. A line with more or fewer values than columns, or
+-- under no directive, is a reject saying so. `written` is the line as written, what a reject keeps.
+-- reads: numbered_lines (line, file_no, raw, pre_reason)   returns: line, file_no, raw, written, pre_reason
 with marked as (
     select
         line, file_no, raw, pre_reason,
@@ -49,8 +49,10 @@ select
             then to_json(map(list_append(columns, 'date'), list_append(vals, date)))::varchar
         else to_json(map(columns, vals))::varchar
     end as raw,
+    raw as written,
     coalesce(pre_reason, case
-        when not starts_with(raw, '#') and not is_blank(raw) and columns is not null and len(vals) <> len(columns)
-            then len(vals) || ' values for the ' || len(columns) || ' columns of the directive above'
+        when starts_with(raw, '#') or is_blank(raw) then null
+        when columns is null then 'no #fields or #Fields directive above the line'
+        when len(vals) <> len(columns) then len(vals) || ' values for the ' || len(columns) || ' columns of the directive above'
     end) as pre_reason
 from split

@@ -1,7 +1,8 @@
 -- OTLP JSON (one ExportLogsServiceRequest per line, as the OpenTelemetry collector's file exporter writes it) as
 -- one JSON object per logRecord, numbered by its line: the record's own fields plus its resource's service.name.
 -- A line that is no OTLP document is handed on as written (the records query rejects it with its reason).
--- reads: numbered_lines (line, file_no, raw, pre_reason)
+-- `written`: a logRecord as the line holds it (without the service added), what a reject keeps.
+-- reads: numbered_lines (line, file_no, raw, pre_reason)   returns: line, file_no, raw, written, pre_reason
 with docs as (
     select
         line, file_no, raw, pre_reason,
@@ -24,7 +25,9 @@ per_record as (
     from per_resource
 )
 
-select line, file_no, json_merge_patch(record, json_object('service.name', service))::varchar as raw, pre_reason
+select
+    line, file_no, json_merge_patch(record, json_object('service.name', service))::varchar as raw,
+    record::varchar as written, pre_reason
 from per_record
 union all
-select line, file_no, raw, pre_reason from docs where coalesce(len(resources), 0) = 0
+select line, file_no, raw, raw as written, pre_reason from docs where coalesce(len(resources), 0) = 0

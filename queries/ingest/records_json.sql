@@ -1,18 +1,18 @@
 -- JSON lines -> records: each line parsed once, into the values of the mapped sources (`v`, in the order of
 -- $sources, JSON paths) and its unmapped top-level keys (`extra`, a JSON object). A blank line stays a row
 -- (`blank`), so one pass from the file's lines keeps one row per line, in order.
--- reads: json_lines (JSON lines as written, or logfmt lines as JSON objects)
+-- reads: json_lines (JSON lines as written, or logfmt lines as JSON objects; `written`: the line as written)
 -- params: $sources, $known, $check_duplicates, $check_nested, $max_keys (wider objects are rejects)
 -- returns: line, file_no, blank, raw, line_raw (the line as written), parse_error, v (objects and arrays
 -- marked: see is_container), extra
 with lines as (
-    select line, file_no, raw, pre_reason, is_blank(raw) as blank
+    select line, file_no, raw, written, pre_reason, is_blank(raw) as blank
     from json_lines
 ),
 
 parsed as (
     select
-        line, file_no, blank, raw, pre_reason,
+        line, file_no, blank, raw, written, pre_reason,
         case
             when pre_reason is not null or blank then null
             when not json_valid(raw) then 'invalid JSON'
@@ -24,7 +24,7 @@ parsed as (
 
 keyed as (
     select
-        line, file_no, blank, raw, pre_reason, parse_error, doc,
+        line, file_no, blank, written, pre_reason, parse_error, doc,
         json_extract_string(doc, $sources) as v,
         json_keys(doc) as keys
     from parsed
@@ -34,7 +34,7 @@ final as (
     select
         line, file_no, blank,
         null::varchar as raw,  -- a record spanning lines (JSON has none)
-        raw as line_raw,
+        written as line_raw,
         coalesce(pre_reason, parse_error,
                  case when len(keys) > $max_keys
                       then 'a JSON object with ' || len(keys) || ' keys, more than the ' || $max_keys || ' allowed' end,
