@@ -85,6 +85,7 @@ TABLE: dict[str, Format] = {
             "json",
             "a line under a Zeek `#fields` or W3C `#Fields:` directive (directive lines count as blank)",
             json_lines="ingest/json_lines_directive",
+            own_output=True,  # the server writes these files itself (IIS, Zeek): two equal lines, two requests
             profile_by="fields",
             kind_by_fields=True,
             directives=True,
