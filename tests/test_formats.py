@@ -96,12 +96,14 @@ def openstack():  # `file 2017-05-16 00:00:00.008 pid LEVEL logger ...`
     )
 
 
-def haproxy():  # syslog-wrapped; an HTTP log line has `[accept date]` as its 7th field and the status as its 11th
+def haproxy(name="haproxy.log", year="2019"):  # syslog-wrapped; an HTTP log line: the status after the timers
     records = []
-    for x in lines("haproxy.log"):
+    for x in lines(name):
         parts = x.split()
-        level = http(parts[10]) if len(parts) > 10 and re.fullmatch(r"\d{3}", parts[10]) else "unknown"
-        records.append((utc("2019 " + x[:15], "%Y %b %d %H:%M:%S"), level))
+        timers = [i for i, p in enumerate(parts[6:], 6) if re.fullmatch(r"\+?-?\d+(/\+?-?\d+){3,4}", p)]
+        status = parts[timers[0] + 1] if timers and " [" in x and len(parts) > timers[0] + 1 else ""
+        level = http(status) if re.fullmatch(r"\d{3}", status) else "unknown"
+        records.append((utc(f"{year} " + x[:15], "%Y %b %d %H:%M:%S"), level))
     return expect(records)
 
 
@@ -266,16 +268,17 @@ def zeek():  # tab-separated under `#fields ts uid ...`; ts in epoch seconds; `#
     return expect([(epoch(x.split("\t")[0]), "unknown") for x in lines("zeek_conn.log") if not x.startswith("#")])
 
 
-def w3c(name):  # rows under `#Fields:`; a row without a date column takes the `#Date:` above it; status last
-    records, date = [], None
+def w3c(name):  # rows under `#Fields:`; a row without a date column takes the `#Date:` above it
+    records, date, columns = [], None, []
     for x in lines(name):
         if x.startswith("#Date:"):
             date = x.split()[1]
+        elif x.startswith("#Fields:"):
+            columns = x.split()[1:]
         elif not x.startswith("#"):
-            parts = x.split()
-            day, clock = (parts[0], parts[1]) if "-" in parts[0] else (date, parts[0])
-            status = parts[9] if "-" in parts[0] else parts[-1]
-            records.append((utc(f"{day} {clock}", "%Y-%m-%d %H:%M:%S"), http(status)))
+            row = dict(zip(columns, x.split(), strict=True))
+            day = row.get("date", date)
+            records.append((utc(f"{day} {row['time']}", "%Y-%m-%d %H:%M:%S"), http(row["sc-status"])))
     return expect(records)
 
 
@@ -345,12 +348,16 @@ REFERENCES = {
     "apache_error.log": Reference("apache_error", apache_error),
     "openstack.log": Reference("openstack", openstack),
     "haproxy.log": Reference("haproxy", haproxy, ("--year", "2019")),
+    # a captured host after backend/server on 9 of its 10 lines
+    "haproxy_host.log": Reference("haproxy", lambda: haproxy("haproxy_host.log", "2021"), ("--year", "2021")),
     "mysql_error.log": Reference("mysql_error", mysql_error),
     "uwsgi.log": Reference("uwsgi", uwsgi),
     "vpxd.log": Reference("vpxd", vpxd),
     "zap_console.log": Reference("zap_console", zap_console),
     "postgres.log": Reference("postgres", lambda: postgres("postgres.log")),
     "postgres_statements.log": Reference("postgres", lambda: postgres("postgres_statements.log")),
+    # 8 lines, 2 records: DETAIL, CONTEXT and STATEMENT lines repeat their record's time and join it
+    "postgres_detail.log": Reference("postgres", lambda: postgres("postgres_detail.log")),
     "laravel.log": Reference("monolog", laravel),
     "caddy.json": Reference(
         "caddy", lambda: json_records("caddy.json", lambda r: epoch(r["ts"]), lambda r: r["level"])
@@ -388,6 +395,8 @@ REFERENCES = {
     "zeek_conn.log": Reference("zeek", zeek),
     "w3c_httpapi.log": Reference("w3c", lambda: w3c("w3c_httpapi.log")),
     "w3c_iis4.log": Reference("w3c", lambda: w3c("w3c_iis4.log")),
+    # two equal lines (the same request twice in one second): both kept, the server wrote both
+    "w3c_iis75.log": Reference("w3c", lambda: w3c("w3c_iis75.log")),
     # no @l in either line: Information by the format's rule; 7-digit fractions, the first 6 digits kept
     "clef.json": Reference(
         "clef", lambda: json_records("clef.json", lambda r: iso(r["@t"][:26] + "Z"), lambda r: "info")
@@ -444,6 +453,8 @@ REFERENCES = {
     "alb.log": Reference("alb", alb),
     "access_traefik.log": Reference("access", lambda: access("access_traefik.log")),
     "access_nginx_xff.log": Reference("access", lambda: access("access_nginx_xff.log")),
+    # a virtual host (`example.com:80`) before the X-Forwarded-For list and the client
+    "access_nginx_host.log": Reference("access", lambda: access("access_nginx_host.log")),
     "elb.log": Reference("elb", elb),
     "s3.log": Reference("s3", s3),
     "apache_error_24.log": Reference("apache_error", apache_error_24),
