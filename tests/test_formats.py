@@ -401,6 +401,15 @@ REFERENCES = {
     "clef.json": Reference(
         "clef", lambda: json_records("clef.json", lambda r: iso(r["@t"][:26] + "Z"), lambda r: "info")
     ),
+    # no @l means Information (lines 1-2); Warning and Error as written
+    "clef_reader.json": Reference(
+        "clef",
+        lambda: json_records(
+            "clef_reader.json",
+            lambda r: iso(r["@t"][:26] + "Z"),
+            lambda r: {"Warning": "warn", "Error": "error"}.get(r.get("@l"), "info"),
+        ),
+    ),
     "python_logging.log": Reference("simple", python_logging),
     "zookeeper.log": Reference("simple", zookeeper),
     "k8s_audit.json": Reference(
@@ -588,6 +597,14 @@ def test_clef_reads_the_rendered_message_or_the_template_line_by_line(runner, tm
     with load(runner, tmp_path, "clef.json") as con:
         messages = sorted(m for (m,) in con.sql("select message from error_events").fetchall())
     assert messages == ['Hello, "nblumhardt"', "Hello, {User}"]
+
+
+def test_an_optional_field_holding_an_object_keeps_its_json(runner, tmp_path):
+    # CLEF's `User` property is an object; user_id reads it by its alias: the record loads, the object as JSON
+    with load(runner, tmp_path, "clef_reader.json") as con:
+        rows = con.sql("select message, user_id from error_events order by ts").fetchall()
+    assert rows[0] == ("Hello, {@User}", '{"Name":"nblumhardt","Id":101}')
+    assert [user for _, user in rows[1:]] == [None, None, None]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,10 @@ create or replace temp macro field_value(v, parts, alternatives, constants, defa
 -- A value the records query marked as a JSON object or array (where a field must hold one value).
 create or replace temp macro is_container(x) as coalesce(left(x, 1) = chr(0), false);
 
+-- An optional field's value as text: an object or array as its JSON (CLEF's `User` property is an object, read
+-- as user_id by its alias): the record is kept and nothing is lost.
+create or replace temp macro as_text(x) as case when is_container(x) then x[2:] else x end;
+
 -- Timestamp text with a comma before the fraction (log4j's 17:41:44,747) read as a dot.
 create or replace temp macro ts_decimal_point(v) as
     case when contains(v, ',') then regexp_replace(v, '(\d\d:\d\d:\d\d),(\d)', '\1.\2') else v end;

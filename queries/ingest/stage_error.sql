@@ -19,10 +19,10 @@ with fields as (
             $level_values[list_position($level_names, '*')]
         ) as level,
         field_value(v, $parts, $alternatives, $constants, $defaults, 4) as message,
-        field_value(v, $parts, $alternatives, $constants, $defaults, 5) as code,
-        field_value(v, $parts, $alternatives, $constants, $defaults, 6) as space_id,
-        field_value(v, $parts, $alternatives, $constants, $defaults, 7) as server,
-        field_value(v, $parts, $alternatives, $constants, $defaults, 8) as user_id
+        as_text(field_value(v, $parts, $alternatives, $constants, $defaults, 5)) as code,
+        as_text(field_value(v, $parts, $alternatives, $constants, $defaults, 6)) as space_id,
+        as_text(field_value(v, $parts, $alternatives, $constants, $defaults, 7)) as server,
+        as_text(field_value(v, $parts, $alternatives, $constants, $defaults, 8)) as user_id
     from timed_records
 ),
 
@@ -35,8 +35,8 @@ checked as (
             when parse_error is not null then parse_error
             when ts_text is null or service is null or level_text is null or message is null
                 then missing_fields(['ts', 'service', 'level', 'message'], [ts_text, service, level_text, message])
+            -- the fields a record must have; an optional one holding an object keeps its JSON (as_text)
             when is_container(ts_text) or is_container(service) or is_container(level_text) or is_container(message)
-                or is_container(code) or is_container(space_id) or is_container(server) or is_container(user_id)
                 then 'a field that must be a single value holds an object or array'
             when ts is null then 'unparseable timestamp: ' || left(ts_text, 60)
             when not ts between timestamptz '0001-01-01 00:00:00+00' and timestamptz '9999-12-31 23:59:59.999999+00' then 'timestamp outside years 1-9999: ' || left(ts_text, 60)
