@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
 
 from postmortem import formats, mapping, recognition
 from postmortem.sources import LogFile, head, head_lines, head_records
@@ -109,17 +110,33 @@ def message_field(values: dict[str, list[str]], taken: set[str]) -> str | None:
 
 def ts_format(texts: list[str]) -> str | None:
     """The one strftime form every text is written in (a day-first and month-first date both fitting is None:
-    that is for the user to say)."""
-    found = []
+    that is for the user to say). Only the forms written with the same separators as the first text are tried."""
+    found = [
+        fmt
+        for fmt in _forms().get(_separators(texts[0].strip()), [])
+        if all(_parses(t.strip(), fmt) for t in texts[:SAMPLES])
+    ]
+    days = {re.sub(r"%[mdb]", "", f) for f in found}
+    return found[0] if found and len(days) == len(found) or len(found) == 1 else None
+
+
+def _separators(text: str) -> str:
+    return re.sub(r"[A-Za-z0-9]+", "", text)
+
+
+@cache
+def _forms() -> dict[str, list[str]]:
+    """Every form a hint may suggest, by its separators (what is left of a time it writes without letters and
+    digits), so that a text is tried against the few forms it could be."""
+    sample = datetime(2001, 2, 3, 4, 5, 6, 789000, tzinfo=UTC)
+    forms: dict[str, list[str]] = {}
     for date in _DATES:
         for sep in _SEPARATORS:
             for time in _TIMES:
                 for zone in _ZONES:
                     fmt = f"{date}{sep}{time}{zone}"
-                    if all(_parses(t.strip(), fmt) for t in texts[:SAMPLES]):
-                        found.append(fmt)
-    days = {re.sub(r"%[mdb]", "", f) for f in found}
-    return found[0] if found and len(days) == len(found) or len(found) == 1 else None
+                    forms.setdefault(_separators(sample.strftime(fmt)), []).append(fmt)
+    return forms
 
 
 def _parses(text: str, fmt: str) -> bool:

@@ -565,8 +565,7 @@ def _fill(
     result.min_ts, result.max_ts = counts["min_ts"], counts["max_ts"]
     result.top_reasons = [(reason, lines) for file_no, reason, lines in per_file["reasons"] if file_no == i]
     if counts["valid"] == 0 and counts["rejected"] > 0:
-        result.status = "rejected"
-    if counts["rejected"]:
+        result.status = "rejected"  # what to pass instead: read again from the file's first records
         result.hint = hints.for_rejects(log, staged.plan, staged.available, result.top_reasons)
     if result.continued:
         result.notes.append(f"{result.continued:,} line(s) joined to the record above them (multi-line records)")
