@@ -55,12 +55,13 @@ def samples(log: LogFile) -> dict[str, list[str]]:
     """Field name -> the texts of its first records' values (a nested object's keys as `a.b`)."""
     values: dict[str, list[str]] = {}
 
-    def add(prefix: str, record: dict) -> None:
+    def add(prefix: str, record: dict, depth: int = 0) -> None:
         for key, value in record.items():
             name = f"{prefix}{key}"
             if isinstance(value, dict):
                 values.setdefault(name, [])
-                add(name + ".", value)
+                if depth < 3:  # `t.$date`, not a hostile document nested thousands deep
+                    add(name + ".", value, depth + 1)
             elif value is not None and value != "" and not isinstance(value, list):
                 values.setdefault(name, []).append(str(value).lower() if isinstance(value, bool) else str(value))
 
