@@ -390,6 +390,8 @@ def _reads(pattern: str, fmt: str | None, lines: list[str]) -> bool:
 def for_rejects(log: LogFile, plan: mapping.Plan, available: list[str], top_reasons: list) -> str | None:
     """What to pass for a file whose lines were rejected: a source for each required field it lacks, the form
     of its timestamps, the value inside an object, the scale or meaning of its levels."""
+    if not available:  # no line was read as a record at all: the reasons say why, no field can be named
+        return None
     unmapped = _unmapped(plan)
     if unmapped:
         return for_unmapped(unmapped, samples(log), available)

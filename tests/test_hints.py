@@ -220,3 +220,13 @@ def test_a_hint_that_cannot_name_a_field_says_what_the_file_has(runner, tmp_path
 def test_a_day_first_or_month_first_date_is_not_guessed():
     assert hints.ts_format(["03/04/2024 10:00:00"]) is None  # 3 April or March 4th: for the user to say
     assert hints.ts_format(["03/04/2024 10:00:00", "03/17/2024 10:00:00"]) == "%m/%d/%Y %H:%M:%S"
+
+
+def test_no_hint_names_fields_where_no_line_was_read_as_a_record(runner, tmp_path):
+    # lnav's logfile_w3c.5: 17 values under a 6-column #Fields line; the reason says so, no field can be named
+    path = tmp_path / "u_ex.log"
+    path.write_text("#Fields: date time s-ip cs-method\n2015-01-13 00:32:17 100.79.192.81 GET /robots.txt - 80\n")
+    refused = runner.invoke(app, ["ingest", str(path), "--db", str(tmp_path / "pm.duckdb"), "--kind", "error"])
+    assert refused.exit_code == 1
+    assert "every line rejected: 7 values for the 4 columns of the directive above (1)" in refused.output
+    assert "hint:" not in refused.output
