@@ -225,9 +225,8 @@ def transaction(con: duckdb.DuckDBPyConnection):
 
 def cache_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Presence, sessions and per-minute room health for the many queries of a report: read from the tables
-    ingest keeps (see refresh_derived) where they match the data, else computed once here."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):
-        return con.cache_derived()  # another engine (postmortem/engine.py) caches its own way
+    ingest keeps (see refresh_derived) where they match the data, else computed once here. DuckDB's way (see
+    queries.DuckDBEngine); Spark caches its own (postmortem/engine.py)."""
     try:
         queries.execute_script(con, "schema/use_derived" if _derived_match(con) else "schema/cache")
     except duckdb.Error as err:

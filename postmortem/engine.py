@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -21,6 +22,8 @@ import pyarrow as pa
 from postmortem import db, lake, queries
 from postmortem.choices import EngineName
 from postmortem.errors import DatabaseError, InputError, QueryError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,14 @@ class SparkEngine:
 
     def cache_derived(self) -> None:
         self.execute_script("schema/cache")
+
+    def holds(self, presence: str) -> bool:
+        """The lake holds the three logs' tables only (no WebRTC dumps' or metrics' own tables)."""
+        return False
+
+    def interruptible(self, work: Callable[[], T], *, timeout: float | None = None) -> T:
+        """`work()` as it is: Spark has its own cancellation (a Ctrl-C stops the driver and its jobs)."""
+        return work()
 
     def close(self) -> None:
         """Stop the session: a classic one's JVM context (its executors), a Connect one's server-side

@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from functools import cache
+from functools import cache, singledispatch
 from typing import Protocol, TypeVar
 
 import duckdb
@@ -28,11 +28,92 @@ T = TypeVar("T")
 
 
 class Engine(Protocol):
-    """What runs named SQL besides a DuckDB connection (see postmortem/engine.py)."""
+    """What runs the named SQL: DuckDB (DuckDBEngine, below) or Spark (postmortem/engine.py). The stages above
+    ask the engine what it can do; none looks at the type of the connection it was given."""
+
+    name: str
 
     def frame(self, name: str, sql: str, params: dict) -> pl.DataFrame: ...
 
     def execute_script(self, name: str) -> None: ...
+
+    def cache_derived(self) -> None: ...
+
+    def interruptible(self, work: Callable[[], T], *, timeout: float | None = None) -> T: ...
+
+    def holds(self, presence: str) -> bool: ...
+
+
+@singledispatch
+def engine_of(con) -> Engine:
+    """The engine that runs SQL on `con`: an engine is its own. A DuckDB connection (the read side's and every
+    ingest step's) is adapted by the registration below: its class is DuckDB's, not ours to add methods to."""
+    return con
+
+
+@engine_of.register
+def _(con: duckdb.DuckDBPyConnection) -> Engine:
+    return DuckDBEngine(con)
+
+
+class DuckDBEngine:
+    """A DuckDB connection (the database file, or a lake read by DuckDB) behind the Engine protocol."""
+
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def frame(self, name: str, sql: str, params: dict) -> pl.DataFrame:
+        try:
+            return self.con.sql(sql, params=params or None).pl()
+        except duckdb.Error as err:  # e.g. a check in the SQL itself refusing a room (schema/views)
+            raise QueryError(f"query {name!r}: {engine_message(err)}") from err
+
+    def execute_script(self, name: str) -> None:
+        self.con.execute(load(name))
+
+    def cache_derived(self) -> None:
+        from postmortem import db  # db builds on this module
+
+        db.cache_derived(self.con)
+
+    def holds(self, presence: str) -> bool:
+        """Whether the data holds a kind's own tables, as the query `presence` (e.g. webrtc/present) answers."""
+        return bool(run(self.con, presence).item())
+
+    def interruptible(self, work: Callable[[], T], *, timeout: float | None = None) -> T:
+        """`work()` (DuckDB calls on this connection) run in a worker thread, so that Ctrl-C and the time limit
+        stop it within a tenth of a second: DuckDB looks at Python's signals only now and then (a cross join
+        ran on 30 s after Ctrl-C), while `con.interrupt()` from here stops it at its next step. Ctrl-C is
+        re-raised as KeyboardInterrupt; running past `timeout` seconds is a QueryError naming the limit."""
+        outcome: dict = {}
+
+        def target() -> None:
+            try:
+                outcome["value"] = work()
+            except BaseException as err:  # handed to the caller's thread as it is
+                outcome["error"] = err
+
+        worker = threading.Thread(target=target, name="postmortem-query", daemon=True)
+        deadline = None if not timeout else time.monotonic() + timeout
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.05)
+                if deadline is not None and worker.is_alive() and time.monotonic() > deadline:
+                    self._stop(worker)
+                    raise QueryError(f"the query ran longer than {timeout:g} s and was stopped (--timeout SECONDS)")
+        except KeyboardInterrupt:
+            self._stop(worker)
+            raise
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def _stop(self, worker: threading.Thread) -> None:
+        self.con.interrupt()
+        worker.join(5)  # DuckDB stops within milliseconds; a result already being converted finishes
 
 
 @cache
@@ -83,13 +164,8 @@ def relation(con: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.Duck
 def run(con: duckdb.DuckDBPyConnection | Engine, name: str, **params) -> pl.DataFrame:
     """Run a named query and return its rows as a polars frame. `con` is a DuckDB connection or another
     engine (postmortem/engine.py: Spark) that runs the same file and returns the same frame."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):
-        sql, bound = bind(name, params)
-        return con.frame(name, sql, bound)
-    try:
-        return relation(con, name, **params).pl()
-    except duckdb.Error as err:  # e.g. a check in the SQL itself refusing a room (schema/views)
-        raise QueryError(f"query {name!r}: {engine_message(err)}") from err
+    sql, bound = bind(name, params)
+    return engine_of(con).frame(name, sql, bound)
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, **params) -> object:
@@ -161,9 +237,7 @@ def _bound(name: str, sql: str, params: dict) -> dict:
 
 def execute_script(con: duckdb.DuckDBPyConnection | Engine, name: str) -> None:
     """Run a multi-statement file that takes no parameters (schema, macros)."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):
-        return con.execute_script(name)
-    con.execute(load(name))
+    engine_of(con).execute_script(name)
 
 
 def parse_params(pairs: list[str]) -> dict:
@@ -233,38 +307,6 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, *, timeout: float | None =
 
 
 def interruptible(con: duckdb.DuckDBPyConnection | Engine, work: Callable[[], T], *, timeout: float | None = None) -> T:
-    """`work()` (DuckDB calls on `con`) run in a worker thread, so that Ctrl-C and the time limit stop it within
-    a tenth of a second: DuckDB looks at Python's signals only now and then (a cross join ran on 30 s after
-    Ctrl-C), while `con.interrupt()` from here stops it at its next step. Ctrl-C is re-raised as
-    KeyboardInterrupt; running past `timeout` seconds is a QueryError naming the limit. Another engine (Spark)
-    runs `work()` as it is: it has its own cancellation."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):
-        return work()
-    outcome: dict = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as err:  # handed to the caller's thread as it is
-            outcome["error"] = err
-
-    worker = threading.Thread(target=target, name="postmortem-query", daemon=True)
-    deadline = None if not timeout else time.monotonic() + timeout
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.05)
-            if deadline is not None and worker.is_alive() and time.monotonic() > deadline:
-                _stop(con, worker)
-                raise QueryError(f"the query ran longer than {timeout:g} s and was stopped (--timeout SECONDS)")
-    except KeyboardInterrupt:
-        _stop(con, worker)
-        raise
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
-def _stop(con: duckdb.DuckDBPyConnection, worker: threading.Thread) -> None:
-    con.interrupt()
-    worker.join(5)  # DuckDB stops within milliseconds; a result already being converted finishes
+    """`work()` run so that Ctrl-C and `timeout` seconds stop it, as the engine can: DuckDB within a tenth of a
+    second (DuckDBEngine.interruptible); Spark runs it as it is, with its own cancellation."""
+    return engine_of(con).interruptible(work, timeout=timeout)

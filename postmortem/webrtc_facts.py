@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import duckdb
-
 from postmortem import queries
 
 LISTENER_STEPS = [("listener_minutes", "webrtc/listener_minutes")]
@@ -28,7 +26,7 @@ CONCENTRATED_LIFT = 3.0  # ...and at least this many times the share everywhere 
 def present(con) -> bool:
     """Whether the connection holds the dumps' tables: a database file does; a lake or Spark keeps only the
     dumps' files rows and measured glitches."""
-    return isinstance(con, duckdb.DuckDBPyConnection) and bool(queries.run(con, "webrtc/present").item())
+    return queries.engine_of(con).holds("webrtc/present")
 
 
 def gather(con) -> dict:

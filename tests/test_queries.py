@@ -610,3 +610,51 @@ def test_mic_toggles_count_each_speakers_mic_events(con, tmp_path):
     ]
     assert (rows[0]["first_toggle"], rows[0]["last_toggle"]) == (t("10:02:00"), t("10:06:00"))
     assert rows[1]["first_toggle"] is None
+
+
+class RecordingEngine:
+    """The Engine protocol (queries.Engine) and nothing more, over a DuckDB connection, noting what it is asked:
+    the stages above a connection must ask the engine what it can do, never look at its type."""
+
+    name = "recording"
+
+    def __init__(self, con):
+        self.con, self.asked = con, []
+
+    def frame(self, name, sql, params):
+        self.asked.append(name)
+        return self.con.sql(sql, params=params or None).pl()
+
+    def execute_script(self, name):
+        self.asked.append(name)
+        self.con.execute(queries.load(name))
+
+    def cache_derived(self):
+        self.asked.append("cache_derived")
+        db.cache_derived(self.con)
+
+    def interruptible(self, work, *, timeout=None):
+        self.asked.append("interruptible")
+        return work()
+
+    def holds(self, presence):
+        self.asked.append(presence)
+        return False
+
+
+def test_the_report_asks_the_engine_not_the_connection_type(sample_db):
+    """Any object with the protocol's five methods runs detection and the facts, and gets the same facts as
+    DuckDB's own connection: no stage checks `isinstance(con, duckdb.DuckDBPyConnection)`."""
+    from postmortem import commands
+
+    with db.connect(sample_db, read_only=True) as con:
+        expected = to_json_ready(commands._detect(con, None, Detection(), evidence=False))
+        recording = RecordingEngine(con)
+        got = to_json_ready(commands._detect(recording, None, Detection(), evidence=False))
+        assert queries.engine_of(con).name == "duckdb"
+        assert queries.engine_of(recording) is recording
+    assert got == expected
+    assert recording.asked[:2] == ["interruptible", "cache_derived"]
+    assert "metrics/present" in recording.asked  # asked, answered "no" by this engine: no metric series
+    assert got["metrics"] == []
+    assert "spaces" in recording.asked

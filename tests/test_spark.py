@@ -101,7 +101,7 @@ def spark(spark_session, sample_lake):
     """A Spark engine over the sample lake with the report's cache in place, as `report` uses it."""
     spark_engine = engine.SparkEngine(spark_session)
     spark_engine.attach_lake(lake.read(sample_lake))
-    db.cache_derived(spark_engine)
+    spark_engine.cache_derived()
     yield spark_engine
     spark_engine.close()
 

@@ -12,8 +12,6 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-import duckdb
-
 from postmortem import queries
 
 CHART_SERIES = 8  # series drawn in the report: the changed ones first, earliest first
@@ -52,7 +50,7 @@ def query_parameters(facts: dict, detection: MetricDetection = MetricDetection()
 
 
 def has_metrics(con) -> bool:
-    return isinstance(con, duckdb.DuckDBPyConnection) and bool(queries.run(con, "metrics/present").item())
+    return queries.engine_of(con).holds("metrics/present")
 
 
 def gather(con, facts: dict, detection: MetricDetection = MetricDetection()) -> list[dict]:
