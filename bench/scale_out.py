@@ -9,6 +9,10 @@ For each scale (1.0 = 600,000 listeners in the failed room, as in bench/run.py):
 - `report --format json` three ways: DuckDB on the database file, DuckDB on the lake (`--lake`), and Spark on
   the lake (`--engine spark --spark-master local[2]`, a fresh JVM each run, start-up included); the two lake
   reports are checked to be identical, value for value;
+- the cost of one more file once everything is in: a redelivery (the last REDELIVERED_LINES lines of join part 2
+  again, as a file of its own, so every record in it is a duplicate) ingested into the full lake (a merge that
+  reads the whole join table) and into the full database file; the reports below read both after it, and the
+  lake's JSON summary is checked to equal the database file's;
 - lake size on disk next to the database file; peak memory is that of the whole process tree (Spark's JVM
   included), sampled.
 Each timing is the median of --runs runs in fresh processes (interleaved, so a busy neighbour hurts all alike).
@@ -19,6 +23,7 @@ Usage: python bench/scale_out.py [--scales 0.25 1] [--runs 3] [--data bench/data
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -31,6 +36,7 @@ import time
 from pathlib import Path
 
 FULL_SCALE_LISTENERS = 600_000
+REDELIVERED_LINES = 20_000
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 POSTMORTEM = [PY, "-m", "postmortem"]
@@ -132,6 +138,12 @@ def prepare(scale: float, data: Path) -> tuple[Path, dict]:
                     (one if i < lines // 2 else two).write(line)
         shutil.copy(logs / "error.csv", a / "error.csv")
         shutil.copy(logs / "glitch.jsonl.gz", b / "glitch.jsonl.gz")
+    again = shares / "redelivered"
+    if not (again / "join-tail.jsonl").exists():
+        again.mkdir(exist_ok=True)
+        with open(b / "join-2.jsonl", "rb") as src:
+            tail = collections.deque(src, maxlen=REDELIVERED_LINES)
+        (again / "join-tail.jsonl").write_bytes(b"".join(tail))
     size = sum(p.stat().st_size for p in logs.glob("*") if p.is_file() and not p.name.startswith("."))
     return shares, {"listeners": listeners, "input_bytes": size}
 
@@ -148,7 +160,11 @@ def bench_scale(scale: float, runs: int, data: Path, spark_memory: str) -> dict:
     lake_dir, database = work / "lake", work / "logs.duckdb"
     writers = [[*POSTMORTEM, "ingest", str(shares / s), "--lake", str(lake_dir), "--threads", "1"] for s in "ab"]
     single = [*POSTMORTEM, "ingest", str(shares / "a"), str(shares / "b"), "--db", str(database), "--threads", "2"]
-    samples: dict[str, list] = {"ingest_lake_2_writers": [], "ingest_db_1_writer": []}
+    redelivered = str(shares / "redelivered")
+    again_lake = [*POSTMORTEM, "ingest", redelivered, "--lake", str(lake_dir), "--threads", "2"]
+    again_db = [*POSTMORTEM, "ingest", redelivered, "--db", str(database), "--threads", "2"]
+    samples: dict[str, list] = {name: [] for name in ("ingest_lake_2_writers", "ingest_db_1_writer")}
+    samples.update({"redelivery_lake": [], "redelivery_db": []})
     for i in range(runs):
         print(f"  ingest run {i + 1}/{runs}", flush=True)
         shutil.rmtree(lake_dir, ignore_errors=True)
@@ -156,6 +172,8 @@ def bench_scale(scale: float, runs: int, data: Path, spark_memory: str) -> dict:
             shutil.rmtree(p) if p.is_dir() else p.unlink()
         samples["ingest_lake_2_writers"].append(measure_pair(writers))
         samples["ingest_db_1_writer"].append(measure(single))
+        samples["redelivery_lake"].append(measure(again_lake))
+        samples["redelivery_db"].append(measure(again_db))
     spark_env = {**os.environ, "PYSPARK_SUBMIT_ARGS": f"--driver-memory {spark_memory} pyspark-shell"}
     out = {
         "duckdb_file": (
@@ -178,7 +196,8 @@ def bench_scale(scale: float, runs: int, data: Path, spark_memory: str) -> dict:
         for name, (cmd, env) in out.items():
             print(f"  report {name} run {i + 1}/{runs}", flush=True)
             samples[f"report_json_{name}"].append(measure(cmd, env))
-    same = json.loads((work / "lake.json").read_text()) == json.loads((work / "spark.json").read_text())
+    lake_report = json.loads((work / "lake.json").read_text())
+    same = lake_report == json.loads((work / "spark.json").read_text())
     result = {
         "scale": scale,
         **meta,
@@ -188,6 +207,8 @@ def bench_scale(scale: float, runs: int, data: Path, spark_memory: str) -> dict:
         "database_bytes": database.stat().st_size,
         "lake_files": sum(1 for p in lake_dir.rglob("*.parquet")),
         "spark_report_equals_duckdb_lake_report": same,
+        "lake_report_equals_file_report": lake_report == json.loads((work / "file.json").read_text()),
+        "redelivered_lines": REDELIVERED_LINES,
         "spark_driver_memory": spark_memory,
     }
     print(json.dumps(result, indent=1), flush=True)
