@@ -1,8 +1,10 @@
 """Where the data is and what runs the SQL: the DuckDB file, a Parquet lake read by DuckDB, or a lake read by
 Spark (local, a cluster master, or a Spark Connect server).
 
-Everything above this seam is engine-blind: `queries.run(con, name, **params)` takes either a DuckDB
-connection or a `SparkEngine` and returns the same polars frame, and `db.cache_derived(con)` works on both.
+Everything above this seam is engine-blind: DuckDB (queries.DuckDBEngine) and Spark (SparkEngine, below) keep
+one protocol (queries.Engine: run a named query, a script, cache the derived views, run work interruptibly, say
+whether a kind's own tables are held), and `queries.run(con, name, **params)` returns the same polars frame on
+either. Callers ask the engine (`queries.engine_of(con)`), never the type of the connection.
 The SQL is the same `queries/*.sql`; for Spark it is translated at run time (postmortem/dialect.py).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +136,9 @@ def spark_session(*, remote: str | None = None, master: str | None = None):
         # A Connect client's session is its own on the server (released by SparkEngine.close); its SQL
         # settings are set below, as for a classic one (the builder's configs would be the server's to take).
         builder = builder.remote(remote)
+        # pyspark 4.3's Connect client warns on every start that pandas 3 is "not yet fully supported"; the
+        # client only moves Arrow batches here, and tests/test_spark_connect.py checks its answers with pandas 3
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     else:
         builder = (
             builder.master(master or "local[*]")

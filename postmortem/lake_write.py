@@ -104,6 +104,8 @@ def _open_or_create(location: lake_read.Location, con: duckdb.DuckDBPyConnection
                     break
                 except DeltaError:
                     _backoff(attempt)  # created meanwhile by another writer: open it next time round
+                except OSError as err:  # the store refused the first commit (no such bucket, no permission)
+                    raise DatabaseError(f"cannot create the lake {location}: {lake_read.first_line(err)}") from None
             except (DeltaError, OSError) as err:
                 raise DatabaseError(f"cannot open the lake {location}: {lake_read.first_line(err)}") from None
         else:
