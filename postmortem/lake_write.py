@@ -117,12 +117,14 @@ def _seed(con: duckdb.DuckDBPyConnection, location: lake_read.Location) -> int:
     """Copy the lake's bookkeeping into the private database (so ingest skips what the lake holds); returns
     the highest file_id it took (0 for a new lake)."""
     from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
+    from deltalake.exceptions import DeltaError, TableNotFoundError
 
     try:
         seed = DeltaTable(location.table("files")).to_pyarrow_table()
     except TableNotFoundError:
         return 0
+    except (DeltaError, OSError) as err:  # the store refused (no such bucket, no permission, unreachable)
+        raise DatabaseError(f"cannot open the lake {location}: {lake_read.first_line(err)}") from None
     try:
         con.register("lake_seed", seed)
         queries.execute(con, "lake/seed_files")
