@@ -131,14 +131,14 @@ def spark_session(*, remote: str | None = None, master: str | None = None):
         from pyspark.sql import SparkSession
     except ImportError:
         raise InputError("--engine spark needs pyspark: pip install 'postmortem[spark]' (and Java 17+)") from None
+    # pyspark 4.3 warns on every run that pandas 3 is "not yet fully supported"; only Arrow batches pass through
+    # pandas' checks here, and tests/test_spark.py and test_spark_connect.py check the answers with pandas 3
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     builder = SparkSession.builder.appName("postmortem")
     if remote:
         # A Connect client's session is its own on the server (released by SparkEngine.close); its SQL
         # settings are set below, as for a classic one (the builder's configs would be the server's to take).
         builder = builder.remote(remote)
-        # pyspark 4.3's Connect client warns on every start that pandas 3 is "not yet fully supported"; the
-        # client only moves Arrow batches here, and tests/test_spark_connect.py checks its answers with pandas 3
-        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     else:
         builder = (
             builder.master(master or "local[*]")
