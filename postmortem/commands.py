@@ -51,7 +51,7 @@ def _detect(con, space: str | None, detection: Detection, **options) -> dict:
     (queries.interruptible): detection reads the whole database, the longest wait of report, timeline and query."""
 
     def work() -> dict:
-        queries.engine_of(con).cache_derived()
+        db.cache_derived(con)
         return gather_facts(con, space=space, detection=detection, **{"evidence": False, **options})
 
     return queries.interruptible(con, work)

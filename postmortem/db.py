@@ -223,10 +223,15 @@ def transaction(con: duckdb.DuckDBPyConnection):
     con.execute("commit")
 
 
-def cache_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Presence, sessions and per-minute room health for the many queries of a report: read from the tables
-    ingest keeps (see refresh_derived) where they match the data, else computed once here. DuckDB's way (see
-    queries.DuckDBEngine); Spark caches its own (postmortem/engine.py)."""
+def cache_derived(con) -> None:
+    """Presence, sessions and per-minute room health for the many queries of a report, cached the engine's way
+    (DuckDB: use_or_cache_derived; Spark: postmortem/engine.py)."""
+    queries.engine_of(con).cache_derived()
+
+
+def use_or_cache_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's cache of the derived views: read from the tables ingest keeps (see refresh_derived) where they
+    match the data, else computed once here."""
     try:
         queries.execute_script(con, "schema/use_derived" if _derived_match(con) else "schema/cache")
     except duckdb.Error as err:

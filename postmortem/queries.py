@@ -76,7 +76,7 @@ class DuckDBEngine:
     def cache_derived(self) -> None:
         from postmortem import db  # db builds on this module
 
-        db.cache_derived(self.con)
+        db.use_or_cache_derived(self.con)
 
     def holds(self, presence: str) -> bool:
         """Whether the data holds a kind's own tables, as the query `presence` (e.g. webrtc/present) answers."""
