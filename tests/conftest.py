@@ -83,3 +83,23 @@ def wait_until_open(proc: subprocess.Popen, path: Path, limit: float = 120) -> N
                 continue
         time.sleep(0.01)  # a polling step, not a wait for the state
     raise AssertionError(f"{path} was not opened within {limit} s")
+
+
+def invalid_charts(facts: dict) -> dict[str, list[str]]:
+    """What the Vega-Lite schema Altair ships says is wrong in each chart the report would draw from `facts`,
+    wide and narrow (the report does not ask Altair to validate as it builds: postmortem/charts.py, _spec)."""
+    import altair as alt
+    import jsonschema
+
+    from postmortem import figures
+
+    validator = jsonschema.Draft7Validator(alt.Chart._rootschema)
+    drawn = figures.figures(facts)
+    assert drawn, "no chart to check"
+    found = {}
+    for name, figure in drawn.items():
+        for width in ("spec", "narrow"):
+            errors = [error.message[:200] for error in validator.iter_errors(figure[width])]
+            if errors:
+                found[f"{name} ({width})"] = errors
+    return found

@@ -530,6 +530,17 @@ def test_the_metrics_charts_draw_offline_in_chromium(simulated, tmp_path, browse
     page.close()
 
 
+def test_the_metrics_chart_is_valid_vega_lite(simulated):
+    from conftest import invalid_charts
+
+    from postmortem import commands
+
+    _, _, path = simulated
+    facts = commands.load_facts(path)
+    assert facts["metrics"]  # the metrics chart is among those checked
+    assert invalid_charts(facts) == {}
+
+
 def test_the_change_points_join_the_timeline(simulated):
     from postmortem import commands, figures
 

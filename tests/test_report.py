@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import SAMPLE_LOGS, write_lines
+from conftest import SAMPLE_LOGS, invalid_charts, write_lines
 
 from postmortem import charts, commands, db, export, figures, queries, render, report
 from postmortem.cli import app
@@ -107,6 +107,19 @@ def error_only_db(tmp_path_factory):
     with db.connect(path, threads=2) as con:
         ingest(con, [SAMPLE_LOGS / "error.csv"], kind="error")
     return path
+
+
+def test_every_chart_is_valid_vega_lite(facts, error_only_db):
+    assert invalid_charts(facts) == {}
+    assert invalid_charts(facts_of(error_only_db)) == {}
+
+
+def test_an_invalid_chart_is_found(facts, monkeypatch):
+    """The check above can fail: a width that is neither a number nor 'container' breaks every chart."""
+    drawn = charts._spec
+    monkeypatch.setattr(charts, "_spec", lambda chart: {**drawn(chart), "width": "wide"})
+    found = invalid_charts(facts)
+    assert {"timeline (spec)", "timeline (narrow)", "funnel (spec)"} <= found.keys()
 
 
 @pytest.fixture(scope="module")

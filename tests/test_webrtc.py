@@ -306,6 +306,17 @@ def test_measured_glitches_feed_the_glitch_log(planted, con):
         assert facts["incident"] is None  # no room degraded by the detection's rule
 
 
+def test_the_audio_charts_are_valid_vega_lite(planted):
+    from conftest import invalid_charts
+
+    from postmortem import commands
+
+    _, _, logs = planted
+    facts = commands.load_facts(logs.parent / "db.duckdb")
+    assert facts["webrtc"]  # the audio chart is among those checked
+    assert invalid_charts(facts) == {}
+
+
 def _report(database: Path, fmt: str, tmp_path: Path) -> str:
     from postmortem.commands import write_report
 
