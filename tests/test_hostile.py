@@ -102,7 +102,8 @@ def on_terminal(*args, timeout: float = 60) -> Run:
     own styling (SGR sequences, ESC [ ... m) is taken out, so any ESC left came from the data."""
     main_fd, child_fd = pty.openpty()
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 250, 0, 0))  # 50 rows, 250 columns
-    env = {**os.environ, "TERM": "xterm-256color"}
+    # the size the pty says, also where rich looks first (pytest-xdist's workers carry COLUMNS=80 LINES=24)
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "postmortem", *map(str, args)],
         stdin=subprocess.DEVNULL,
