@@ -299,6 +299,13 @@ def for_text(lines: list[str]) -> str:
     derived = derive_pattern(lines)
     if derived:
         return f"try `{derived}`"
+    if not any(_TIME_LIKE.search(line) for line in lines[:20]):
+        # No pattern can help: every record is placed in time, and these lines carry none (Android logcat's
+        # brief format, for one, which threadtime replaces with the same lines timed).
+        return (
+            "its first lines hold no time of day or date, and every record needs one: capture the log with its"
+            " times (for Android logcat, `adb logcat -v threadtime`)"
+        )
     return (
         "no time this can read opens its first line: pass --pattern with named groups ts, level and message"
         " (and --ts-format for the ts group's form), or --profile (see `postmortem profiles`)"
@@ -306,6 +313,8 @@ def for_text(lines: list[str]) -> str:
 
 
 _TOKEN = re.compile(r"\S+")
+# A clock time or a date anywhere in a line (an epoch number is not told from any other number here).
+_TIME_LIKE = re.compile(r"\d{1,2}:\d{2}(:\d{2})?|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}")
 
 
 def derive_pattern(lines: list[str]) -> str | None:

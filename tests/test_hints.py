@@ -217,6 +217,25 @@ def test_a_hint_that_cannot_name_a_field_says_what_the_file_has(runner, tmp_path
     assert "FIELD" not in said and "VALUE" not in said and "FORMAT" not in said
 
 
+def test_lines_with_no_time_at_all_are_told_so_not_given_a_pattern_to_write(runner, tmp_path):
+    # Android logcat's brief format (`logcat -v brief`) writes priority/tag(pid): message and no time
+    path = tmp_path / "brief.log"
+    path.write_text(
+        "D/dalvikvm( 1234): GC_CONCURRENT freed 512K, 51% free\n"
+        "E/AndroidRuntime( 2345): FATAL EXCEPTION: main\n"
+        "W/System.err( 2345): java.lang.NullPointerException\n"
+    )
+    refused = runner.invoke(app, ["ingest", str(path), "--db", str(tmp_path / "pm.duckdb"), "--kind", "error"])
+    assert refused.exit_code == 1
+    said = " ".join(refused.output.split())
+    assert "its first lines hold no time of day or date" in said and "adb logcat -v threadtime" in said
+    assert "--pattern" not in said
+    # a line with a time that is not at its start still gets the advice to write a pattern
+    path.write_text("E/AndroidRuntime( 2345) at 10:15:02: FATAL EXCEPTION: main\n")
+    refused = runner.invoke(app, ["ingest", str(path), "--db", str(tmp_path / "pm2.duckdb"), "--kind", "error"])
+    assert refused.exit_code == 1 and "--pattern" in refused.output
+
+
 def test_a_day_first_or_month_first_date_is_not_guessed():
     assert hints.ts_format(["03/04/2024 10:00:00"]) is None  # 3 April or March 4th: for the user to say
     assert hints.ts_format(["03/04/2024 10:00:00", "03/17/2024 10:00:00"]) == "%m/%d/%Y %H:%M:%S"
