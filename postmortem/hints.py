@@ -303,8 +303,10 @@ def for_text(lines: list[str]) -> str:
         # No pattern can help: every record is placed in time, and these lines carry none (Android logcat's
         # brief format, for one, which threadtime replaces with the same lines timed).
         return (
-            "its first lines hold no time of day or date, and every record needs one: capture the log with its"
-            " times (for Android logcat, `adb logcat -v threadtime`)"
+            "its first lines hold no time of day or date, and every record needs one: if they carry a time in"
+            " another form (epoch seconds, say), pass --pattern with named groups ts, level and message and"
+            " --ts-format for the ts group's form; if not, capture the log with its times (for Android logcat,"
+            " `adb logcat -v threadtime`)"
         )
     return (
         "no time this can read opens its first line: pass --pattern with named groups ts, level and message"
