@@ -85,6 +85,16 @@ def wait_until_open(proc: subprocess.Popen, path: Path, limit: float = 120) -> N
     raise AssertionError(f"{path} was not opened within {limit} s")
 
 
+def wait_for_marker(server: subprocess.Popen, log: Path, marker: str, limit: float) -> None:
+    """Return once `server`'s log holds `marker` (its own word that it is ready); fail if it exits first or
+    `limit` seconds pass."""
+    deadline = time.monotonic() + limit
+    while marker not in log.read_text(errors="replace"):
+        assert server.poll() is None, f"the server exited: {log.read_text(errors='replace')[-2000:]}"
+        assert time.monotonic() < deadline, f"no {marker!r} in {log} after {limit} s"
+        time.sleep(0.1)  # polling the server's own marker, not waiting a fixed time for it
+
+
 def invalid_charts(facts: dict) -> dict[str, list[str]]:
     """What the Vega-Lite schema Altair ships says is wrong in each chart the report would draw from `facts`,
     wide and narrow (the report does not ask Altair to validate as it builds: postmortem/charts.py, _spec)."""

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_LOGS
+from conftest import SAMPLE_LOGS, wait_for_marker
 from deltalake import DeltaTable
 
 from postmortem import engine, lake, lake_write
@@ -429,11 +429,7 @@ def azure_container(tmp_path_factory):
         }
     )
     try:
-        deadline = time.monotonic() + 120
-        while "successfully listens" not in log.read_text(errors="replace"):
-            assert server.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, f"Azurite did not start: {log}"
-            time.sleep(0.1)  # polling the emulator's own marker
+        wait_for_marker(server, log, "successfully listens", limit=120)
         create_azure_container(endpoint, "incident-lake")
         yield "az://incident-lake"
     finally:

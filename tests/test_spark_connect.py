@@ -9,11 +9,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_LOGS
+from conftest import ROOT, SAMPLE_LOGS, wait_for_marker
 from test_lake import redelivery
 
 pytestmark = pytest.mark.slow
@@ -45,11 +44,7 @@ def connect_server(tmp_path_factory):
     with open(log, "wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while STARTED not in log.read_text(errors="replace"):
-            assert server.poll() is None, f"the Connect server exited: {log.read_text(errors='replace')[-2000:]}"
-            assert time.monotonic() < deadline, f"no Connect server after {SERVER_START_S} s: {log}"
-            time.sleep(0.5)  # polling the log for the server's own marker
+        wait_for_marker(server, log, STARTED, limit=SERVER_START_S)
         yield f"sc://127.0.0.1:{port}"
     finally:
         server.terminate()
