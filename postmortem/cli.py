@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from postmortem import __version__
+from postmortem import __version__, interrupts
 from postmortem.choices import (
     DEFAULT_DB,
     DEFAULT_MEMORY_LIMIT,
@@ -111,8 +111,9 @@ def one_line_errors(command):
             say_interrupted(INTERRUPTED.get(command.__name__, "interrupted"))
             raise typer.Exit(130) from None
         except Exception as err:
-            # DuckDB noticing Ctrl-C itself raises its own error, not KeyboardInterrupt: the same one line then
-            if not _engine_interrupted(err):
+            # DuckDB noticing Ctrl-C itself raises its own error, not KeyboardInterrupt, and Python turns one
+            # landing in a C extension's start-up into an ImportError: the same one line then
+            if not (_engine_interrupted(err) or interrupts.seen):
                 raise
             say_interrupted(INTERRUPTED.get(command.__name__, "interrupted"))
             raise typer.Exit(130) from None

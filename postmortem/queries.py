@@ -88,32 +88,41 @@ class DuckDBEngine:
         ran on 30 s after Ctrl-C), while `con.interrupt()` from here stops it at its next step. Ctrl-C is
         re-raised as KeyboardInterrupt; running past `timeout` seconds is a QueryError naming the limit."""
         outcome: dict = {}
+        # The worker's own "finished" flag, not Thread.join/is_alive: on Python 3.11 a Ctrl-C landing inside
+        # join() marks a thread that is still running as stopped (CPython gh-90882), and closing the
+        # connection under the running query then fails or aborts the process.
+        finished = threading.Event()
 
         def target() -> None:
             try:
                 outcome["value"] = work()
             except BaseException as err:  # handed to the caller's thread as it is
                 outcome["error"] = err
+            finally:
+                finished.set()
 
-        worker = threading.Thread(target=target, name="postmortem-query", daemon=True)
         deadline = None if not timeout else time.monotonic() + timeout
-        worker.start()
+        threading.Thread(target=target, name="postmortem-query", daemon=True).start()
         try:
-            while worker.is_alive():
-                worker.join(0.05)
-                if deadline is not None and worker.is_alive() and time.monotonic() > deadline:
-                    self._stop(worker)
+            while not finished.wait(0.05):
+                if deadline is not None and time.monotonic() > deadline:
+                    self._stop(finished)
                     raise QueryError(f"the query ran longer than {timeout:g} s and was stopped (--timeout SECONDS)")
         except KeyboardInterrupt:
-            self._stop(worker)
+            self._stop(finished)
             raise
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
 
-    def _stop(self, worker: threading.Thread) -> None:
-        self.con.interrupt()
-        worker.join(5)  # DuckDB stops within milliseconds; a result already being converted finishes
+    def _stop(self, finished: threading.Event) -> None:
+        """Interrupt until the work has ended: `con.interrupt()` stops only the statement running at that
+        moment, so work of several statements would go on with the next one, and the caller closing the
+        connection under it fails ("connection is busy"). DuckDB stops within milliseconds; a result
+        already being converted finishes."""
+        while not finished.is_set():
+            self.con.interrupt()
+            finished.wait(0.02)
 
 
 @cache

@@ -150,3 +150,85 @@ def test_ctrl_c_in_ingests_derived_table_step_is_one_line_and_keeps_the_files(tm
         assert con.sql("select count(*) from files where status = 'loaded'").fetchall() == [(3,)]  # the 3 sample logs
         # not kept: no stamp says the derived tables match the data, so the next report computes the views itself
         assert queries.run(con, "schema/derived_for").item() is None
+
+
+def test_ctrl_c_stops_work_of_many_statements_before_the_connection_is_handed_back():
+    # Detection runs dozens of statements: an interrupt stops only the one running, and on Python 3.11 a
+    # Ctrl-C landing in Thread.join marks the still-running worker as stopped (CPython gh-90882). The caller
+    # then closed the connection under the next statement: "connection is busy", or the process aborted.
+    import threading
+
+    import duckdb
+
+    from postmortem import queries
+
+    con = duckdb.connect()
+    started, ended = threading.Event(), threading.Event()
+
+    def many_statements():
+        try:
+            started.set()
+            while True:
+                con.sql("select sum(range) from range(20000)").fetchall()
+        finally:
+            ended.set()
+
+    def ctrl_c_once_started():
+        started.wait(60)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=ctrl_c_once_started, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            queries.interruptible(con, many_statements)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ended.is_set()  # the work has ended before interruptible hands the connection back
+    con.close()  # and closing it is not refused as busy
+
+
+def test_a_ctrl_c_python_could_not_raise_is_delivered_again(monkeypatch):
+    # Python prints "Exception ignored" for a KeyboardInterrupt landing in a __del__ or an import's weakref
+    # callback, and the command ran on to the end
+    from postmortem import interrupts
+
+    class LostOnCollection:
+        def __del__(self):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(interrupts, "seen", False)
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        interrupts.install()
+        with pytest.raises(KeyboardInterrupt):
+            LostOnCollection()
+            for _ in range(10**7):  # the delivered signal is raised at the interpreter's next check
+                pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert interrupts.seen
+
+
+def test_a_ctrl_c_turned_into_another_error_is_still_one_line_and_130(monkeypatch):
+    # Ctrl-C while a C extension initialises (duckdb's) surfaces as "ImportError: Encountered an error while
+    # initializing the extension", which printed a traceback and exit 1
+    from postmortem import interrupts
+
+    monkeypatch.setattr(cli, "_interrupt_said", False)
+    monkeypatch.setattr(interrupts, "seen", True)
+    app = typer.Typer()
+
+    @app.command()
+    @one_line_errors
+    def work():
+        raise ImportError("Encountered an error while initializing the extension.")
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        result = CliRunner().invoke(app, [])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.exit_code == 130
+    assert result.output == "error: interrupted\n"
