@@ -87,42 +87,64 @@ class DuckDBEngine:
         stop it within a tenth of a second: DuckDB looks at Python's signals only now and then (a cross join
         ran on 30 s after Ctrl-C), while `con.interrupt()` from here stops it at its next step. Ctrl-C is
         re-raised as KeyboardInterrupt; running past `timeout` seconds is a QueryError naming the limit."""
-        outcome: dict = {}
-        # The worker's own "finished" flag, not Thread.join/is_alive: on Python 3.11 a Ctrl-C landing inside
-        # join() marks a thread that is still running as stopped (CPython gh-90882), and closing the
-        # connection under the running query then fails or aborts the process.
-        finished = threading.Event()
-
-        def target() -> None:
-            try:
-                outcome["value"] = work()
-            except BaseException as err:  # handed to the caller's thread as it is
-                outcome["error"] = err
-            finally:
-                finished.set()
-
+        run = _Run(work)
         deadline = None if not timeout else time.monotonic() + timeout
-        threading.Thread(target=target, name="postmortem-query", daemon=True).start()
         try:
-            while not finished.wait(0.05):
+            # inside the try: a Ctrl-C while Thread.start waits for the thread to begin still stops it
+            threading.Thread(target=run, name="postmortem-query", daemon=True).start()
+            while not run.finished.wait(0.05):
                 if deadline is not None and time.monotonic() > deadline:
-                    self._stop(finished)
+                    self._stop(run)
                     raise QueryError(f"the query ran longer than {timeout:g} s and was stopped (--timeout SECONDS)")
         except KeyboardInterrupt:
-            self._stop(finished)
+            self._stop(run)
             raise
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
+        return run.outcome()
 
-    def _stop(self, finished: threading.Event) -> None:
+    def _stop(self, run: "_Run") -> None:
         """Interrupt until the work has ended: `con.interrupt()` stops only the statement running at that
         moment, so work of several statements would go on with the next one, and the caller closing the
         connection under it fails ("connection is busy"). DuckDB stops within milliseconds; a result
-        already being converted finishes."""
-        while not finished.is_set():
+        already being converted finishes. Work that had not begun never will."""
+        if not run.cancel():
+            return
+        while not run.finished.is_set():
             self.con.interrupt()
-            finished.wait(0.02)
+            run.finished.wait(0.02)
+
+
+class _Run:
+    """Work run in a worker thread, ended (`finished`) by its own flag rather than Thread.join/is_alive: on
+    Python 3.11 a Ctrl-C landing inside join() marks a thread that is still running as stopped (CPython
+    gh-90882). `cancel()` says whether the work began; once it has answered, work not begun never begins."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self.work = work
+        self.finished = threading.Event()
+        self._gate = threading.Lock()
+        self._began = self._cancelled = False
+        self._value = self._error = None
+
+    def __call__(self) -> None:
+        with self._gate:
+            self._began = not self._cancelled
+        try:
+            if self._began:
+                self._value = self.work()
+        except BaseException as err:  # handed to the caller's thread as it is
+            self._error = err
+        finally:
+            self.finished.set()
+
+    def cancel(self) -> bool:
+        with self._gate:
+            self._cancelled = True
+            return self._began
+
+    def outcome(self):
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 @cache
