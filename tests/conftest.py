@@ -18,9 +18,8 @@ SAMPLE_LOGS = ROOT / "sample_logs"
 # collects with one GC thread: its runs are short and the machine has two cores. Measured on the sample lake
 # (session, lake views, derived cache, the summary's queries, a second session), the JVM's CPU time fell from
 # 71.8 s to 41.1 s under load 6-9; no query result depends on it. A value set outside the tests wins.
-os.environ.setdefault(
-    "PYSPARK_SUBMIT_ARGS", "--driver-java-options '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' pyspark-shell"
-)
+QUICK_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f"--driver-java-options '{QUICK_JVM_OPTIONS}' pyspark-shell")
 
 
 @pytest.fixture

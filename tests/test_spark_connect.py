@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_LOGS, wait_for_marker
+from conftest import QUICK_JVM_OPTIONS, ROOT, SAMPLE_LOGS, wait_for_marker
 from test_lake import redelivery
 
 pytestmark = pytest.mark.slow
@@ -41,6 +41,7 @@ def connect_server(tmp_path_factory):
     for setting in ("spark.ui.enabled=false", "spark.connect.grpc.binding.address=127.0.0.1"):
         command += ["--conf", setting]
     command += ["--driver-memory", "2g", "--conf", f"spark.connect.grpc.binding.port={port}"]
+    command += ["--driver-java-options", QUICK_JVM_OPTIONS]  # as the tests' classic sessions (conftest)
     with open(log, "wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
