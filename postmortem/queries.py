@@ -101,7 +101,7 @@ class DuckDBEngine:
             raise
         return run.outcome()
 
-    def _stop(self, run: "_Run") -> None:
+    def _stop(self, run: _Run) -> None:
         """Interrupt until the work has ended: `con.interrupt()` stops only the statement running at that
         moment, so work of several statements would go on with the next one, and the caller closing the
         connection under it fails ("connection is busy"). DuckDB stops within milliseconds; a result
