@@ -574,7 +574,8 @@ def test_every_line_is_accounted_for(tmp_path_factory, batches):
         for i, lines in enumerate(batches):
             path = folder / f"{i}_join.jsonl"
             path.write_text("".join(line + "\n" for line in lines) + f"// file {i}\n", encoding="utf-8")
-            (f,) = ingest(con, [path]).files
+            # the report's derived tables are not what this counts: not rebuilt after each file (a third of its time)
+            (f,) = ingest(con, [path], derived=False).files
             if f.status == "already loaded":
                 continue
             assert f.lines_read == len(lines) + 1
@@ -679,7 +680,7 @@ def test_every_hostile_line_is_accounted_for(tmp_path_factory, lines, ending):
     physical[0] = physical[0].removeprefix("\ufeff")  # a byte-order mark opening the file marks its encoding
     blank = sum(1 for line in physical if not line.strip(" \t"))
     with db.connect(":memory:") as con:
-        (f,) = ingest(con, [path]).files
+        (f,) = ingest(con, [path], derived=False).files  # counts only: the derived tables are not rebuilt
         assert f.lines_read == len(physical)
         assert f.blank == blank
         assert f.loaded + f.rejected + f.duplicates + f.blank + f.continued == f.lines_read
