@@ -28,18 +28,14 @@ def main() -> None:
     except KeyboardInterrupt:
         _end_interrupted()
     except SystemExit as done:
-        # typer turns a Ctrl-C while it parses the options into a silent exit 130
-        if interrupts.seen or done.code == 130:
-            _end_interrupted()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise
-    except Exception:
-        if interrupts.seen:  # a Ctrl-C Python turned into another error (an ImportError)
+        if done.code == 130:  # typer turns a Ctrl-C while it parses the options into a silent exit 130
             _end_interrupted()
         raise
-    if interrupts.seen:
-        _end_interrupted()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: no Ctrl-C can land between the check and this
+        # a Ctrl-C Python lost or turned into another error (an ImportError) ends the command all the same
+        if interrupts.seen:
+            _end_interrupted()
 
 
 if __name__ == "__main__":

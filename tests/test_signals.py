@@ -39,6 +39,16 @@ def interrupt_and_collect(proc: subprocess.Popen) -> tuple[int, list[str], float
     return proc.returncode, lines, time.monotonic() - sent
 
 
+@pytest.fixture
+def sigint_restored(monkeypatch):
+    """For tests that Ctrl-C this process: its SIGINT handler back as it was afterwards (say_interrupted ignores
+    a second Ctrl-C from then on, interrupts.install sets its own), and the one line not yet said."""
+    monkeypatch.setattr(cli, "_interrupt_said", False)  # the line is said once per process
+    previous = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.slow
 def test_ctrl_c_while_python_is_still_importing_is_one_line_and_130(sample_db):
     # importtime writes a line as each module finishes loading: the signal lands while later imports, typer's
@@ -76,8 +86,7 @@ def test_timeout_stops_a_runaway_sql_query_with_one_line(runner, sample_db):
     "raised",
     [KeyboardInterrupt(), RuntimeError("Query interrupted")],
 )
-def test_an_interrupt_reported_by_the_engine_is_the_same_one_line(raised, monkeypatch):
-    monkeypatch.setattr(cli, "_interrupt_said", False)  # the line is said once per process
+def test_an_interrupt_reported_by_the_engine_is_the_same_one_line(raised, sigint_restored):
     app = typer.Typer()
 
     @app.command()
@@ -85,11 +94,7 @@ def test_an_interrupt_reported_by_the_engine_is_the_same_one_line(raised, monkey
     def work():
         raise raised
 
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        result = CliRunner().invoke(app, [])
-    finally:
-        signal.signal(signal.SIGINT, previous)  # say_interrupted ignores a second Ctrl-C from then on
+    result = CliRunner().invoke(app, [])
     assert result.exit_code == 130
     assert result.output.splitlines()[-1] == "error: interrupted"
 
@@ -118,13 +123,14 @@ def test_ctrl_c_during_a_report_is_one_line_and_130(sample_db, tmp_path):
 
 
 @pytest.mark.parametrize("raised", ["interrupt", "runtime"])
-def test_ctrl_c_in_ingests_derived_table_step_is_one_line_and_keeps_the_files(tmp_path, monkeypatch, raised):
+def test_ctrl_c_in_ingests_derived_table_step_is_one_line_and_keeps_the_files(
+    tmp_path, monkeypatch, raised, sigint_restored
+):
     import duckdb
 
     from postmortem import db, queries
     from postmortem.cli import app
 
-    monkeypatch.setattr(cli, "_interrupt_said", False)
     script = queries.execute_script
 
     def interrupted_derive(con, name):
@@ -138,11 +144,7 @@ def test_ctrl_c_in_ingests_derived_table_step_is_one_line_and_keeps_the_files(tm
 
     monkeypatch.setattr(queries, "execute_script", interrupted_derive)
     database = tmp_path / "pm.duckdb"
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        result = CliRunner().invoke(app, ["ingest", str(ROOT / "sample_logs"), "--db", str(database)])
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    result = CliRunner().invoke(app, ["ingest", str(ROOT / "sample_logs"), "--db", str(database)])
     assert result.exit_code == 130, result.output
     assert result.output == "error: interrupted; completed work is kept, the file in progress was not loaded\n"
     monkeypatch.setattr(queries, "execute_script", script)
@@ -152,7 +154,7 @@ def test_ctrl_c_in_ingests_derived_table_step_is_one_line_and_keeps_the_files(tm
         assert queries.run(con, "schema/derived_for").item() is None
 
 
-def test_ctrl_c_stops_work_of_many_statements_before_the_connection_is_handed_back():
+def test_ctrl_c_stops_work_of_many_statements_before_the_connection_is_handed_back(sigint_restored):
     # Detection runs dozens of statements: an interrupt stops only the one running, and on Python 3.11 a
     # Ctrl-C landing in Thread.join marks the still-running worker as stopped (CPython gh-90882). The caller
     # then closed the connection under the next statement: "connection is busy", or the process aborted.
@@ -177,18 +179,15 @@ def test_ctrl_c_stops_work_of_many_statements_before_the_connection_is_handed_ba
         started.wait(60)
         os.kill(os.getpid(), signal.SIGINT)
 
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        threading.Thread(target=ctrl_c_once_started, daemon=True).start()
-        with pytest.raises(KeyboardInterrupt):
-            queries.interruptible(con, many_statements)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    threading.Thread(target=ctrl_c_once_started, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        queries.interruptible(con, many_statements)
     assert ended.is_set()  # the work has ended before interruptible hands the connection back
     con.close()  # and closing it is not refused as busy
 
 
-def test_a_ctrl_c_python_could_not_raise_is_delivered_again(monkeypatch):
+def test_a_ctrl_c_python_could_not_raise_is_delivered_again(monkeypatch, sigint_restored):
     # Python prints "Exception ignored" for a KeyboardInterrupt landing in a __del__ or an import's weakref
     # callback, and the command ran on to the end
     from postmortem import interrupts
@@ -199,24 +198,19 @@ def test_a_ctrl_c_python_could_not_raise_is_delivered_again(monkeypatch):
 
     monkeypatch.setattr(interrupts, "seen", False)
     monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        interrupts.install()
-        with pytest.raises(KeyboardInterrupt):
-            LostOnCollection()
-            for _ in range(10**7):  # the delivered signal is raised at the interpreter's next check
-                pass
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    interrupts.install()
+    with pytest.raises(KeyboardInterrupt):
+        LostOnCollection()
+        for _ in range(10**7):  # the delivered signal is raised at the interpreter's next check
+            pass
     assert interrupts.seen
 
 
-def test_a_ctrl_c_turned_into_another_error_is_still_one_line_and_130(monkeypatch):
+def test_a_ctrl_c_turned_into_another_error_is_still_one_line_and_130(monkeypatch, sigint_restored):
     # Ctrl-C while a C extension initialises (duckdb's) surfaces as "ImportError: Encountered an error while
     # initializing the extension", which printed a traceback and exit 1
     from postmortem import interrupts
 
-    monkeypatch.setattr(cli, "_interrupt_said", False)
     monkeypatch.setattr(interrupts, "seen", True)
     app = typer.Typer()
 
@@ -225,10 +219,6 @@ def test_a_ctrl_c_turned_into_another_error_is_still_one_line_and_130(monkeypatc
     def work():
         raise ImportError("Encountered an error while initializing the extension.")
 
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        result = CliRunner().invoke(app, [])
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    result = CliRunner().invoke(app, [])
     assert result.exit_code == 130
     assert result.output == "error: interrupted\n"
