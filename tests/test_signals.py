@@ -39,6 +39,18 @@ def interrupt_and_collect(proc: subprocess.Popen) -> tuple[int, list[str], float
     return proc.returncode, lines, time.monotonic() - sent
 
 
+def command_raising(raised: BaseException):
+    """A one-command app whose command raises `raised`, wrapped as every command is (one_line_errors), run."""
+    app = typer.Typer()
+
+    @app.command()
+    @one_line_errors
+    def work():
+        raise raised
+
+    return CliRunner().invoke(app, [])
+
+
 @pytest.fixture
 def sigint_restored(monkeypatch):
     """For tests that Ctrl-C this process: its SIGINT handler back as it was afterwards (say_interrupted ignores
@@ -87,27 +99,13 @@ def test_timeout_stops_a_runaway_sql_query_with_one_line(runner, sample_db):
     [KeyboardInterrupt(), RuntimeError("Query interrupted")],
 )
 def test_an_interrupt_reported_by_the_engine_is_the_same_one_line(raised, sigint_restored):
-    app = typer.Typer()
-
-    @app.command()
-    @one_line_errors
-    def work():
-        raise raised
-
-    result = CliRunner().invoke(app, [])
+    result = command_raising(raised)
     assert result.exit_code == 130
     assert result.output.splitlines()[-1] == "error: interrupted"
 
 
 def test_another_runtime_error_is_not_taken_for_ctrl_c():
-    app = typer.Typer()
-
-    @app.command()
-    @one_line_errors
-    def work():
-        raise RuntimeError("something else")
-
-    result = CliRunner().invoke(app, [])
+    result = command_raising(RuntimeError("something else"))
     assert isinstance(result.exception, RuntimeError)
     assert result.exit_code == 1
 
@@ -212,13 +210,6 @@ def test_a_ctrl_c_turned_into_another_error_is_still_one_line_and_130(monkeypatc
     from postmortem import interrupts
 
     monkeypatch.setattr(interrupts, "seen", True)
-    app = typer.Typer()
-
-    @app.command()
-    @one_line_errors
-    def work():
-        raise ImportError("Encountered an error while initializing the extension.")
-
-    result = CliRunner().invoke(app, [])
+    result = command_raising(ImportError("Encountered an error while initializing the extension."))
     assert result.exit_code == 130
     assert result.output == "error: interrupted\n"
